@@ -1,0 +1,68 @@
+# Two commands do everything on a fresh machine with Python 3.11+, make and git: `make run` and `make test`.
+# Each bootstraps uv and the locked environment itself; nothing else needs installing by hand.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.synced
+
+# Use the machine's Python; never download an interpreter (the server is offline but for package registries).
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+# A government server must not call home (also set by asn_platform on import, for every other entry point).
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export GX_ANALYTICS_ENABLED := False
+export AIRFLOW__USAGE_DATA_COLLECTION__ENABLED := False
+export SCARF_ANALYTICS := false
+export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
+
+.PHONY: help env run test lint format generate summary dbt clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked
+	@touch $@
+
+env: $(STAMP) ## create or update the locked environment in .venv
+
+run: $(STAMP) ## run the whole pipeline on the sample deliveries and show the result
+	$(BIN)/python -m asn_platform run
+
+test: lint ## lint, then run every test (unit, integration, DAG, end to end)
+	$(BIN)/pytest
+
+lint: $(STAMP) ## ruff (lint and format check) and sqlfluff on the dbt models
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project
+
+format: $(STAMP) ## fix what ruff and sqlfluff can fix
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/sqlfluff fix dbt_project
+
+generate: $(STAMP) ## write the sample deliveries into the landing area (FORCE=1 to overwrite)
+	$(BIN)/python -m asn_platform generate $(if $(FORCE),--force)
+
+summary: $(STAMP) ## show what the warehouse holds now
+	$(BIN)/python -m asn_platform summary
+
+dbt: $(STAMP) ## run dbt against the build database, e.g. make dbt ARGS="build -s dim_employee"
+	$(BIN)/python -m asn_platform dbt $(ARGS)
+
+clean: ## remove generated data, the Airflow home and dbt output (keeps the environment)
+	rm -rf data .airflow dbt_project/target dbt_project/logs

@@ -1,0 +1,25 @@
+"""What every DAG shares: default arguments, start date, and the Airflow Assets the pipeline produces."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Asset
+
+DEFAULT_ARGS = {
+    "owner": "asn-data",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=1),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=30),
+}
+START_DATE = pendulum.datetime(2026, 1, 1, tz="Asia/Jakarta")
+
+
+def raw_asset(dataset: str) -> Asset:
+    """A raw-layer table; ingestion DAGs emit it, the warehouse DAG is scheduled on it."""
+    return Asset(name=f"raw.{dataset}", uri=f"duckdb://asn-warehouse/raw/{dataset}", group="raw")
+
+
+PUBLISHED_ANALYTICS = Asset(name="published.analytics", uri="file://asn-published/analytics.duckdb", group="published")

@@ -1,0 +1,63 @@
+"""The pipeline's stages as plain functions: the DAGs' tasks call these, and so can a person or a test."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from asn_platform.quality import QualityGateFailed, SuiteError, ValidationReport, suites_for_stage, validate_table
+from asn_platform.settings import Settings, get_settings
+from asn_platform.transform import DbtResult, run_dbt
+from asn_platform.warehouse import connect
+
+
+class DeliveriesRejected(RuntimeError):
+    """At least one delivery was rejected; the others were loaded. The message names each file and why."""
+
+
+@dataclass(frozen=True)
+class IngestSummary:
+    region: str
+    loaded: int
+    unchanged: int
+    rejected: int
+    rows_loaded: int
+
+
+def ingest(region: str, settings: Settings | None = None) -> IngestSummary:
+    from ingestion.service import load_pending
+
+    results = load_pending(region, settings=settings)
+    rejected = [result for result in results if result.status == "rejected"]
+    summary = IngestSummary(
+        region=region,
+        loaded=sum(result.status == "loaded" for result in results),
+        unchanged=sum(result.status == "unchanged" for result in results),
+        rejected=len(rejected),
+        rows_loaded=sum(result.loaded for result in results),
+    )
+    if rejected:
+        raise DeliveriesRejected("\n".join(result.message for result in rejected))
+    return summary
+
+
+def build(settings: Settings | None = None) -> DbtResult:
+    return run_dbt(["build"], settings)
+
+
+def gate_marts(settings: Settings | None = None, run_id: str | None = None) -> list[ValidationReport]:
+    """Validate every mart suite; any error blocks publishing (the last published warehouse keeps serving)."""
+    settings = settings or get_settings()
+    suites = suites_for_stage("marts")
+    for suite in suites:
+        if not suite.table:
+            raise SuiteError(f"{suite.path}: a mart suite must name its 'table'")
+    with connect(settings=settings) as connection:
+        reports = [
+            validate_table(connection, suite.table, suite, stage="marts", run_id=run_id)
+            for suite in suites
+            if suite.table
+        ]
+    failed = [report for report in reports if not report.success]
+    if failed:
+        raise QualityGateFailed(failed)
+    return reports

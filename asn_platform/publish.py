@@ -1,0 +1,69 @@
+"""Publishing: copy the gated marts from the private build database into a fresh read-only file, then swap it in.
+
+Readers of the published file never see a half-written warehouse: the new file is complete and closed before one
+atomic rename puts it in place (same filesystem), and no stale WAL is left beside it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from asn_platform.settings import MART_SCHEMAS, Settings, get_settings
+from asn_platform.warehouse import connect, qualified
+
+
+@dataclass(frozen=True)
+class Publication:
+    path: Path
+    tables: dict[str, int]
+    published_at: datetime
+
+
+def publish(settings: Settings | None = None) -> Publication:
+    settings = settings or get_settings()
+    settings.published_dir.mkdir(parents=True, exist_ok=True)
+    final = settings.analytics_path
+    staging = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
+    published_at = datetime.now(UTC)
+    tables: dict[str, int] = {}
+    try:
+        # The build database is only read: ATTACHed read-only beside the new file, from an in-memory connection.
+        with connect(in_memory=True, settings=settings) as connection:
+            connection.execute(f"ATTACH {_literal(settings.warehouse_path)} AS build (READ_ONLY)")
+            connection.execute(
+                f"ATTACH {_literal(staging)} AS publication (STORAGE_VERSION {_literal(settings.storage_version)})"
+            )
+            names = connection.execute(
+                "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'build' "
+                f"AND schema_name IN ({', '.join('?' * len(MART_SCHEMAS))}) ORDER BY 1, 2",
+                list(MART_SCHEMAS),
+            ).fetchall()
+            if not names:
+                raise RuntimeError(f"nothing to publish: {settings.warehouse_path} has no table in {MART_SCHEMAS}")
+            for schema, table in names:
+                name = qualified(f"{schema}.{table}")
+                connection.execute(f"CREATE SCHEMA IF NOT EXISTS publication.{qualified(schema)}")
+                connection.execute(f"CREATE TABLE publication.{name} AS SELECT * FROM build.{name}")
+                (tables[f"{schema}.{table}"],) = connection.execute(
+                    f"SELECT count(*) FROM publication.{name}"
+                ).fetchone()
+            connection.execute(
+                "CREATE TABLE publication.main.publication AS SELECT ?::TIMESTAMPTZ AS published_at, "
+                "?::VARCHAR AS storage_version",
+                [published_at, settings.storage_version],
+            )
+            connection.execute("DETACH publication")
+        staging.chmod(0o444)
+        Path(f"{final}.wal").unlink(missing_ok=True)
+        staging.replace(final)
+    finally:
+        staging.unlink(missing_ok=True)
+        Path(f"{staging}.wal").unlink(missing_ok=True)
+    return Publication(final, tables, published_at)
+
+
+def _literal(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"

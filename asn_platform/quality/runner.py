@@ -1,0 +1,281 @@
+"""Validate a DuckDB table against a suite without copying the table into memory.
+
+Row-level (map) expectations run through Great Expectations on pandas chunks of the table and add up; expectations
+that need the whole table (row count, column set, uniqueness) run as SQL in DuckDB. Every outcome is recorded in the
+warehouse's `dq.expectation_results`, whether or not the gate passes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from asn_platform.quality.suites import ExpectationSpec, Suite
+from asn_platform.settings import get_settings
+from asn_platform.warehouse import qualified, quote_identifier
+
+SAMPLE_SIZE = 20
+_DUCKDB_VECTOR_ROWS = 2048
+
+
+class QualityGateFailed(RuntimeError):
+    """An error-severity expectation failed; the message names the expectation, table and failing values."""
+
+    def __init__(self, reports: list[ValidationReport]):
+        self.reports = reports
+        lines = [outcome.describe() for report in reports for outcome in report.errors]
+        super().__init__("data-quality gate failed:\n  " + "\n  ".join(lines))
+
+
+@dataclass
+class ExpectationOutcome:
+    spec: ExpectationSpec
+    table: str
+    success: bool
+    element_count: int | None = None
+    unexpected_count: int | None = None
+    observed_value: Any = None
+    unexpected_sample: list[Any] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        target = self.spec.column or ",".join(self.spec.kwargs.get("column_list", [])) or "table"
+        return f"{self.spec.type}({target})"
+
+    def describe(self) -> str:
+        text = f"[{self.spec.severity}] {self.label} on {self.table}"
+        if self.success:
+            return text + ": passed"
+        if self.unexpected_count is not None:
+            text += f": {self.unexpected_count:,} of {self.element_count or 0:,} rows failed"
+        elif self.observed_value is not None:
+            text += f": observed {self.observed_value!r}"
+        if self.unexpected_sample:
+            text += f"; e.g. {json.dumps(self.unexpected_sample[:5], default=str, ensure_ascii=False)}"
+        expected = {key: value for key, value in self.spec.kwargs.items() if key != "column"}
+        return text + (f" (expected {json.dumps(expected, default=str)})" if expected else "")
+
+
+@dataclass
+class ValidationReport:
+    run_id: str
+    stage: str
+    suite: str
+    table: str
+    outcomes: list[ExpectationOutcome]
+
+    @property
+    def errors(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success and o.spec.severity == "error"]
+
+    @property
+    def warnings(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success and o.spec.severity == "warning"]
+
+    @property
+    def success(self) -> bool:
+        return not self.errors
+
+    def raise_for_errors(self) -> None:
+        if self.errors:
+            raise QualityGateFailed([self])
+
+
+@cache
+def _batch_definition() -> Any:
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas("duckdb_chunks")
+    return source.add_dataframe_asset("chunk").add_batch_definition_whole_dataframe("whole_chunk")
+
+
+def _gx_suite(suite: Suite) -> Any:
+    import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    expectations = [
+        ExpectationConfiguration(type=spec.type, kwargs=spec.kwargs, meta={"index": spec.index}).to_domain_obj()
+        for spec in suite.row_level
+    ]
+    return gx.ExpectationSuite(name=suite.name, expectations=expectations)
+
+
+@dataclass
+class _Tally:
+    element_count: int = 0
+    missing_count: int = 0
+    unexpected_count: int = 0
+    chunks_failed: bool = False
+    sample: list[Any] = field(default_factory=list)
+
+    def add(self, success: bool, result: dict[str, Any]) -> None:
+        self.element_count += int(result.get("element_count") or 0)
+        self.missing_count += int(result.get("missing_count") or 0)
+        self.unexpected_count += int(result.get("unexpected_count") or 0)
+        self.chunks_failed |= not success
+        room = SAMPLE_SIZE - len(self.sample)
+        if room > 0:
+            rows = result.get("partial_unexpected_index_list") or result.get("partial_unexpected_list") or []
+            self.sample.extend(_plain(row) for row in rows[:room])
+
+    def success(self, spec: ExpectationSpec) -> bool:
+        mostly = spec.kwargs.get("mostly")
+        if mostly is None:
+            return self.unexpected_count == 0 and not self.chunks_failed
+        considered = self.element_count
+        if spec.type != "expect_column_values_to_not_be_null":
+            considered -= self.missing_count
+        return considered == 0 or self.unexpected_count / considered <= 1 - mostly
+
+
+def _plain(value: Any) -> Any:
+    """JSON-friendly values for samples (numpy scalars, NaN, timestamps)."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _validate_rows(cursor: duckdb.DuckDBPyConnection, table: str, suite: Suite, chunk_rows: int) -> list[_Tally]:
+    tallies = [_Tally() for _ in suite.row_level]
+    if not suite.row_level:
+        return tallies
+    batch_definition = _batch_definition()
+    gx_suite = _gx_suite(suite)
+    columns = {row[0] for row in cursor.execute(f"DESCRIBE {qualified(table)}").fetchall()}
+    keys = [column for column in suite.key_columns if column in columns]
+    result_format: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
+    if keys:
+        result_format["unexpected_index_column_names"] = keys
+    cursor.execute(f"SELECT * FROM {qualified(table)}")
+    vectors = max(1, math.ceil(chunk_rows / _DUCKDB_VECTOR_ROWS))
+    while True:
+        chunk: pd.DataFrame = cursor.fetch_df_chunk(vectors)
+        if chunk.empty:
+            break
+        result = batch_definition.get_batch(batch_parameters={"dataframe": chunk}).validate(
+            gx_suite, result_format=result_format
+        )
+        for expectation_result in result.results:
+            index = expectation_result.expectation_config.meta["index"]
+            position = next(i for i, spec in enumerate(suite.row_level) if spec.index == index)
+            tallies[position].add(expectation_result.success, expectation_result.result)
+    return tallies
+
+
+def _validate_in_sql(cursor: duckdb.DuckDBPyConnection, table: str, spec: ExpectationSpec) -> ExpectationOutcome:
+    target = qualified(table)
+    kwargs = spec.kwargs
+    if spec.type == "expect_table_row_count_to_be_between":
+        (count,) = cursor.execute(f"SELECT count(*) FROM {target}").fetchone()
+        low, high = kwargs.get("min_value"), kwargs.get("max_value")
+        ok = (low is None or count >= low) and (high is None or count <= high)
+        return ExpectationOutcome(spec, table, ok, observed_value=count)
+    if spec.type == "expect_table_columns_to_match_set":
+        actual = {row[0] for row in cursor.execute(f"DESCRIBE {target}").fetchall()}
+        expected = set(kwargs["column_set"])
+        ok = actual == expected if kwargs.get("exact_match", True) else expected <= actual
+        observed = {"missing": sorted(expected - actual), "unexpected": sorted(actual - expected)}
+        return ExpectationOutcome(spec, table, ok, observed_value=observed)
+    columns = [kwargs["column"]] if spec.type == "expect_column_values_to_be_unique" else list(kwargs["column_list"])
+    column_sql = ", ".join(quote_identifier(column) for column in columns)
+    not_null = " AND ".join(f"{quote_identifier(column)} IS NOT NULL" for column in columns)
+    duplicates = f"SELECT {column_sql}, count(*) AS n FROM {target} WHERE {not_null} GROUP BY ALL HAVING count(*) > 1"
+    (element_count,) = cursor.execute(f"SELECT count(*) FROM {target}").fetchone()
+    (unexpected,) = cursor.execute(f"SELECT coalesce(sum(n), 0) FROM ({duplicates})").fetchone()
+    sample_rows = cursor.execute(f"{duplicates} ORDER BY n DESC LIMIT {SAMPLE_SIZE}").fetchall()
+    sample = [dict(zip([*columns, "rows"], (_plain(v) for v in row), strict=True)) for row in sample_rows]
+    return ExpectationOutcome(spec, table, unexpected == 0, element_count, int(unexpected), unexpected_sample=sample)
+
+
+def validate_table(
+    connection: duckdb.DuckDBPyConnection,
+    table: str,
+    suite: Suite,
+    *,
+    stage: str | None = None,
+    run_id: str | None = None,
+    chunk_rows: int | None = None,
+    record: bool = True,
+) -> ValidationReport:
+    """Validate `table` (schema.name) against `suite`; record the outcomes; return the report (it never raises on
+    failing data: call `report.raise_for_errors()` where an error must block)."""
+    chunk_rows = chunk_rows or get_settings().dq_chunk_rows
+    cursor = connection.cursor()
+    try:
+        tallies = iter(_validate_rows(cursor, table, suite, chunk_rows))
+        outcomes = []
+        for spec in suite.expectations:
+            if spec.is_table_level:
+                outcomes.append(_validate_in_sql(cursor, table, spec))
+            else:
+                tally = next(tallies)
+                outcomes.append(
+                    ExpectationOutcome(
+                        spec,
+                        table,
+                        tally.success(spec),
+                        tally.element_count,
+                        tally.unexpected_count,
+                        unexpected_sample=tally.sample,
+                    )
+                )
+    finally:
+        cursor.close()
+    report = ValidationReport(run_id or uuid.uuid4().hex, stage or suite.stage, suite.name, table, outcomes)
+    if record:
+        record_report(connection, report)
+    return report
+
+
+RESULTS_TABLE = "dq.expectation_results"
+
+
+def record_report(connection: duckdb.DuckDBPyConnection, report: ValidationReport) -> None:
+    connection.execute("CREATE SCHEMA IF NOT EXISTS dq")
+    connection.execute(
+        f"""CREATE TABLE IF NOT EXISTS {RESULTS_TABLE} (
+            run_id VARCHAR NOT NULL, stage VARCHAR NOT NULL, suite VARCHAR NOT NULL, table_name VARCHAR NOT NULL,
+            expectation VARCHAR NOT NULL, column_name VARCHAR, kwargs JSON, severity VARCHAR NOT NULL,
+            success BOOLEAN NOT NULL, element_count BIGINT, unexpected_count BIGINT, observed_value JSON,
+            unexpected_sample JSON, validated_at TIMESTAMPTZ NOT NULL)"""
+    )
+    now = datetime.now(UTC)
+    rows = [
+        (
+            report.run_id,
+            report.stage,
+            report.suite,
+            report.table,
+            o.spec.type,
+            o.spec.column,
+            json.dumps(o.spec.kwargs, default=str),
+            o.spec.severity,
+            o.success,
+            o.element_count,
+            o.unexpected_count,
+            json.dumps(_plain(o.observed_value), default=str),
+            json.dumps(o.unexpected_sample, default=str, ensure_ascii=False),
+            now,
+        )
+        for o in report.outcomes
+    ]
+    connection.executemany(f"INSERT INTO {RESULTS_TABLE} VALUES ({', '.join('?' * 14)})", rows)

@@ -1,0 +1,123 @@
+"""Expectation suites as code: YAML files in `expectations/<stage>/`, turned into Great Expectations suites.
+
+A suite file names the table it guards, the key columns that identify a failing row, and its expectations, each with
+a severity: `error` blocks the stage, `warning` is recorded and shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from asn_platform.settings import EXPECTATIONS_DIR
+
+Severity = Literal["error", "warning"]
+
+# Expectations that need the whole table at once; the runner evaluates them in DuckDB SQL instead of per chunk.
+TABLE_EXPECTATIONS = frozenset(
+    {
+        "expect_table_row_count_to_be_between",
+        "expect_table_columns_to_match_set",
+        "expect_column_values_to_be_unique",
+        "expect_compound_columns_to_be_unique",
+    }
+)
+
+
+class SuiteError(ValueError):
+    """A suite file that cannot be used; the message names the file and the expectation."""
+
+
+@dataclass(frozen=True)
+class ExpectationSpec:
+    type: str
+    kwargs: dict[str, Any]
+    severity: Severity
+    index: int
+
+    @property
+    def column(self) -> str | None:
+        return self.kwargs.get("column")
+
+    @property
+    def is_table_level(self) -> bool:
+        return self.type in TABLE_EXPECTATIONS
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    stage: str
+    table: str | None
+    key_columns: tuple[str, ...]
+    expectations: tuple[ExpectationSpec, ...]
+    path: Path
+    description: str = ""
+    row_level: tuple[ExpectationSpec, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "row_level", tuple(e for e in self.expectations if not e.is_table_level))
+
+
+def _map_expectation_types() -> set[str]:
+    # Which expectation types GX can evaluate row by row, so a chunk's result adds up to the table's.
+    from great_expectations.expectations.expectation import (
+        ColumnMapExpectation,
+        ColumnPairMapExpectation,
+        MulticolumnMapExpectation,
+    )
+    from great_expectations.expectations.registry import (
+        get_expectation_impl,
+        list_registered_expectation_implementations,
+    )
+
+    map_bases = (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)
+    return {
+        name
+        for name in list_registered_expectation_implementations()
+        if issubclass(get_expectation_impl(name), map_bases)
+    }
+
+
+def load_suite(path: Path) -> Suite:
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise SuiteError(f"{path}: not valid YAML: {error}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("expectations"), list):
+        raise SuiteError(f"{path}: a suite needs a mapping with an 'expectations' list")
+    unknown_keys = set(document) - {"suite", "table", "key_columns", "expectations", "description"}
+    if unknown_keys:
+        raise SuiteError(f"{path}: unknown keys {sorted(unknown_keys)}")
+    map_types = _map_expectation_types()
+    specs = []
+    for index, entry in enumerate(document["expectations"]):
+        where = f"{path}: expectation #{index + 1}"
+        if not isinstance(entry, dict) or "type" not in entry:
+            raise SuiteError(f"{where}: needs a 'type'")
+        kind = entry["type"]
+        if kind not in TABLE_EXPECTATIONS and kind not in map_types:
+            raise SuiteError(
+                f"{where}: {kind!r} is neither a row-level (map) expectation nor one the runner evaluates in SQL "
+                f"({', '.join(sorted(TABLE_EXPECTATIONS))})"
+            )
+        severity = entry.get("severity", "error")
+        if severity not in ("error", "warning"):
+            raise SuiteError(f"{where}: severity must be 'error' or 'warning', not {severity!r}")
+        specs.append(ExpectationSpec(type=kind, kwargs=dict(entry.get("kwargs") or {}), severity=severity, index=index))
+    return Suite(
+        name=document.get("suite") or path.stem,
+        stage=path.parent.name,
+        table=document.get("table"),
+        key_columns=tuple(document.get("key_columns") or ()),
+        expectations=tuple(specs),
+        path=path,
+        description=document.get("description", ""),
+    )
+
+
+def suites_for_stage(stage: str, root: Path = EXPECTATIONS_DIR) -> list[Suite]:
+    return [load_suite(path) for path in sorted((root / stage).glob("*.yml"))]

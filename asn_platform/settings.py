@@ -1,0 +1,135 @@
+"""Project settings: the one place that reads the environment.
+
+Every path and secret the pipeline uses comes from here, each from an environment variable with a documented default
+(see `.env.example` and `docs/settings.md`). Nothing else in the project reads `os.environ` for configuration.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+DAGS_DIR = PROJECT_ROOT / "dags"
+SOURCES_DIR = PROJECT_ROOT / "ingestion" / "sources"
+
+# The schemas the published warehouse carries; raw, staging and dq stay in the private build database.
+MART_SCHEMAS = ("core", "competency", "placement", "service_quality")
+
+# DuckDB 2.x writes files DuckDB 1.x cannot read unless told otherwise; BI tools bundle DuckDB 1.4/1.5.
+DEFAULT_STORAGE_VERSION = "v1.4.0"
+PSEUDONYM_KEY_FILE = ".pseudonym_key"
+
+
+class SettingsError(ValueError):
+    """A setting's environment variable holds a value the pipeline cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    landing_dir: Path
+    warehouse_dir: Path
+    published_dir: Path
+    airflow_home: Path
+    pseudonym_key: str | None
+    storage_version: str
+    dq_chunk_rows: int
+    sample_seed: int
+
+    @property
+    def warehouse_path(self) -> Path:
+        """The private build database: raw, staging, marts and data-quality results."""
+        return self.warehouse_dir / "warehouse.duckdb"
+
+    @property
+    def analytics_path(self) -> Path:
+        """The published, pseudonymous warehouse that analysts and BI tools read."""
+        return self.published_dir / "analytics.duckdb"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def path(name: str, default: Path) -> Path:
+            raw = env.get(name, "").strip()
+            return Path(raw).expanduser().resolve() if raw else default
+
+        def integer(name: str, default: int, minimum: int) -> int:
+            raw = env.get(name, "").strip()
+            if not raw:
+                return default
+            try:
+                value = int(raw.replace("_", ""))
+            except ValueError:
+                raise SettingsError(f"{name}={raw!r} is not a whole number") from None
+            if value < minimum:
+                raise SettingsError(f"{name}={value} must be at least {minimum}")
+            return value
+
+        data_dir = path("ASN_DATA_DIR", PROJECT_ROOT / "data")
+        storage_version = env.get("ASN_DUCKDB_STORAGE_VERSION", "").strip() or DEFAULT_STORAGE_VERSION
+        if not storage_version.startswith("v"):
+            raise SettingsError(
+                f"ASN_DUCKDB_STORAGE_VERSION={storage_version!r} must look like 'v1.4.0' (or 'latest' is not allowed: "
+                "BI tools bundle DuckDB 1.x)"
+            )
+        return cls(
+            data_dir=data_dir,
+            landing_dir=path("ASN_LANDING_DIR", data_dir / "landing"),
+            warehouse_dir=path("ASN_WAREHOUSE_DIR", data_dir / "warehouse"),
+            published_dir=path("ASN_PUBLISHED_DIR", data_dir / "published"),
+            airflow_home=path("AIRFLOW_HOME", PROJECT_ROOT / ".airflow"),
+            pseudonym_key=env.get("ASN_PSEUDONYM_KEY", "").strip() or None,
+            storage_version=storage_version,
+            dq_chunk_rows=integer("ASN_DQ_CHUNK_ROWS", 500_000, minimum=1_000),
+            sample_seed=integer("ASN_SAMPLE_SEED", 20261123, minimum=0),
+        )
+
+    def ensure_dirs(self) -> None:
+        for directory in (self.landing_dir, self.warehouse_dir, self.published_dir):
+            directory.mkdir(parents=True, exist_ok=True)
+
+    def resolve_pseudonym_key(self) -> str:
+        """The key for the keyed hash that turns a NIP into a pseudonymous employee_key.
+
+        Production sets ASN_PSEUDONYM_KEY from a secret store. A local installation without one gets a random key,
+        kept beside the build database with owner-only permissions, so keys stay stable between runs and no key is
+        ever committed.
+        """
+        if self.pseudonym_key:
+            return self.pseudonym_key
+        key_file = self.warehouse_dir / PSEUDONYM_KEY_FILE
+        if not key_file.exists():
+            self.warehouse_dir.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(secrets.token_hex(32))
+        return key_file.read_text().strip()
+
+    def airflow_env(self) -> dict[str, str]:
+        """What a local, in-process Airflow needs: a project-local home with SQLite metadata and the project's DAGs."""
+        return {
+            "AIRFLOW_HOME": str(self.airflow_home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        }
+
+    def dbt_env(self) -> dict[str, str]:
+        """The variables the committed dbt profile reads (dbt_project/profiles.yml)."""
+        return {
+            "ASN_WAREHOUSE_PATH": str(self.warehouse_path),
+            "ASN_DUCKDB_STORAGE_VERSION": self.storage_version,
+            "ASN_PSEUDONYM_KEY": self.resolve_pseudonym_key(),
+        }
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings.from_env()

@@ -1,0 +1,51 @@
+"""Opening DuckDB files the one way the project does it.
+
+DuckDB allows one writing process or many readers. Writers open the private build database; readers (reports, BI,
+summaries) open published files read-only, so they never take the write lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from asn_platform.settings import Settings, get_settings
+
+
+def _config(settings: Settings) -> dict[str, str]:
+    # Extensions are never fetched at run time: the server has no internet and must not try.
+    return {
+        "storage_compatibility_version": settings.storage_version,
+        "autoinstall_known_extensions": "false",
+        "autoload_known_extensions": "false",
+    }
+
+
+@contextmanager
+def connect(
+    path: Path | None = None, *, read_only: bool = False, in_memory: bool = False, settings: Settings | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to `path` (default: the build database; `in_memory` for one that only ATTACHes files),
+    closed on exit so the file lock is released."""
+    settings = settings or get_settings()
+    path = path or settings.warehouse_path
+    if not read_only and not in_memory:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    database = ":memory:" if in_memory else str(path)
+    connection = duckdb.connect(database, read_only=read_only and not in_memory, config=_config(settings))
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def qualified(table: str) -> str:
+    """`schema.table` quoted part by part, for names that come from configuration."""
+    return ".".join(quote_identifier(part) for part in table.split("."))

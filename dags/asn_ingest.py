@@ -1,0 +1,42 @@
+"""One ingestion DAG per region in the source registry (`ingestion/sources/<region>.yml`): asn_ingest_<region>.
+
+Each run loads whatever that region has delivered to the landing area and not yet loaded; loading again is a no-op.
+It emits the raw-layer Assets of the datasets the region delivers, which schedule the warehouse build.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from airflow.sdk import DAG, dag, task
+
+from asn_platform.orchestration import DEFAULT_ARGS, START_DATE, raw_asset
+from ingestion.registry import RegionSource, load_registry
+
+
+def build_ingest_dag(source: RegionSource) -> DAG:
+    @dag(
+        dag_id=f"asn_ingest_{source.region}",
+        description=f"Load {source.name}'s deliveries into the raw layer",
+        schedule="@daily",
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        tags=["asn", "ingestion", source.region],
+    )
+    def ingest_region() -> None:
+        @task(outlets=[raw_asset(dataset) for dataset in sorted(source.datasets)])
+        def load_deliveries() -> dict[str, Any]:
+            from asn_platform.pipeline import ingest
+
+            return asdict(ingest(source.region))
+
+        load_deliveries()
+
+    return ingest_region()
+
+
+for _source in load_registry().values():
+    build_ingest_dag(_source)

@@ -1,0 +1,1 @@
+"""Regional deliveries into the warehouse's raw layer: configuration-driven, validated, idempotent, lossless."""

@@ -1,0 +1,230 @@
+"""Loading one delivery into the raw layer: read, normalise to the contract, validate, then insert in one transaction.
+
+Raw tables are append-only: every load adds rows tagged with region, delivery, load, source file, source row and a
+content hash. A corrected re-delivery is a new load of the same delivery id; staging reads the latest load of each.
+The audit table `raw.load_audit` records every attempt, and received = loaded + quarantined + duplicates.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+
+from asn_platform.contract import DATASETS, Dataset
+from asn_platform.quality import Suite, ValidationReport, load_suite, validate_table
+from asn_platform.quality.suites import ExpectationSpec
+from asn_platform.settings import EXPECTATIONS_DIR, Settings, get_settings
+from asn_platform.warehouse import quote_identifier
+from ingestion.deliveries import Delivery
+from ingestion.registry import DatasetSource
+
+AUDIT_TABLE = "raw.load_audit"
+METADATA_COLUMNS = (
+    ("_region", "VARCHAR NOT NULL"),
+    ("_delivery_id", "VARCHAR NOT NULL"),
+    ("_load_id", "VARCHAR NOT NULL"),
+    ("_source_file", "VARCHAR NOT NULL"),
+    ("_source_row", "BIGINT NOT NULL"),
+    ("_row_hash", "VARCHAR NOT NULL"),
+    ("_loaded_at", "TIMESTAMPTZ NOT NULL"),
+)
+
+
+class DeliveryRejected(RuntimeError):
+    """The delivery as a whole cannot be loaded; nothing of it reached the raw layer. The message says why and where."""
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    delivery: Delivery
+    status: str  # loaded | unchanged | rejected
+    received: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+    message: str = ""
+
+
+def _ensure_tables(connection: duckdb.DuckDBPyConnection, dataset: Dataset) -> None:
+    connection.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    connection.execute("CREATE SCHEMA IF NOT EXISTS ingest_work")
+    columns = [f"{quote_identifier(f.name)} {f.sql_type}" for f in dataset.fields]
+    columns += [f"{name} {sql_type}" for name, sql_type in METADATA_COLUMNS]
+    connection.execute(f"CREATE TABLE IF NOT EXISTS raw.{dataset.name} ({', '.join(columns)})")
+    connection.execute(
+        f"""CREATE TABLE IF NOT EXISTS {AUDIT_TABLE} (
+            load_id VARCHAR PRIMARY KEY, region VARCHAR NOT NULL, dataset VARCHAR NOT NULL,
+            delivery_id VARCHAR NOT NULL, delivery_date DATE NOT NULL, source_file VARCHAR NOT NULL,
+            file_sha256 VARCHAR NOT NULL, received_rows BIGINT, loaded_rows BIGINT, quarantined_rows BIGINT,
+            duplicate_rows BIGINT, status VARCHAR NOT NULL, error VARCHAR, started_at TIMESTAMPTZ NOT NULL,
+            finished_at TIMESTAMPTZ NOT NULL, duration_s DOUBLE NOT NULL)"""
+    )
+
+
+def delivery_suite(dataset: Dataset) -> Suite:
+    """The dataset's delivery suite from `expectations/delivery/`, plus what the contract itself demands."""
+    suite = load_suite(EXPECTATIONS_DIR / "delivery" / f"{dataset.name}.yml")
+    from_contract: list[ExpectationSpec] = []
+    for field in dataset.fields:
+        if field.required:
+            from_contract.append(
+                ExpectationSpec("expect_column_values_to_not_be_null", {"column": field.name}, "error", 0)
+            )
+        if field.allowed:
+            kwargs = {"column": field.name, "value_set": list(field.allowed)}
+            from_contract.append(ExpectationSpec("expect_column_values_to_be_in_set", kwargs, "error", 0))
+        if field.pattern:
+            kwargs = {"column": field.name, "regex": field.pattern}
+            from_contract.append(ExpectationSpec("expect_column_values_to_match_regex", kwargs, "error", 0))
+    specs = [
+        ExpectationSpec(spec.type, spec.kwargs, spec.severity, index)
+        for index, spec in enumerate([*from_contract, *suite.expectations])
+    ]
+    return Suite(suite.name, suite.stage, suite.table, suite.key_columns, tuple(specs), suite.path, suite.description)
+
+
+def _read(connection: duckdb.DuckDBPyConnection, delivery: Delivery, config: DatasetSource, work_table: str) -> None:
+    """The file as text, exactly as delivered, through DuckDB's native CSV reader."""
+    try:
+        connection.execute(
+            f"""CREATE OR REPLACE TABLE {work_table}_text AS
+                SELECT *, row_number() OVER () + 1 AS _source_row
+                FROM read_csv(?, header = true, all_varchar = true, delim = ?, encoding = ?, quote = '"',
+                              strict_mode = true, null_padding = false)""",
+            [str(delivery.path), config.delimiter, config.encoding],
+        )
+    except duckdb.Error as error:
+        raise DeliveryRejected(f"{delivery.path}: cannot be read as {config.format}: {error}") from None
+    headers = {row[0] for row in connection.execute(f"DESCRIBE {work_table}_text").fetchall()}
+    missing = [f"{header!r} ({field})" for field, header in config.columns.items() if header not in headers]
+    if missing:
+        raise DeliveryRejected(f"{delivery.path}: missing column {', '.join(missing)}; the file has {sorted(headers)}")
+
+
+def _normalise(connection: duckdb.DuckDBPyConnection, dataset: Dataset, config: DatasetSource, work_table: str) -> None:
+    """Map the region's columns and values to the contract: trimmed text, typed dates, blanks as NULL."""
+    projections = []
+    for field in dataset.fields:
+        if field.name not in config.columns:
+            projections.append(f"CAST(NULL AS {field.sql_type}) AS {quote_identifier(field.name)}")
+            continue
+        text = f"nullif(trim({quote_identifier(config.columns[field.name])}), '')"
+        mapping = config.values.get(field.name)
+        if mapping:
+            cases = " ".join(f"WHEN {_literal(source)} THEN {_literal(target)}" for source, target in mapping.items())
+            text = f"CASE {text} {cases} ELSE {text} END"
+        if field.sql_type == "DATE":
+            text = f"try_strptime({text}, {_literal(config.date_format)})::DATE"
+        projections.append(f"{text} AS {quote_identifier(field.name)}")
+    source_columns = ", ".join(quote_identifier(header) for header in config.columns.values())
+    connection.execute(
+        f"""CREATE OR REPLACE TABLE {work_table} AS
+            SELECT {", ".join(projections)}, _source_row,
+                   md5(concat_ws(chr(31), {source_columns})) AS _row_hash
+            FROM {work_table}_text"""
+    )
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _already_loaded(connection: duckdb.DuckDBPyConnection, delivery: Delivery, sha256: str) -> bool:
+    row = connection.execute(
+        f"SELECT count(*) FROM {AUDIT_TABLE} WHERE delivery_id = ? AND file_sha256 = ? AND status = 'loaded'",
+        [delivery.delivery_id, sha256],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _audit(connection: duckdb.DuckDBPyConnection, values: dict[str, object]) -> None:
+    names = ", ".join(values)
+    connection.execute(
+        f"INSERT INTO {AUDIT_TABLE} ({names}) VALUES ({', '.join('?' * len(values))})", list(values.values())
+    )
+
+
+def load_delivery(
+    connection: duckdb.DuckDBPyConnection,
+    delivery: Delivery,
+    config: DatasetSource,
+    settings: Settings | None = None,
+) -> LoadResult:
+    """Load one delivery; the same file again is a no-op. Raises DeliveryRejected (after auditing it) when the
+    delivery as a whole fails its checks."""
+    settings = settings or get_settings()
+    dataset = DATASETS[delivery.dataset]
+    _ensure_tables(connection, dataset)
+    sha256 = delivery.sha256()
+    if _already_loaded(connection, delivery, sha256):
+        return LoadResult(delivery, "unchanged", message="already loaded; nothing to do")
+
+    load_id = uuid.uuid4().hex
+    started, clock = datetime.now(UTC), time.perf_counter()
+    work_table = f"ingest_work.{delivery.region}_{delivery.dataset}"
+    source_file = str(delivery.path.relative_to(settings.landing_dir.resolve()))
+    audit = {
+        "load_id": load_id,
+        "region": delivery.region,
+        "dataset": delivery.dataset,
+        "delivery_id": delivery.delivery_id,
+        "delivery_date": delivery.delivery_date,
+        "source_file": source_file,
+        "file_sha256": sha256,
+        "started_at": started,
+    }
+
+    def finish(status: str, **counts: object) -> None:
+        _audit(
+            connection,
+            audit
+            | counts
+            | {"status": status, "finished_at": datetime.now(UTC), "duration_s": time.perf_counter() - clock},
+        )
+
+    try:
+        _read(connection, delivery, config, work_table)
+        _normalise(connection, dataset, config, work_table)
+        received, duplicates = connection.execute(
+            f"SELECT count(*), count(*) - count(DISTINCT _row_hash) FROM {work_table}"
+        ).fetchone()
+        report = validate_table(connection, work_table, delivery_suite(dataset), stage="delivery", run_id=load_id)
+        if not report.success:
+            raise DeliveryRejected(f"{source_file}: " + _report_text(report))
+        field_list = ", ".join(quote_identifier(f.name) for f in dataset.fields)
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            (loaded,) = connection.execute(
+                f"""INSERT INTO raw.{dataset.name}
+                    SELECT {field_list}, ?, ?, ?, ?, _source_row, _row_hash, ?
+                    FROM {work_table}
+                    QUALIFY row_number() OVER (PARTITION BY _row_hash ORDER BY _source_row) = 1""",
+                [delivery.region, delivery.delivery_id, load_id, source_file, started],
+            ).fetchone()
+            if received != loaded + duplicates:
+                raise RuntimeError(
+                    f"{source_file}: reconciliation failed: {received} received != {loaded} + {duplicates}"
+                )
+            finish("loaded", received_rows=received, loaded_rows=loaded, quarantined_rows=0, duplicate_rows=duplicates)
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+    except DeliveryRejected as rejection:
+        finish("rejected", error=str(rejection))
+        raise
+    except Exception as error:
+        finish("failed", error=f"{type(error).__name__}: {error}")
+        raise
+    finally:
+        connection.execute(f"DROP TABLE IF EXISTS {work_table}")
+        connection.execute(f"DROP TABLE IF EXISTS {work_table}_text")
+    return LoadResult(delivery, "loaded", received, loaded, 0, duplicates)
+
+
+def _report_text(report: ValidationReport) -> str:
+    return "delivery checks failed:\n  " + "\n  ".join(outcome.describe() for outcome in report.errors)

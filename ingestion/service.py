@@ -1,0 +1,46 @@
+"""What the CLI and the Airflow DAGs call: load what a region has pending, report what happened."""
+
+from __future__ import annotations
+
+from asn_platform.settings import Settings, get_settings
+from asn_platform.warehouse import connect
+from ingestion.deliveries import find_deliveries
+from ingestion.load import AUDIT_TABLE, DeliveryRejected, LoadResult, load_delivery
+from ingestion.registry import region_source
+
+
+def load_pending(region: str, dataset: str | None = None, settings: Settings | None = None) -> list[LoadResult]:
+    """Load every delivery of `region` in the landing area, oldest first. A rejected delivery is audited and
+    reported, and the others still load."""
+    settings = settings or get_settings()
+    source = region_source(region)
+    if dataset:
+        source.dataset(dataset)
+    results = []
+    with connect(settings=settings) as connection:
+        for delivery in find_deliveries(source, settings.landing_dir, dataset):
+            try:
+                results.append(load_delivery(connection, delivery, source.dataset(delivery.dataset), settings))
+            except DeliveryRejected as rejection:
+                results.append(LoadResult(delivery, "rejected", message=str(rejection)))
+    return results
+
+
+def audit_rows(region: str | None = None, settings: Settings | None = None) -> list[dict[str, object]]:
+    settings = settings or get_settings()
+    if not settings.warehouse_path.exists():
+        return []
+    with connect(settings=settings) as connection:
+        exists = connection.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' AND table_name = 'load_audit'"
+        ).fetchone()[0]
+        if not exists:
+            return []
+        cursor = connection.execute(
+            f"""SELECT region, dataset, delivery_id, source_file, status, received_rows, loaded_rows,
+                       quarantined_rows, duplicate_rows, round(duration_s, 2) AS duration_s, finished_at, error
+                FROM {AUDIT_TABLE} WHERE ? IS NULL OR region = ? ORDER BY finished_at""",
+            [region, region],
+        )
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
