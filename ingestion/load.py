@@ -121,11 +121,12 @@ def _normalise(connection: duckdb.DuckDBPyConnection, dataset: Dataset, config: 
             text = f"try_strptime({text}, {_literal(config.date_format)})::DATE"
         projections.append(f"{text} AS {quote_identifier(field.name)}")
     source_columns = ", ".join(quote_identifier(header) for header in config.columns.values())
+    # Exact duplicate lines (same content) are set aside before validation: they are counted, not loaded twice.
     connection.execute(
         f"""CREATE OR REPLACE TABLE {work_table} AS
-            SELECT {", ".join(projections)}, _source_row,
-                   md5(concat_ws(chr(31), {source_columns})) AS _row_hash
-            FROM {work_table}_text"""
+            SELECT {", ".join(projections)}, _source_row, _row_hash
+            FROM (SELECT *, md5(concat_ws(chr(31), {source_columns})) AS _row_hash FROM {work_table}_text)
+            QUALIFY row_number() OVER (PARTITION BY _row_hash ORDER BY _source_row) = 1"""
     )
 
 
@@ -189,9 +190,9 @@ def load_delivery(
     try:
         _read(connection, delivery, config, work_table)
         _normalise(connection, dataset, config, work_table)
-        received, duplicates = connection.execute(
-            f"SELECT count(*), count(*) - count(DISTINCT _row_hash) FROM {work_table}"
-        ).fetchone()
+        (received,) = connection.execute(f"SELECT count(*) FROM {work_table}_text").fetchone()
+        (distinct_rows,) = connection.execute(f"SELECT count(*) FROM {work_table}").fetchone()
+        duplicates = received - distinct_rows
         report = validate_table(connection, work_table, delivery_suite(dataset), stage="delivery", run_id=load_id)
         if not report.success:
             raise DeliveryRejected(f"{source_file}: " + _report_text(report))
@@ -201,8 +202,7 @@ def load_delivery(
             (loaded,) = connection.execute(
                 f"""INSERT INTO raw.{dataset.name}
                     SELECT {field_list}, ?, ?, ?, ?, _source_row, _row_hash, ?
-                    FROM {work_table}
-                    QUALIFY row_number() OVER (PARTITION BY _row_hash ORDER BY _source_row) = 1""",
+                    FROM {work_table}""",
                 [delivery.region, delivery.delivery_id, load_id, source_file, started],
             ).fetchone()
             if received != loaded + duplicates:

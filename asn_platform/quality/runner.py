@@ -136,7 +136,8 @@ class _Tally:
         considered = self.element_count
         if spec.type != "expect_column_values_to_not_be_null":
             considered -= self.missing_count
-        return considered == 0 or self.unexpected_count / considered <= 1 - mostly
+        # The same form as Great Expectations (success ratio >= mostly), so floats round the same way.
+        return considered == 0 or (considered - self.unexpected_count) / considered >= mostly
 
 
 def _plain(value: Any) -> Any:

@@ -1,0 +1,41 @@
+"""Every test gets its own data folders: nothing touches ./data or the developer's Airflow home."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Airflow reads AIRFLOW_HOME when it is first imported, which may be during collection: point it away first.
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="asn-test-airflow-"))
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+
+from asn_platform import settings as settings_module
+from asn_platform.generator import generate_sample
+from asn_platform.settings import Settings
+
+TEST_KEY = "test-pseudonym-key"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """Settings rooted in a fresh temporary folder, also returned by get_settings() for code that asks for it."""
+    monkeypatch.setenv("ASN_DATA_DIR", str(tmp_path / "data"))
+    for name in ("ASN_LANDING_DIR", "ASN_WAREHOUSE_DIR", "ASN_PUBLISHED_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ASN_PSEUDONYM_KEY", TEST_KEY)
+    settings_module.get_settings.cache_clear()
+    current = settings_module.get_settings()
+    current.ensure_dirs()
+    yield current
+    settings_module.get_settings.cache_clear()
+
+
+@pytest.fixture
+def sample_delivery(settings: Settings) -> Path:
+    """Kota Langsa's generated personnel delivery in the test's landing area."""
+    (path,) = generate_sample(settings.landing_dir, settings.sample_seed)
+    return path

@@ -1,0 +1,142 @@
+"""The whole pipeline exactly as `make run` runs it: real Airflow DAGs in-process, real dbt, real DuckDB files."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from asn_platform.settings import PROJECT_ROOT, Settings
+
+pytestmark = pytest.mark.e2e
+KEY = "e2e-pseudonym-key"
+
+
+def _run(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "asn_platform", "run"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def environment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    root = tmp_path_factory.mktemp("pipeline")
+    return os.environ | {
+        "ASN_DATA_DIR": str(root / "data"),
+        "AIRFLOW_HOME": str(root / "airflow"),
+        "ASN_PSEUDONYM_KEY": KEY,
+    }
+
+
+@pytest.fixture(scope="module")
+def first_run(environment: dict[str, str]) -> tuple[Settings, subprocess.CompletedProcess[str]]:
+    return Settings.from_env(environment), _run(environment)
+
+
+@pytest.fixture(scope="module")
+def delivered(first_run: tuple[Settings, subprocess.CompletedProcess[str]]) -> list[dict[str, str]]:
+    settings, _ = first_run
+    (path,) = settings.landing_dir.rglob("*.csv")
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_run_succeeds_and_shows_its_result(first_run: tuple[Settings, subprocess.CompletedProcess[str]]) -> None:
+    settings, run = first_run
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "==> DAG asn_ingest_langsa: success" in run.stdout
+    assert "==> DAG asn_warehouse: success" in run.stdout
+    assert "Active civil servants by region (published mart core.dim_employee):" in run.stdout
+    assert str(settings.analytics_path) in run.stdout
+
+
+def test_raw_layer_holds_every_delivered_row(
+    first_run: tuple[Settings, subprocess.CompletedProcess[str]], delivered: list[dict[str, str]]
+) -> None:
+    settings, _ = first_run
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as build:
+        assert build.execute("SELECT count(*) FROM raw.personnel").fetchone()[0] == len(delivered) == 3000
+        audit = build.execute("SELECT status, received_rows, loaded_rows FROM raw.load_audit").fetchall()
+    assert audit == [("loaded", 3000, 3000)]
+
+
+def test_published_mart_is_complete_pseudonymous_and_read_only(
+    first_run: tuple[Settings, subprocess.CompletedProcess[str]], delivered: list[dict[str, str]]
+) -> None:
+    settings, _ = first_run
+    path = settings.analytics_path
+    assert path.stat().st_mode & 0o777 == 0o444
+    assert not Path(f"{path}.wal").exists()
+    assert [p.name for p in settings.published_dir.iterdir()] == ["analytics.duckdb"]
+    with duckdb.connect(str(path), read_only=True) as analytics:
+        (tag,) = analytics.execute(
+            "SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = 'analytics'"
+        ).fetchone()
+        statuses = dict(analytics.execute("SELECT status, count(*) FROM core.dim_employee GROUP BY 1").fetchall())
+        keys = {row[0] for row in analytics.execute("SELECT employee_key FROM core.dim_employee").fetchall()}
+        columns = {row[0] for row in analytics.execute("DESCRIBE core.dim_employee").fetchall()}
+        text = " ".join(
+            str(value)
+            for (table,) in analytics.execute("SELECT schema_name || '.' || table_name FROM duckdb_tables()").fetchall()
+            for row in analytics.execute(f"SELECT * FROM {table}").fetchall()
+            for value in row
+        )
+    assert tag == "v1.4.0+"  # readable by the DuckDB 1.4/1.5 inside BI tools
+    status_names = {
+        "Aktif": "active",
+        "Pensiun": "retired",
+        "Mutasi Keluar": "transferred_out",
+        "Meninggal": "deceased",
+    }
+    assert statuses == dict(Counter(status_names[row["status_pegawai"]] for row in delivered))
+    assert keys == {hashlib.sha256(f"{KEY}:{row['nip']}".encode()).hexdigest() for row in delivered}
+    assert not columns & {"nip", "full_name", "birth_date"}
+    for row in delivered[:200]:
+        assert row["nip"] not in text
+        assert row["nama"] not in text
+
+
+def test_every_gate_ran_and_passed(first_run: tuple[Settings, subprocess.CompletedProcess[str]]) -> None:
+    settings, _ = first_run
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as build:
+        rows = build.execute(
+            """SELECT stage, count(*), count(*) FILTER (NOT success AND severity = 'error')
+               FROM dq.expectation_results GROUP BY stage ORDER BY stage"""
+        ).fetchall()
+    assert rows == [("delivery", 17, 0), ("marts", 7, 0)]
+
+
+def test_a_failing_build_fails_the_run_and_leaves_the_published_warehouse_serving(
+    first_run: tuple[Settings, subprocess.CompletedProcess[str]], environment: dict[str, str]
+) -> None:
+    """Runs last: a later delivery whose data breaks a mart test (a birth date in 1800: no age band)."""
+    settings, _ = first_run
+    published_before = settings.analytics_path.read_bytes()
+    (first_delivery,) = settings.landing_dir.rglob("*.csv")
+    lines = first_delivery.read_text(encoding="utf-8").splitlines(keepends=True)
+    fields = lines[1].split(",")
+    fields[2] = "1800-01-01"
+    later = settings.landing_dir / "langsa" / "personnel" / "2026-11-08" / "langsa_pegawai_20261108.csv"
+    later.parent.mkdir(parents=True)
+    later.write_text("".join([lines[0], ",".join(fields), *lines[2:]]), encoding="utf-8")
+
+    run = _run(environment)
+
+    assert run.returncode == 1
+    assert "==> DAG asn_ingest_langsa: success" in run.stdout
+    assert "error: DAG asn_warehouse ended failed (dbt_build=failed" in run.stderr
+    assert "test.asn.not_null_dim_employee_age_band" in run.stdout + run.stderr
+    assert settings.analytics_path.read_bytes() == published_before

@@ -1,0 +1,168 @@
+"""Loading real generated deliveries into a real DuckDB file."""
+
+import csv
+from pathlib import Path
+
+import pytest
+import yaml
+
+from asn_platform.generator.sample import LANGSA_HEADCOUNT
+from asn_platform.settings import Settings
+from asn_platform.warehouse import connect
+from ingestion.deliveries import inside_landing
+from ingestion.registry import RegistryError, load_region, region_source
+from ingestion.service import audit_rows, load_pending
+
+
+def _raw_count(settings: Settings) -> int:
+    with connect(settings=settings) as connection:
+        return connection.execute("SELECT count(*) FROM raw.personnel").fetchone()[0]
+
+
+def _rewrite(path: Path, edit) -> None:
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows = edit(rows)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+def test_sample_delivery_loads_every_row_with_its_lineage(settings: Settings, sample_delivery: Path) -> None:
+    (result,) = load_pending("langsa")
+    assert (result.status, result.received, result.loaded, result.duplicates) == ("loaded", LANGSA_HEADCOUNT,
+                                                                                   LANGSA_HEADCOUNT, 0)  # fmt: skip
+    with connect(settings=settings) as connection:
+        lineage = connection.execute(
+            """SELECT DISTINCT _region, _delivery_id, _source_file, min(_source_row), max(_source_row)
+               FROM raw.personnel GROUP BY ALL"""
+        ).fetchall()
+        first = connection.execute(
+            "SELECT nip, gender, status, birth_date::VARCHAR FROM raw.personnel WHERE _source_row = 2"
+        ).fetchone()
+    source_file = "langsa/personnel/2026-11-01/langsa_pegawai_20261101.csv"
+    assert lineage == [("langsa", "langsa/personnel/2026-11-01", source_file, 2, LANGSA_HEADCOUNT + 1)]
+    with sample_delivery.open(encoding="utf-8") as handle:
+        source = next(csv.DictReader(handle))
+    statuses = {"Aktif": "active", "Pensiun": "retired", "Mutasi Keluar": "transferred_out", "Meninggal": "deceased"}
+    # Values mapped to the contract (L/P -> M/F, Indonesian statuses -> contract codes), dates typed.
+    expected = (source["nip"], {"L": "M", "P": "F"}[source["jenis_kelamin"]], statuses[source["status_pegawai"]],
+                source["tanggal_lahir"])  # fmt: skip
+    assert first == expected
+    (audit,) = audit_rows()
+    assert audit["received_rows"] == audit["loaded_rows"] + audit["quarantined_rows"] + audit["duplicate_rows"]
+
+
+def test_loading_the_same_delivery_again_changes_nothing(settings: Settings, sample_delivery: Path) -> None:
+    load_pending("langsa")
+    (again,) = load_pending("langsa")
+    assert again.status == "unchanged"
+    assert _raw_count(settings) == LANGSA_HEADCOUNT
+    assert [row["status"] for row in audit_rows()] == ["loaded"]
+
+
+def test_exact_duplicate_lines_are_counted_not_loaded(settings: Settings, sample_delivery: Path) -> None:
+    _rewrite(sample_delivery, lambda rows: [*rows, rows[5], rows[5]])
+    (result,) = load_pending("langsa")
+    assert (result.received, result.loaded, result.duplicates) == (LANGSA_HEADCOUNT + 2, LANGSA_HEADCOUNT, 2)
+    assert audit_rows()[0]["duplicate_rows"] == 2
+
+
+def test_missing_column_rejects_the_delivery_naming_file_and_column(settings: Settings, sample_delivery: Path) -> None:
+    _rewrite(sample_delivery, lambda rows: [row[:6] + row[7:] for row in rows])  # drop kode_unit
+    (result,) = load_pending("langsa")
+    assert result.status == "rejected"
+    assert str(sample_delivery) in result.message
+    assert "missing column 'kode_unit' (unit_code)" in result.message
+    (audit,) = audit_rows()
+    assert (audit["status"], audit["loaded_rows"]) == ("rejected", None)
+    assert "kode_unit" in audit["error"]
+    with connect(settings=settings) as connection:
+        assert connection.execute("SELECT count(*) FROM raw.personnel").fetchone()[0] == 0
+
+
+def test_bad_values_reject_the_delivery_naming_expectation_row_and_value(
+    settings: Settings, sample_delivery: Path
+) -> None:
+    def corrupt(rows: list[list[str]]) -> list[list[str]]:
+        rows[3][0] = "1985031220100110"  # NIP two digits short, file row 4
+        rows[7][3] = "X"  # gender neither L nor P, file row 8
+        return rows
+
+    _rewrite(sample_delivery, corrupt)
+    (result,) = load_pending("langsa")
+    assert result.status == "rejected"
+    assert "langsa/personnel/2026-11-01/langsa_pegawai_20261101.csv" in result.message
+    assert "expect_column_values_to_match_regex(nip) on ingest_work.langsa_personnel: 1 of 3,000 rows failed" in (
+        result.message
+    )
+    assert '"_source_row": 4' in result.message
+    assert '"nip": "1985031220100110"' in result.message
+    assert "expect_column_values_to_be_in_set(gender)" in result.message
+    assert '"_source_row": 8' in result.message
+    with connect(settings=settings) as connection:
+        assert connection.execute("SELECT count(*) FROM raw.personnel").fetchone()[0] == 0
+        failed = connection.execute(
+            "SELECT count(*) FROM dq.expectation_results WHERE stage = 'delivery' AND NOT success"
+        ).fetchone()[0]
+    assert failed == 2
+
+
+def test_a_rejected_delivery_does_not_stop_the_next_one(settings: Settings, sample_delivery: Path) -> None:
+    later = settings.landing_dir / "langsa" / "personnel" / "2026-11-08" / "langsa_pegawai_20261108.csv"
+    later.parent.mkdir(parents=True)
+    later.write_bytes(sample_delivery.read_bytes())
+    sample_delivery.write_text("")  # an empty file
+    first, second = load_pending("langsa")
+    assert first.status == "rejected"
+    assert str(sample_delivery) in first.message
+    assert second.status == "loaded"
+    assert _raw_count(settings) == LANGSA_HEADCOUNT
+
+
+def test_unknown_region_lists_the_configured_ones(settings: Settings) -> None:
+    with pytest.raises(RegistryError, match=r"unknown region 'atlantis'; configured regions: \[.*'langsa'.*\]"):
+        load_pending("atlantis")
+    with pytest.raises(RegistryError, match=r"region 'langsa' delivers no dataset 'payroll'"):
+        load_pending("langsa", dataset="payroll")
+
+
+def _broken_registry(tmp_path: Path, edit) -> Path:
+    source = region_source("langsa").model_dump()
+    edit(source["datasets"]["personnel"])
+    path = tmp_path / "langsa.yml"
+    path.write_text(yaml.safe_dump(source))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda personnel: personnel.update(delimter=";"),
+            "datasets.personnel.delimter: Extra inputs are not permitted",
+        ),
+        (lambda personnel: personnel["columns"].pop("nip"), "leaves required contract fields unmapped: ['nip']"),
+        (lambda personnel: personnel.update(format="parquet"), "datasets.personnel.format: Input should be 'csv'"),
+        (lambda personnel: personnel["columns"].update(salary="gaji"), "maps fields the contract does not have"),
+    ],
+)
+def test_registry_errors_name_the_file_and_key(tmp_path: Path, edit, message: str) -> None:
+    path = _broken_registry(tmp_path, edit)
+    with pytest.raises(RegistryError) as failure:
+        load_region(path)
+    assert str(failure.value).startswith(f"{path}: ")
+    assert message in str(failure.value)
+
+
+def test_region_name_must_match_its_file(tmp_path: Path) -> None:
+    path = _broken_registry(tmp_path, lambda personnel: None)
+    renamed = path.rename(tmp_path / "sorong.yml")
+    with pytest.raises(RegistryError, match="region: 'langsa' must match the file name 'sorong'"):
+        load_region(renamed)
+
+
+def test_paths_outside_the_landing_area_are_refused(settings: Settings, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.csv"
+    outside.write_text("x")
+    with pytest.raises(RegistryError, match="outside the landing area"):
+        inside_landing(settings.landing_dir / ".." / ".." / "elsewhere.csv", settings.landing_dir)

@@ -1,0 +1,62 @@
+"""dbt build, the mart gate and publishing, called as the DAG's tasks call them, on a real build database."""
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from asn_platform.pipeline import build, gate_marts, ingest
+from asn_platform.publish import publish
+from asn_platform.quality import QualityGateFailed
+from asn_platform.settings import Settings
+from asn_platform.transform import DbtFailed, run_dbt
+from asn_platform.warehouse import connect
+
+
+@pytest.fixture
+def built(settings: Settings, sample_delivery: Path) -> Settings:
+    ingest("langsa")
+    build()
+    return settings
+
+
+def test_mart_gate_failure_names_expectation_table_and_values(built: Settings) -> None:
+    with connect(settings=built) as connection:
+        connection.execute("UPDATE core.dim_employee SET status = 'on_leave' WHERE unit_code = 'LGS-BAPPEDA'")
+        (changed,) = connection.execute("SELECT count(*) FROM core.dim_employee WHERE status = 'on_leave'").fetchone()
+    with pytest.raises(QualityGateFailed) as failure:
+        gate_marts(built)
+    message = str(failure.value)
+    assert f"[error] expect_column_values_to_be_in_set(status) on core.dim_employee: {changed:,} of 3,000" in message
+    assert '"status": "on_leave"' in message
+    assert "employee_key" in message  # the failing rows are identified by their key
+
+
+def test_dbt_failure_names_the_failing_node(built: Settings) -> None:
+    with pytest.raises(DbtFailed, match=r"`dbt build --select dim_employee --vars .*` failed") as failure:
+        run_dbt(["build", "--select", "dim_employee", "--vars", "{not_yaml: [}"], built)
+    assert "exit 2" in str(failure.value)
+
+
+def test_publish_swaps_atomically_while_a_reader_holds_the_old_version(built: Settings) -> None:
+    first = publish(built)
+    reader = duckdb.connect(str(first.path), read_only=True)
+    try:
+        before = reader.execute("SELECT published_at FROM main.publication").fetchone()[0]
+        second = publish(built)  # does not wait for, or disturb, the open reader
+        assert reader.execute("SELECT count(*) FROM core.dim_employee").fetchone()[0] == 3000
+        assert reader.execute("SELECT published_at FROM main.publication").fetchone()[0] == before
+    finally:
+        reader.close()
+    with duckdb.connect(str(second.path), read_only=True) as fresh:
+        assert fresh.execute("SELECT published_at FROM main.publication").fetchone()[0] > before
+    assert second.tables == {"core.dim_employee": 3000}
+    assert sorted(p.name for p in built.published_dir.iterdir()) == ["analytics.duckdb"]
+
+
+def test_nothing_to_publish_is_an_error_and_keeps_no_partial_file(settings: Settings) -> None:
+    with connect(settings=settings) as connection:
+        connection.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    with pytest.raises(RuntimeError, match="nothing to publish"):
+        publish(settings)
+    assert list(settings.published_dir.iterdir()) == []

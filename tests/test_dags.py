@@ -1,0 +1,57 @@
+"""DAG integrity: every DAG file imports, has no cycle, and carries owner, tags, retries and a schedule."""
+
+from __future__ import annotations
+
+import pytest
+from airflow.dag_processing.dagbag import DagBag
+
+from asn_platform.local_run import pipeline_dag_ids
+from asn_platform.settings import DAGS_DIR
+from ingestion.registry import load_registry
+
+
+@pytest.fixture(scope="module")
+def dag_bag() -> DagBag:
+    return DagBag(dag_folder=str(DAGS_DIR))
+
+
+def test_every_dag_file_imports(dag_bag: DagBag) -> None:
+    assert dag_bag.import_errors == {}
+
+
+def test_one_ingestion_dag_per_registered_region_and_the_warehouse_dag(dag_bag: DagBag) -> None:
+    expected = {f"asn_ingest_{region}" for region in load_registry()} | {"asn_warehouse"}
+    assert set(dag_bag.dag_ids) == expected
+
+
+@pytest.mark.parametrize("dag_id", ["asn_warehouse", *(f"asn_ingest_{region}" for region in load_registry())])
+def test_dag_is_well_formed(dag_bag: DagBag, dag_id: str) -> None:
+    dag = dag_bag.dags[dag_id]
+    dag.check_cycle()
+    assert dag.tags
+    assert "asn" in dag.tags
+    assert dag.schedule is not None
+    assert dag.max_active_runs == 1
+    for task in dag.tasks:
+        assert task.owner == "asn-data"
+        assert task.retries >= (0 if task.task_id == "gate_marts" else 1), task.task_id
+
+
+def test_warehouse_dag_is_scheduled_on_what_the_ingestion_dags_emit(dag_bag: DagBag) -> None:
+    emitted = {
+        outlet.name
+        for dag_id in dag_bag.dag_ids
+        if dag_id.startswith("asn_ingest_")
+        for task in dag_bag.dags[dag_id].tasks
+        for outlet in task.outlets
+    }
+    scheduled_on = {asset.name for asset in dag_bag.dags["asn_warehouse"].timetable.asset_condition.objects}
+    assert emitted == {"raw.personnel"}
+    assert scheduled_on == emitted
+
+
+def test_warehouse_tasks_run_build_then_gate_then_publish(dag_bag: DagBag) -> None:
+    dag = dag_bag.dags["asn_warehouse"]
+    assert dag.get_task("dbt_build").downstream_task_ids == {"gate_marts"}
+    assert dag.get_task("gate_marts").downstream_task_ids == {"publish"}
+    assert pipeline_dag_ids(list(dag_bag.dag_ids))[-1] == "asn_warehouse"

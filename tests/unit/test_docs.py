@@ -1,0 +1,38 @@
+"""What a newcomer reads must match what the code does."""
+
+import re
+
+import yaml
+
+from asn_platform.settings import PROJECT_ROOT
+
+
+def _variables_read_by_settings() -> set[str]:
+    source = (PROJECT_ROOT / "asn_platform" / "settings.py").read_text()
+    return set(re.findall(r'(?:env\.get|path|integer)\("([A-Z][A-Z_]+)"', source))
+
+
+def test_every_setting_is_documented_and_in_env_example() -> None:
+    variables = _variables_read_by_settings()
+    assert {"ASN_PSEUDONYM_KEY", "ASN_DATA_DIR", "AIRFLOW_HOME"} <= variables
+    docs = (PROJECT_ROOT / "docs" / "settings.md").read_text()
+    example = (PROJECT_ROOT / ".env.example").read_text()
+    for name in variables:
+        assert f"`{name}`" in docs, name
+        assert f"# {name}=" in example, name
+
+
+def test_readme_quick_start_is_the_two_commands_and_ci_runs_the_test_one() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    quick_start = readme.split("## Quick start", 1)[1].split("##", 1)[0]
+    commands = re.findall(r"^(make \w+)", quick_start, flags=re.MULTILINE)
+    assert commands == ["make run", "make test"]
+    assert "make test" in (PROJECT_ROOT / ".ci" / "run").read_text()
+
+
+def test_compose_file_mounts_the_project_and_sets_no_secret() -> None:
+    compose = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
+    airflow = compose["services"]["airflow"]
+    assert airflow["environment"]["AIRFLOW__CORE__DAGS_FOLDER"] == "/opt/asn/dags"
+    assert airflow["environment"]["ASN_PSEUDONYM_KEY"] == "${ASN_PSEUDONYM_KEY:-}"
+    assert "./dags:/opt/asn/dags" in airflow["volumes"]

@@ -1,0 +1,49 @@
+import csv
+import hashlib
+from datetime import date
+from pathlib import Path
+
+from asn_platform.generator import generate_sample
+from asn_platform.generator.sample import LANGSA_HEADCOUNT
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_same_seed_gives_byte_identical_deliveries(tmp_path: Path) -> None:
+    (first,) = generate_sample(tmp_path / "a", seed=7)
+    (second,) = generate_sample(tmp_path / "b", seed=7)
+    (other,) = generate_sample(tmp_path / "c", seed=8)
+    assert _digest(first) == _digest(second)
+    assert _digest(first) != _digest(other)
+
+
+def test_langsa_delivery_is_laid_out_and_written_as_its_profile_says(tmp_path: Path) -> None:
+    (path,) = generate_sample(tmp_path, seed=1)
+    assert path.relative_to(tmp_path).as_posix() == "langsa/personnel/2026-11-01/langsa_pegawai_20261101.csv"
+    raw = path.read_bytes()
+    raw.decode("utf-8")  # UTF-8, as Langsa delivers
+    assert b"\r\n" not in raw
+    header = raw.split(b"\n", 1)[0].decode()
+    assert (
+        header
+        == "nip,nama,tanggal_lahir,jenis_kelamin,jenis_asn,golongan,kode_unit,nama_unit,pendidikan,status_pegawai"
+    )
+
+
+def test_nips_are_unique_and_encode_birth_date_appointment_and_gender(tmp_path: Path) -> None:
+    (path,) = generate_sample(tmp_path, seed=3)
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == LANGSA_HEADCOUNT
+    assert len({row["nip"] for row in rows}) == LANGSA_HEADCOUNT
+    for row in rows:
+        nip = row["nip"]
+        assert len(nip) == 18
+        assert nip.isdigit()
+        assert nip[:8] == row["tanggal_lahir"].replace("-", "")
+        appointed = date(int(nip[8:12]), int(nip[12:14]), 1)
+        assert appointed.year - int(nip[:4]) >= 19
+        assert nip[14] == {"L": "1", "P": "2"}[row["jenis_kelamin"]]
+        assert (row["golongan"] == "") == (row["jenis_asn"] == "PPPK")

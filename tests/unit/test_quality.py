@@ -1,0 +1,156 @@
+"""The data-quality runner on real DuckDB tables: exact counts, failing keys, chunking, severity, recorded results."""
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from asn_platform.quality import QualityGateFailed, SuiteError, load_suite, validate_table
+from asn_platform.settings import Settings
+from asn_platform.warehouse import connect
+
+SUITE = """
+suite: test.people
+table: main.people
+key_columns: [id]
+expectations:
+  - type: expect_table_row_count_to_be_between
+    kwargs: {min_value: 1, max_value: 10000}
+  - type: expect_column_values_to_match_regex
+    kwargs: {column: nip, regex: "^[0-9]{18}$"}
+  - type: expect_column_values_to_be_in_set
+    kwargs: {column: gender, value_set: [M, F]}
+  - type: expect_column_values_to_be_unique
+    kwargs: {column: nip}
+  - type: expect_column_values_to_not_be_null
+    kwargs: {column: unit, mostly: 0.9}
+    severity: warning
+"""
+
+
+def _write(tmp_path: Path, text: str, name: str = "people.yml") -> Path:
+    path = tmp_path / "marts" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def people(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """5,000 people; ids 10 and 4000 have a bad NIP, id 20 a bad gender, ids 30/31 share a NIP, 10 % lack a unit."""
+    with connect(settings=settings) as connection:
+        connection.execute(
+            """CREATE TABLE people AS
+               SELECT i AS id,
+                      CASE WHEN i = 10 THEN '12x' WHEN i = 4000 THEN '34y' WHEN i = 31 THEN lpad('30', 18, '0')
+                           ELSE lpad(i::VARCHAR, 18, '0') END AS nip,
+                      CASE WHEN i = 20 THEN 'X' WHEN i % 2 = 0 THEN 'F' ELSE 'M' END AS gender,
+                      CASE WHEN i % 10 = 0 THEN NULL ELSE 'U1' END AS unit
+               FROM range(1, 5001) AS t(i)"""
+        )
+        yield connection
+
+
+def _by_type(report):
+    return {outcome.spec.type: outcome for outcome in report.outcomes}
+
+
+def test_counts_and_failing_keys_are_exact(people: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    report = validate_table(people, "main.people", load_suite(_write(tmp_path, SUITE)), run_id="r1")
+    outcomes = _by_type(report)
+    regex = outcomes["expect_column_values_to_match_regex"]
+    assert (regex.success, regex.element_count, regex.unexpected_count) == (False, 5000, 2)
+    assert [row["id"] for row in regex.unexpected_sample] == [10, 4000]
+    in_set = outcomes["expect_column_values_to_be_in_set"]
+    assert in_set.unexpected_count == 1
+    assert in_set.unexpected_sample == [{"gender": "X", "id": 20}]
+    unique = outcomes["expect_column_values_to_be_unique"]
+    assert (unique.success, unique.unexpected_count) == (False, 2)
+    assert unique.unexpected_sample == [{"nip": "000000000000000030", "rows": 2}]
+    assert outcomes["expect_table_row_count_to_be_between"].observed_value == 5000
+    # 500 of 5,000 units are missing: exactly at the 10 % the warning allows.
+    assert outcomes["expect_column_values_to_not_be_null"].success
+    assert [o.label for o in report.errors] == [
+        "expect_column_values_to_match_regex(nip)",
+        "expect_column_values_to_be_in_set(gender)",
+        "expect_column_values_to_be_unique(nip)",
+    ]
+
+
+def test_chunked_validation_adds_up_to_the_whole_table(people: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    suite = load_suite(_write(tmp_path, SUITE))
+    whole = validate_table(people, "main.people", suite, chunk_rows=10_000, record=False)
+    chunked = validate_table(people, "main.people", suite, chunk_rows=1_000, record=False)
+    summary = [(o.label, o.success, o.element_count, o.unexpected_count) for o in whole.outcomes]
+    assert summary == [(o.label, o.success, o.element_count, o.unexpected_count) for o in chunked.outcomes]
+
+
+def test_mostly_is_judged_on_the_whole_table_not_per_chunk(people: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    # Ids 1..2048 (the first chunk) have 204 missing units: 9.96 %; a stricter threshold fails on the total.
+    strict = SUITE.replace("mostly: 0.9", "mostly: 0.95")
+    outcome = _by_type(validate_table(people, "main.people", load_suite(_write(tmp_path, strict)), chunk_rows=2048))
+    missing = outcome["expect_column_values_to_not_be_null"]
+    assert (missing.success, missing.unexpected_count, missing.spec.severity) == (False, 500, "warning")
+
+
+def test_outcomes_are_recorded_in_the_dq_schema(people: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    validate_table(people, "main.people", load_suite(_write(tmp_path, SUITE)), stage="marts", run_id="run-42")
+    rows = people.execute(
+        """SELECT expectation, column_name, severity, success, unexpected_count, unexpected_sample
+           FROM dq.expectation_results WHERE run_id = 'run-42' ORDER BY expectation"""
+    ).fetchall()
+    assert len(rows) == 5
+    regex = next(row for row in rows if row[0] == "expect_column_values_to_match_regex")
+    assert regex[1:5] == ("nip", "error", False, 2)
+    assert json.loads(regex[5])[0] == {"nip": "12x", "id": 10}
+
+
+def test_gate_failure_names_expectation_table_and_values(people: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    report = validate_table(people, "main.people", load_suite(_write(tmp_path, SUITE)), record=False)
+    with pytest.raises(QualityGateFailed) as failure:
+        report.raise_for_errors()
+    message = str(failure.value)
+    assert "[error] expect_column_values_to_match_regex(nip) on main.people: 2 of 5,000 rows failed" in message
+    assert '"nip": "12x"' in message
+    assert "expect_column_values_to_be_in_set(gender)" in message
+    assert "not_be_null" not in message  # warnings do not block and are not reported as failures
+
+
+def test_columns_set_reports_what_is_missing_and_unexpected(people: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    suite_text = """
+table: main.people
+expectations:
+  - type: expect_table_columns_to_match_set
+    kwargs: {column_set: [id, nip, gender, unit_code]}
+"""
+    (outcome,) = validate_table(people, "main.people", load_suite(_write(tmp_path, suite_text)), record=False).outcomes
+    assert not outcome.success
+    assert outcome.observed_value == {"missing": ["unit_code"], "unexpected": ["unit"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("expectations:\n  - type: expect_column_mean_to_be_between\n    kwargs: {column: x}\n",
+         r"expectation #1: 'expect_column_mean_to_be_between' is neither a row-level"),
+        ("expectations:\n  - type: expect_column_values_to_not_be_null\n    severity: fatal\n",
+         r"expectation #1: severity must be 'error' or 'warning', not 'fatal'"),
+        ("expectations:\n  - kwargs: {column: x}\n", r"expectation #1: needs a 'type'"),
+        ("tables: x\nexpectations: []\n", r"unknown keys \['tables'\]"),
+        ("expectations: [unclosed\n", r"not valid YAML"),
+    ],
+)  # fmt: skip
+def test_broken_suites_name_the_file_and_the_expectation(tmp_path: Path, text: str, message: str) -> None:
+    path = _write(tmp_path, text, "broken.yml")
+    with pytest.raises(SuiteError, match=message) as failure:
+        load_suite(path)
+    assert str(path) in str(failure.value)
+
+
+def test_the_project_suites_all_load() -> None:
+    from asn_platform.quality import suites_for_stage
+
+    marts = suites_for_stage("marts")
+    assert {suite.table for suite in marts} == {"core.dim_employee"}
+    assert suites_for_stage("delivery")[0].name == "delivery.personnel"

@@ -1,0 +1,70 @@
+from pathlib import Path
+
+import pytest
+
+from asn_platform.settings import PROJECT_ROOT, Settings, SettingsError
+
+
+def test_defaults_live_under_the_project_data_folder() -> None:
+    settings = Settings.from_env({})
+    assert settings.landing_dir == PROJECT_ROOT / "data" / "landing"
+    assert settings.warehouse_path == PROJECT_ROOT / "data" / "warehouse" / "warehouse.duckdb"
+    assert settings.analytics_path == PROJECT_ROOT / "data" / "published" / "analytics.duckdb"
+    assert settings.airflow_home == PROJECT_ROOT / ".airflow"
+    assert settings.storage_version == "v1.4.0"
+    assert settings.dq_chunk_rows == 500_000
+    assert settings.pseudonym_key is None
+
+
+def test_data_dir_moves_every_folder_and_each_can_be_set_alone(tmp_path: Path) -> None:
+    settings = Settings.from_env({"ASN_DATA_DIR": str(tmp_path), "ASN_PUBLISHED_DIR": str(tmp_path / "serve")})
+    assert settings.landing_dir == tmp_path / "landing"
+    assert settings.warehouse_dir == tmp_path / "warehouse"
+    assert settings.published_dir == tmp_path / "serve"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"ASN_DQ_CHUNK_ROWS": "many"}, "ASN_DQ_CHUNK_ROWS='many' is not a whole number"),
+        ({"ASN_DQ_CHUNK_ROWS": "10"}, "ASN_DQ_CHUNK_ROWS=10 must be at least 1000"),
+        ({"ASN_SAMPLE_SEED": "-1"}, "ASN_SAMPLE_SEED=-1 must be at least 0"),
+        ({"ASN_DUCKDB_STORAGE_VERSION": "latest"}, "ASN_DUCKDB_STORAGE_VERSION='latest' must look like 'v1.4.0'"),
+    ],
+)
+def test_bad_values_name_the_variable(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        Settings.from_env(env)
+
+
+def test_numbers_accept_underscores() -> None:
+    assert Settings.from_env({"ASN_DQ_CHUNK_ROWS": "250_000"}).dq_chunk_rows == 250_000
+
+
+def test_generated_pseudonym_key_is_private_random_and_stable(tmp_path: Path) -> None:
+    settings = Settings.from_env({"ASN_DATA_DIR": str(tmp_path)})
+    key = settings.resolve_pseudonym_key()
+    key_file = settings.warehouse_dir / ".pseudonym_key"
+    assert len(key) == 64
+    assert int(key, 16) >= 0
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert settings.resolve_pseudonym_key() == key
+    other = Settings.from_env({"ASN_DATA_DIR": str(tmp_path / "elsewhere")}).resolve_pseudonym_key()
+    assert other != key
+
+
+def test_key_from_the_environment_wins_and_no_file_is_written(tmp_path: Path) -> None:
+    settings = Settings.from_env({"ASN_DATA_DIR": str(tmp_path), "ASN_PSEUDONYM_KEY": "from-vault"})
+    assert settings.resolve_pseudonym_key() == "from-vault"
+    assert not (settings.warehouse_dir / ".pseudonym_key").exists()
+
+
+def test_dbt_and_airflow_environments_point_at_the_settings(tmp_path: Path) -> None:
+    settings = Settings.from_env({"ASN_DATA_DIR": str(tmp_path), "ASN_PSEUDONYM_KEY": "k", "AIRFLOW_HOME": "/x/af"})
+    assert settings.dbt_env() == {
+        "ASN_WAREHOUSE_PATH": str(tmp_path / "warehouse" / "warehouse.duckdb"),
+        "ASN_DUCKDB_STORAGE_VERSION": "v1.4.0",
+        "ASN_PSEUDONYM_KEY": "k",
+    }
+    assert settings.airflow_env()["AIRFLOW_HOME"] == "/x/af"
+    assert settings.airflow_env()["AIRFLOW__CORE__DAGS_FOLDER"] == str(PROJECT_ROOT / "dags")
