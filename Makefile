@@ -30,7 +30,10 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(UV):
-	$(PYTHON) -m venv $(TOOLS)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "error: $(PYTHON) is older than 3.11; run with PYTHON=python3.11 (or newer)" >&2; exit 1; }
+	@$(PYTHON) -m venv $(TOOLS) || { rm -rf $(TOOLS); \
+		echo "error: '$(PYTHON) -m venv' failed; install your system's venv package (Debian: python3-venv)" >&2; exit 1; }
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
 $(STAMP): pyproject.toml uv.lock | $(UV)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from asn_platform.settings import MART_SCHEMAS, Settings, get_settings
-from asn_platform.warehouse import connect, qualified
+from asn_platform.warehouse import connect, qualified, sql_literal
 
 
 @dataclass(frozen=True)
@@ -32,10 +32,9 @@ def publish(settings: Settings | None = None) -> Publication:
     try:
         # The build database is only read: ATTACHed read-only beside the new file, from an in-memory connection.
         with connect(in_memory=True, settings=settings) as connection:
-            connection.execute(f"ATTACH {_literal(settings.warehouse_path)} AS build (READ_ONLY)")
-            connection.execute(
-                f"ATTACH {_literal(staging)} AS publication (STORAGE_VERSION {_literal(settings.storage_version)})"
-            )
+            connection.execute(f"ATTACH {sql_literal(settings.warehouse_path)} AS build (READ_ONLY)")
+            storage_version = sql_literal(settings.storage_version)
+            connection.execute(f"ATTACH {sql_literal(staging)} AS publication (STORAGE_VERSION {storage_version})")
             names = connection.execute(
                 "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'build' "
                 f"AND schema_name IN ({', '.join('?' * len(MART_SCHEMAS))}) ORDER BY 1, 2",
@@ -63,7 +62,3 @@ def publish(settings: Settings | None = None) -> Publication:
         staging.unlink(missing_ok=True)
         Path(f"{staging}.wal").unlink(missing_ok=True)
     return Publication(final, tables, published_at)
-
-
-def _literal(value: object) -> str:
-    return "'" + str(value).replace("'", "''") + "'"

@@ -46,6 +46,11 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def sql_literal(value: object) -> str:
+    """A SQL string literal, for the few statements that take no parameters (ATTACH, CASE WHEN on config values)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def qualified(table: str) -> str:
     """`schema.table` quoted part by part, for names that come from configuration."""
     return ".".join(quote_identifier(part) for part in table.split("."))

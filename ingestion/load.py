@@ -18,7 +18,7 @@ from asn_platform.contract import DATASETS, Dataset
 from asn_platform.quality import Suite, ValidationReport, load_suite, validate_table
 from asn_platform.quality.suites import ExpectationSpec
 from asn_platform.settings import EXPECTATIONS_DIR, Settings, get_settings
-from asn_platform.warehouse import quote_identifier
+from asn_platform.warehouse import quote_identifier, sql_literal
 from ingestion.deliveries import Delivery
 from ingestion.registry import DatasetSource
 
@@ -115,10 +115,12 @@ def _normalise(connection: duckdb.DuckDBPyConnection, dataset: Dataset, config: 
         text = f"nullif(trim({quote_identifier(config.columns[field.name])}), '')"
         mapping = config.values.get(field.name)
         if mapping:
-            cases = " ".join(f"WHEN {_literal(source)} THEN {_literal(target)}" for source, target in mapping.items())
+            cases = " ".join(
+                f"WHEN {sql_literal(source)} THEN {sql_literal(target)}" for source, target in mapping.items()
+            )
             text = f"CASE {text} {cases} ELSE {text} END"
         if field.sql_type == "DATE":
-            text = f"try_strptime({text}, {_literal(config.date_format)})::DATE"
+            text = f"try_strptime({text}, {sql_literal(config.date_format)})::DATE"
         projections.append(f"{text} AS {quote_identifier(field.name)}")
     source_columns = ", ".join(quote_identifier(header) for header in config.columns.values())
     # Exact duplicate lines (same content) are set aside before validation: they are counted, not loaded twice.
@@ -128,10 +130,6 @@ def _normalise(connection: duckdb.DuckDBPyConnection, dataset: Dataset, config: 
             FROM (SELECT *, md5(concat_ws(chr(31), {source_columns})) AS _row_hash FROM {work_table}_text)
             QUALIFY row_number() OVER (PARTITION BY _row_hash ORDER BY _source_row) = 1"""
     )
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _already_loaded(connection: duckdb.DuckDBPyConnection, delivery: Delivery, sha256: str) -> bool:

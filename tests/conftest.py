@@ -39,4 +39,3 @@ def sample_delivery(settings: Settings) -> Path:
     """Kota Langsa's generated personnel delivery in the test's landing area."""
     (path,) = generate_sample(settings.landing_dir, settings.sample_seed)
     return path
-
