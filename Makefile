@@ -30,20 +30,20 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(UV):
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
-		{ echo "error: $(PYTHON) is older than 3.11; run with PYTHON=python3.11 (or newer)" >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(not (3, 11) <= sys.version_info < (3, 14))' || \
+		{ echo "error: $(PYTHON) is not Python 3.11-3.13; run with e.g. PYTHON=python3.12" >&2; exit 1; }
 	@$(PYTHON) -m venv $(TOOLS) || { rm -rf $(TOOLS); \
 		echo "error: '$(PYTHON) -m venv' failed; install your system's venv package (Debian: python3-venv)" >&2; exit 1; }
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
 $(STAMP): pyproject.toml uv.lock | $(UV)
-	$(UV) sync --locked
+	$(UV) sync --locked --python $(PYTHON)
 	@touch $@
 
 env: $(STAMP) ## create or update the locked environment in .venv
 
 run: $(STAMP) ## run the whole pipeline on the sample deliveries and show the result
-	$(BIN)/python -m asn_platform run
+	$(BIN)/python -m asn_platform run --sample
 
 test: lint ## lint, then run every test (unit, integration, DAG, end to end)
 	$(BIN)/pytest

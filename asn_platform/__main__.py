@@ -22,7 +22,8 @@ def _generate(settings: Settings, force: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m asn_platform", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="generate sample deliveries if none, run every DAG in-process, show the result")
+    run = commands.add_parser("run", help="run every DAG in-process on the landing area, show the result")
+    run.add_argument("--sample", action="store_true", help="first generate the sample deliveries if none are there")
     generate = commands.add_parser("generate", help="write the sample deliveries into the landing area")
     generate.add_argument("--force", action="store_true", help="overwrite deliveries already there")
     commands.add_parser("summary", help="show what the warehouse holds now")
@@ -45,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "generate":
             _generate(settings, args.force)
         elif args.command == "run":
-            _generate(settings, force=False)
+            if args.sample:
+                _generate(settings, force=False)
             run_dags(settings)
             print(render(settings))
         elif args.command == "summary":

@@ -1,7 +1,8 @@
 """dbt-duckdb plugin: hands the pseudonymisation key to DuckDB as a session variable.
 
-The key comes from the environment at connection time, so it never appears in compiled SQL, run results or logs;
-models read it with `getvariable('asn_pseudonym_key')` through the `pseudonymise` macro.
+The key is read from the environment when dbt connects: dbt runs in a subprocess whose environment
+asn_platform.settings prepared, so this is the one other place that reads it. It never appears in compiled SQL, run
+results or logs; models read it with `getvariable('asn_pseudonym_key')` through the `pseudonymise` macro.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ class Plugin(BasePlugin):
         key = os.environ.get("ASN_PSEUDONYM_KEY", "")
         if not key:
             raise RuntimeError("ASN_PSEUDONYM_KEY is not set; run dbt through `python -m asn_platform dbt ...`")
-        connection.execute(f"SET VARIABLE {KEY_VARIABLE} = '{key.replace(chr(39), chr(39) * 2)}'")
+        connection.execute(f"SET VARIABLE {KEY_VARIABLE} = ?", [key])
 
     def configure_connection(self, conn: Any) -> None:
         self._set_key(conn)

@@ -10,34 +10,27 @@ from asn_platform.transform import DbtResult, run_dbt
 from asn_platform.warehouse import connect
 
 
-class DeliveriesRejected(RuntimeError):
-    """At least one delivery was rejected; the others were loaded. The message names each file and why."""
-
-
 @dataclass(frozen=True)
 class IngestSummary:
     region: str
     loaded: int
     unchanged: int
-    rejected: int
     rows_loaded: int
+    rejections: list[str]
 
 
 def ingest(region: str, settings: Settings | None = None) -> IngestSummary:
+    """Load what the region has pending; rejections are reported in the summary, the other deliveries load."""
     from ingestion.service import load_pending
 
     results = load_pending(region, settings=settings)
-    rejected = [result for result in results if result.status == "rejected"]
-    summary = IngestSummary(
+    return IngestSummary(
         region=region,
         loaded=sum(result.status == "loaded" for result in results),
         unchanged=sum(result.status == "unchanged" for result in results),
-        rejected=len(rejected),
         rows_loaded=sum(result.loaded for result in results),
+        rejections=[result.message for result in results if result.status == "rejected"],
     )
-    if rejected:
-        raise DeliveriesRejected("\n".join(result.message for result in rejected))
-    return summary
 
 
 def build(settings: Settings | None = None) -> DbtResult:
@@ -48,14 +41,12 @@ def gate_marts(settings: Settings | None = None, run_id: str | None = None) -> l
     """Validate every mart suite; any error blocks publishing (the last published warehouse keeps serving)."""
     settings = settings or get_settings()
     suites = suites_for_stage("marts")
-    for suite in suites:
-        if not suite.table:
-            raise SuiteError(f"{suite.path}: a mart suite must name its 'table'")
+    unnamed = [str(suite.path) for suite in suites if not suite.table]
+    if unnamed:
+        raise SuiteError(f"a mart suite must name its 'table': {unnamed}")
     with connect(settings=settings) as connection:
         reports = [
-            validate_table(connection, suite.table, suite, stage="marts", run_id=run_id)
-            for suite in suites
-            if suite.table
+            validate_table(connection, str(suite.table), suite, stage="marts", run_id=run_id) for suite in suites
         ]
     failed = [report for report in reports if not report.success]
     if failed:

@@ -11,8 +11,32 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
+
+from asn_platform.contract import DATASETS, PersonalData
+from asn_platform.quality import suites_for_stage
 from asn_platform.settings import MART_SCHEMAS, Settings, get_settings
 from asn_platform.warehouse import connect, qualified, sql_literal
+
+
+class PublishRefused(RuntimeError):
+    """A table may not be published: no data-quality suite guards it, or it has a direct-identifier column."""
+
+
+def _refuse_ungated_or_identifying(connection: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+    gated = {suite.table for suite in suites_for_stage("marts")}
+    ungated = [table for table in tables if table not in gated]
+    if ungated:
+        raise PublishRefused(f"no suite in expectations/marts guards {ungated}; nothing is published ungated")
+    identifiers = {f.name for d in DATASETS.values() for f in d.fields if f.personal_data is PersonalData.DIRECT}
+    found = connection.execute(
+        "SELECT schema_name || '.' || table_name, column_name FROM duckdb_columns() WHERE database_name = 'build' "
+        f"AND column_name IN ({', '.join('?' * len(identifiers))}) ORDER BY 1, 2",
+        sorted(identifiers),
+    ).fetchall()
+    found = [(table, column) for table, column in found if table in tables]
+    if found:
+        raise PublishRefused(f"direct identifiers may not be published to analysts: {found}")
 
 
 @dataclass(frozen=True)
@@ -42,6 +66,7 @@ def publish(settings: Settings | None = None) -> Publication:
             ).fetchall()
             if not names:
                 raise RuntimeError(f"nothing to publish: {settings.warehouse_path} has no table in {MART_SCHEMAS}")
+            _refuse_ungated_or_identifying(connection, [f"{schema}.{table}" for schema, table in names])
             for schema, table in names:
                 name = qualified(f"{schema}.{table}")
                 connection.execute(f"CREATE SCHEMA IF NOT EXISTS publication.{qualified(schema)}")

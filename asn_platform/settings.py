@@ -108,10 +108,22 @@ class Settings:
         key_file = self.warehouse_dir / PSEUDONYM_KEY_FILE
         if not key_file.exists():
             self.warehouse_dir.mkdir(parents=True, exist_ok=True)
-            descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            # Written whole under a private name, then linked into place: a racing process either wins or reads
+            # the winner's complete key, never a half-written one.
+            draft = key_file.with_name(f"{PSEUDONYM_KEY_FILE}.{secrets.token_hex(4)}")
+            descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(descriptor, "w") as handle:
                 handle.write(secrets.token_hex(32))
-        return key_file.read_text().strip()
+            try:
+                os.link(draft, key_file)
+            except FileExistsError:
+                pass
+            finally:
+                draft.unlink()
+        key = key_file.read_text().strip()
+        if len(key) < 32:
+            raise SettingsError(f"{key_file} holds no usable key (under 32 characters); restore it from backup")
+        return key
 
     def airflow_env(self) -> dict[str, str]:
         """What a local, in-process Airflow needs: a project-local home with SQLite metadata and the project's DAGs."""

@@ -10,6 +10,7 @@ from dataclasses import asdict
 from typing import Any
 
 from airflow.sdk import DAG, dag, task
+from airflow.sdk.exceptions import AirflowFailException
 
 from asn_platform.orchestration import DEFAULT_ARGS, START_DATE, raw_asset
 from ingestion.registry import RegionSource, load_registry
@@ -27,13 +28,19 @@ def build_ingest_dag(source: RegionSource) -> DAG:
         tags=["asn", "ingestion", source.region],
     )
     def ingest_region() -> None:
+        # Emits the raw Assets whenever it succeeds, so deliveries that did load still schedule the warehouse build.
         @task(outlets=[raw_asset(dataset) for dataset in sorted(source.datasets)])
         def load_deliveries() -> dict[str, Any]:
             from asn_platform.pipeline import ingest
 
             return asdict(ingest(source.region))
 
-        load_deliveries()
+        @task(retries=0)  # a rejected file stays rejected until the region sends a corrected one
+        def report_rejections(summary: dict[str, Any]) -> None:
+            if summary["rejections"]:
+                raise AirflowFailException("rejected deliveries:\n" + "\n".join(summary["rejections"]))
+
+        report_rejections(load_deliveries())
 
     return ingest_region()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow.sdk import dag, task
+from airflow.sdk import AssetAny, dag, task
 
 from asn_platform.contract import DATASETS
 from asn_platform.orchestration import DEFAULT_ARGS, PUBLISHED_ANALYTICS, START_DATE, raw_asset
@@ -17,7 +17,8 @@ from asn_platform.orchestration import DEFAULT_ARGS, PUBLISHED_ANALYTICS, START_
 @dag(
     dag_id="asn_warehouse",
     description="dbt build, mart data-quality gates, publish",
-    schedule=[raw_asset(dataset) for dataset in sorted(DATASETS)],
+    # Any raw dataset that changed triggers a build (a list of Assets would wait for all of them).
+    schedule=AssetAny(*(raw_asset(dataset) for dataset in sorted(DATASETS))),
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from ingestion.registry import RegionSource, RegistryError
+
+_DATE_FOLDER = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -44,11 +47,15 @@ def find_deliveries(source: RegionSource, landing_dir: Path, dataset: str | None
     for name, config in sorted(source.datasets.items()):
         if dataset and name != dataset:
             continue
-        for date_dir in sorted((landing_dir / source.region / name).glob("*")):
-            try:
-                delivery_date = date.fromisoformat(date_dir.name)
-            except ValueError:
+        dated = []
+        for date_dir in (landing_dir / source.region / name).glob("*"):
+            if not (date_dir.is_dir() and _DATE_FOLDER.fullmatch(date_dir.name)):
                 continue  # not a delivery folder (e.g. an operator's notes)
+            try:
+                dated.append((date.fromisoformat(date_dir.name), date_dir))
+            except ValueError:
+                raise RegistryError(f"{date_dir}: not a real date (folders are named YYYY-MM-DD)") from None
+        for delivery_date, date_dir in sorted(dated):
             for path in sorted(date_dir.glob(config.file_pattern)):
                 found.append(Delivery(source.region, name, delivery_date, inside_landing(path, landing_dir)))
     return found

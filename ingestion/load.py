@@ -7,6 +7,7 @@ The audit table `raw.load_audit` records every attempt, and received = loaded + 
 
 from __future__ import annotations
 
+import csv
 import time
 import uuid
 from dataclasses import dataclass
@@ -23,14 +24,15 @@ from ingestion.deliveries import Delivery
 from ingestion.registry import DatasetSource
 
 AUDIT_TABLE = "raw.load_audit"
+# Lineage every raw row carries (all NOT NULL); types as DuckDB names them, so drift checks compare like with like.
 METADATA_COLUMNS = (
-    ("_region", "VARCHAR NOT NULL"),
-    ("_delivery_id", "VARCHAR NOT NULL"),
-    ("_load_id", "VARCHAR NOT NULL"),
-    ("_source_file", "VARCHAR NOT NULL"),
-    ("_source_row", "BIGINT NOT NULL"),
-    ("_row_hash", "VARCHAR NOT NULL"),
-    ("_loaded_at", "TIMESTAMPTZ NOT NULL"),
+    ("_region", "VARCHAR"),
+    ("_delivery_id", "VARCHAR"),
+    ("_load_id", "VARCHAR"),
+    ("_source_file", "VARCHAR"),
+    ("_source_row", "BIGINT"),
+    ("_row_hash", "VARCHAR"),
+    ("_loaded_at", "TIMESTAMP WITH TIME ZONE"),
 )
 
 
@@ -53,8 +55,16 @@ def _ensure_tables(connection: duckdb.DuckDBPyConnection, dataset: Dataset) -> N
     connection.execute("CREATE SCHEMA IF NOT EXISTS raw")
     connection.execute("CREATE SCHEMA IF NOT EXISTS ingest_work")
     columns = [f"{quote_identifier(f.name)} {f.sql_type}" for f in dataset.fields]
-    columns += [f"{name} {sql_type}" for name, sql_type in METADATA_COLUMNS]
+    columns += [f"{name} {sql_type} NOT NULL" for name, sql_type in METADATA_COLUMNS]
     connection.execute(f"CREATE TABLE IF NOT EXISTS raw.{dataset.name} ({', '.join(columns)})")
+    expected = {f.name: f.sql_type for f in dataset.fields} | dict(METADATA_COLUMNS)
+    actual = dict(connection.execute(f"SELECT column_name, column_type FROM (DESCRIBE raw.{dataset.name})").fetchall())
+    if actual != expected:
+        drift = sorted(set(expected.items()) ^ set(actual.items()))
+        raise RuntimeError(
+            f"raw.{dataset.name} no longer matches the contract (columns differ: {drift}); "
+            "migrate the table before loading"
+        )
     connection.execute(
         f"""CREATE TABLE IF NOT EXISTS {AUDIT_TABLE} (
             load_id VARCHAR PRIMARY KEY, region VARCHAR NOT NULL, dataset VARCHAR NOT NULL,
@@ -87,25 +97,46 @@ def delivery_suite(dataset: Dataset) -> Suite:
     return Suite(suite.name, suite.stage, suite.table, suite.key_columns, tuple(specs), suite.path, suite.description)
 
 
-def _read(connection: duckdb.DuckDBPyConnection, delivery: Delivery, config: DatasetSource, work_table: str) -> None:
-    """The file as text, exactly as delivered, through DuckDB's native CSV reader."""
+def _header(delivery: Delivery, config: DatasetSource) -> list[str]:
+    """The header line, read as the registry says; DuckDB's dialect sniffer is never trusted with a delivery."""
     try:
+        with delivery.path.open(encoding=config.encoding, newline="") as handle:
+            header = next(csv.reader(handle, delimiter=config.delimiter), None)
+    except UnicodeDecodeError as error:
+        raise DeliveryRejected(f"{delivery.path}: line 1: not {config.encoding} text ({error.reason})") from None
+    if not header or not any(name.strip() for name in header):
+        raise DeliveryRejected(f"{delivery.path}: empty file (no header line)")
+    names = [name.strip() for name in header]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise DeliveryRejected(f"{delivery.path}: line 1: column(s) {repeated} appear more than once")
+    missing = [f"{header!r} ({field})" for field, header in config.columns.items() if header not in names]
+    if missing:
+        raise DeliveryRejected(f"{delivery.path}: missing column {', '.join(missing)}; the file has {names}")
+    return names
+
+
+def _read(connection: duckdb.DuckDBPyConnection, delivery: Delivery, config: DatasetSource, work_table: str) -> None:
+    """The file as text, exactly as delivered, through DuckDB's native CSV reader with the registry's dialect."""
+    columns = "{" + ", ".join(f"{sql_literal(name)}: 'VARCHAR'" for name in _header(delivery, config)) + "}"
+    try:
+        # Insertion order is preserved, so rowid is the record's position in the file (header = line 1).
         connection.execute(
             f"""CREATE OR REPLACE TABLE {work_table}_text AS
-                SELECT *, row_number() OVER () + 1 AS _source_row
-                FROM read_csv(?, header = true, all_varchar = true, delim = ?, encoding = ?, quote = '"',
-                              strict_mode = true, null_padding = false)""",
+                SELECT * FROM read_csv(?, header = true, auto_detect = false, columns = {columns}, delim = ?,
+                                       quote = '"', escape = '"', encoding = ?, strict_mode = true,
+                                       null_padding = false)""",
             [str(delivery.path), config.delimiter, config.encoding],
         )
     except duckdb.Error as error:
-        raise DeliveryRejected(f"{delivery.path}: cannot be read as {config.format}: {error}") from None
-    headers = {row[0] for row in connection.execute(f"DESCRIBE {work_table}_text").fetchall()}
-    missing = [f"{header!r} ({field})" for field, header in config.columns.items() if header not in headers]
-    if missing:
-        raise DeliveryRejected(f"{delivery.path}: missing column {', '.join(missing)}; the file has {sorted(headers)}")
+        # DuckDB names the line; the line's content (personal data) stays out of audit rows and logs.
+        reason = str(error).split("\n\nOriginal Line", 1)[0].split("\nOriginal Line", 1)[0]
+        raise DeliveryRejected(f"{delivery.path}: cannot be read as {config.format}: {reason}") from None
 
 
-def _normalise(connection: duckdb.DuckDBPyConnection, dataset: Dataset, config: DatasetSource, work_table: str) -> None:
+def _normalise(
+    connection: duckdb.DuckDBPyConnection, dataset: Dataset, config: DatasetSource, work_table: str, where: str
+) -> None:
     """Map the region's columns and values to the contract: trimmed text, typed dates, blanks as NULL."""
     projections = []
     for field in dataset.fields:
@@ -122,22 +153,49 @@ def _normalise(connection: duckdb.DuckDBPyConnection, dataset: Dataset, config: 
         if field.sql_type == "DATE":
             text = f"try_strptime({text}, {sql_literal(config.date_format)})::DATE"
         projections.append(f"{text} AS {quote_identifier(field.name)}")
-    source_columns = ", ".join(quote_identifier(header) for header in config.columns.values())
-    # Exact duplicate lines (same content) are set aside before validation: they are counted, not loaded twice.
+    all_columns = [row[0] for row in connection.execute(f"DESCRIBE {work_table}_text").fetchall()]
+    # Every delivered column, NULLs kept apart from empty text: only truly identical records share a hash.
+    row_json = "to_json([" + ", ".join(quote_identifier(column) for column in all_columns) + "])"
+    # Exact duplicate records are set aside before validation: they are counted, not loaded twice.
     connection.execute(
         f"""CREATE OR REPLACE TABLE {work_table} AS
             SELECT {", ".join(projections)}, _source_row, _row_hash
-            FROM (SELECT *, md5(concat_ws(chr(31), {source_columns})) AS _row_hash FROM {work_table}_text)
+            FROM (SELECT *, rowid + 2 AS _source_row, md5({row_json}) AS _row_hash FROM {work_table}_text)
             QUALIFY row_number() OVER (PARTITION BY _row_hash ORDER BY _source_row) = 1"""
     )
+    _reject_unparseable_dates(connection, dataset, config, work_table, where)
 
 
-def _already_loaded(connection: duckdb.DuckDBPyConnection, delivery: Delivery, sha256: str) -> bool:
-    row = connection.execute(
-        f"SELECT count(*) FROM {AUDIT_TABLE} WHERE delivery_id = ? AND file_sha256 = ? AND status = 'loaded'",
+def _reject_unparseable_dates(
+    connection: duckdb.DuckDBPyConnection, dataset: Dataset, config: DatasetSource, work_table: str, where: str
+) -> None:
+    """A date that is present but does not parse is an error with its text, never a silent NULL."""
+    for field in dataset.fields:
+        if field.sql_type != "DATE" or field.name not in config.columns:
+            continue
+        header = quote_identifier(config.columns[field.name])
+        bad = connection.execute(
+            f"""SELECT rowid + 2, {header} FROM {work_table}_text
+                WHERE nullif(trim({header}), '') IS NOT NULL
+                  AND try_strptime(trim({header}), {sql_literal(config.date_format)}) IS NULL
+                ORDER BY rowid LIMIT 5""",
+        ).fetchall()
+        if bad:
+            examples = ", ".join(f"line {line}: {value!r}" for line, value in bad)
+            raise DeliveryRejected(
+                f"{where}: column {config.columns[field.name]!r} ({field.name}): dates not in the format "
+                f"{config.date_format!r}: {examples}"
+            )
+
+
+def _earlier_outcome(connection: duckdb.DuckDBPyConnection, delivery: Delivery, sha256: str) -> tuple[str, str] | None:
+    """How this exact file ended before, if it was loaded or rejected: the same bytes give the same outcome."""
+    return connection.execute(
+        f"""SELECT status, coalesce(error, '') FROM {AUDIT_TABLE}
+            WHERE delivery_id = ? AND file_sha256 = ? AND status IN ('loaded', 'rejected')
+            ORDER BY finished_at DESC LIMIT 1""",
         [delivery.delivery_id, sha256],
     ).fetchone()
-    return bool(row and row[0])
 
 
 def _audit(connection: duckdb.DuckDBPyConnection, values: dict[str, object]) -> None:
@@ -159,8 +217,12 @@ def load_delivery(
     dataset = DATASETS[delivery.dataset]
     _ensure_tables(connection, dataset)
     sha256 = delivery.sha256()
-    if _already_loaded(connection, delivery, sha256):
+    earlier = _earlier_outcome(connection, delivery, sha256)
+    if earlier and earlier[0] == "loaded":
         return LoadResult(delivery, "unchanged", message="already loaded; nothing to do")
+    if earlier:
+        # Re-reading the same rejected bytes every run would only repeat the rejection; a corrected file loads.
+        raise DeliveryRejected(f"already rejected, unchanged since: {earlier[1]}")
 
     load_id = uuid.uuid4().hex
     started, clock = datetime.now(UTC), time.perf_counter()
@@ -187,7 +249,7 @@ def load_delivery(
 
     try:
         _read(connection, delivery, config, work_table)
-        _normalise(connection, dataset, config, work_table)
+        _normalise(connection, dataset, config, work_table, str(delivery.path))
         (received,) = connection.execute(f"SELECT count(*) FROM {work_table}_text").fetchone()
         (distinct_rows,) = connection.execute(f"SELECT count(*) FROM {work_table}").fetchone()
         duplicates = received - distinct_rows
@@ -197,15 +259,20 @@ def load_delivery(
         field_list = ", ".join(quote_identifier(f.name) for f in dataset.fields)
         connection.execute("BEGIN TRANSACTION")
         try:
-            (loaded,) = connection.execute(
-                f"""INSERT INTO raw.{dataset.name}
-                    SELECT {field_list}, ?, ?, ?, ?, _source_row, _row_hash, ?
+            connection.execute(
+                f"""INSERT INTO raw.{dataset.name} BY NAME
+                    SELECT {field_list}, ? AS _region, ? AS _delivery_id, ? AS _load_id, ? AS _source_file,
+                           _source_row, _row_hash, ? AS _loaded_at
                     FROM {work_table}""",
                 [delivery.region, delivery.delivery_id, load_id, source_file, started],
+            )
+            (loaded,) = connection.execute(
+                f"SELECT count(*) FROM raw.{dataset.name} WHERE _load_id = ?", [load_id]
             ).fetchone()
             if received != loaded + duplicates:
                 raise RuntimeError(
-                    f"{source_file}: reconciliation failed: {received} received != {loaded} + {duplicates}"
+                    f"{source_file}: reconciliation failed: {received} received != {loaded} in raw.{dataset.name} "
+                    f"+ {duplicates} duplicates"
                 )
             finish("loaded", received_rows=received, loaded_rows=loaded, quarantined_rows=0, duplicate_rows=duplicates)
             connection.execute("COMMIT")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 # Airflow reads AIRFLOW_HOME when it is first imported, which may be during collection: point it away first.
-os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="asn-test-airflow-"))
+os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="asn-test-airflow-")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 
 from asn_platform import settings as settings_module

@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from asn_platform.quality.suites import ExpectationSpec, Suite
+from asn_platform.quality.suites import ExpectationSpec, Suite, SuiteError
 from asn_platform.settings import get_settings
 from asn_platform.warehouse import qualified, quote_identifier
 
@@ -177,6 +177,10 @@ def _validate_rows(cursor: duckdb.DuckDBPyConnection, table: str, suite: Suite, 
         )
         for expectation_result in result.results:
             index = expectation_result.expectation_config.meta["index"]
+            raised = (expectation_result.exception_info or {}).get("raised_exception")
+            if raised:
+                message = expectation_result.exception_info.get("exception_message")
+                raise SuiteError(f"{suite.path}: expectation #{index + 1} could not be evaluated: {message}")
             position = next(i for i, spec in enumerate(suite.row_level) if spec.index == index)
             tallies[position].add(expectation_result.success, expectation_result.result)
     return tallies
@@ -207,6 +211,20 @@ def _validate_in_sql(cursor: duckdb.DuckDBPyConnection, table: str, spec: Expect
     return ExpectationOutcome(spec, table, unexpected == 0, element_count, int(unexpected), unexpected_sample=sample)
 
 
+def _check_columns(cursor: duckdb.DuckDBPyConnection, table: str, suite: Suite) -> None:
+    """A suite that names a column the table lacks is a mistake in the suite, not a passing check."""
+    columns = {row[0] for row in cursor.execute(f"DESCRIBE {qualified(table)}").fetchall()}
+    for spec in suite.expectations:
+        named = [spec.kwargs[key] for key in ("column", "column_A", "column_B") if key in spec.kwargs]
+        named += list(spec.kwargs.get("column_list", []))
+        unknown = [column for column in named if column not in columns]
+        if unknown:
+            raise SuiteError(
+                f"{suite.path}: expectation #{spec.index + 1} ({spec.type}) names column(s) {unknown} "
+                f"that {table} does not have; it has {sorted(columns)}"
+            )
+
+
 def validate_table(
     connection: duckdb.DuckDBPyConnection,
     table: str,
@@ -222,6 +240,7 @@ def validate_table(
     chunk_rows = chunk_rows or get_settings().dq_chunk_rows
     cursor = connection.cursor()
     try:
+        _check_columns(cursor, table, suite)
         tallies = iter(_validate_rows(cursor, table, suite, chunk_rows))
         outcomes = []
         for spec in suite.expectations:

@@ -82,6 +82,20 @@ def _map_expectation_types() -> set[str]:
     }
 
 
+def _check_gx_kwargs(kind: str, kwargs: dict[str, Any], where: str) -> None:
+    """Build the expectation once, so a misspelt or missing argument is reported with the file, not mid-run."""
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    try:
+        ExpectationConfiguration(type=kind, kwargs=kwargs).to_domain_obj()
+    except Exception as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in issue['loc'])}: {issue['msg']}" for issue in getattr(error, "errors", list)()
+        )
+        raise SuiteError(f"{where}: {kind} has bad arguments {sorted(kwargs)}: {detail or first_line}") from None
+
+
 def load_suite(path: Path) -> Suite:
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -107,7 +121,10 @@ def load_suite(path: Path) -> Suite:
         severity = entry.get("severity", "error")
         if severity not in ("error", "warning"):
             raise SuiteError(f"{where}: severity must be 'error' or 'warning', not {severity!r}")
-        specs.append(ExpectationSpec(type=kind, kwargs=dict(entry.get("kwargs") or {}), severity=severity, index=index))
+        kwargs = dict(entry.get("kwargs") or {})
+        if kind not in TABLE_EXPECTATIONS:
+            _check_gx_kwargs(kind, kwargs, where)
+        specs.append(ExpectationSpec(type=kind, kwargs=kwargs, severity=severity, index=index))
     return Suite(
         name=document.get("suite") or path.stem,
         stage=path.parent.name,

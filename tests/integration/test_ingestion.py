@@ -166,3 +166,78 @@ def test_paths_outside_the_landing_area_are_refused(settings: Settings, tmp_path
     outside.write_text("x")
     with pytest.raises(RegistryError, match="outside the landing area"):
         inside_landing(settings.landing_dir / ".." / ".." / "elsewhere.csv", settings.landing_dir)
+
+
+def test_a_malformed_record_names_its_line_and_keeps_its_content_out(settings: Settings, sample_delivery: Path) -> None:
+    lines = sample_delivery.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[9] = lines[9].rstrip("\n") + ",extra field\n"  # file line 10
+    sample_delivery.write_text("".join(lines), encoding="utf-8")
+    (result,) = load_pending("langsa")
+    assert result.status == "rejected"
+    assert f"{sample_delivery}: cannot be read as csv" in result.message
+    assert "Line: 10" in result.message
+    assert lines[9].split(",")[0] not in result.message  # the NIP on that line is not copied into audit or logs
+
+
+def test_a_wrongly_encoded_file_is_rejected_naming_the_encoding(settings: Settings, sample_delivery: Path) -> None:
+    sample_delivery.write_bytes(sample_delivery.read_bytes().replace(b"nip,nama", b"nip,n\xe2ma", 1))
+    (result,) = load_pending("langsa")
+    assert result.status == "rejected"
+    assert f"{sample_delivery}: line 1: not utf-8 text" in result.message
+
+
+def test_unparseable_dates_are_rejected_with_their_text(settings: Settings, sample_delivery: Path) -> None:
+    def corrupt(rows: list[list[str]]) -> list[list[str]]:
+        rows[4][2] = "31/02/1980"
+        return rows
+
+    _rewrite(sample_delivery, corrupt)
+    (result,) = load_pending("langsa")
+    assert result.status == "rejected"
+    assert "column 'tanggal_lahir' (birth_date): dates not in the format '%Y-%m-%d': line 5: '31/02/1980'" in (
+        result.message
+    )
+
+
+def test_a_rejected_file_is_not_reread_until_it_changes(settings: Settings, sample_delivery: Path) -> None:
+    original = sample_delivery.read_bytes()
+    _rewrite(sample_delivery, lambda rows: [row[:6] + row[7:] for row in rows])
+    load_pending("langsa")
+    (again,) = load_pending("langsa")
+    assert again.status == "rejected"
+    assert again.message.startswith("already rejected, unchanged since: ")
+    assert [row["status"] for row in audit_rows()] == ["rejected"]  # audited once, not on every run
+    sample_delivery.write_bytes(original)  # the region sends a corrected file for the same date
+    (corrected,) = load_pending("langsa")
+    assert (corrected.status, corrected.loaded) == ("loaded", LANGSA_HEADCOUNT)
+
+
+def test_records_differing_only_in_which_field_is_blank_are_not_duplicates(
+    settings: Settings, sample_delivery: Path
+) -> None:
+    def add_lookalikes(rows: list[list[str]]) -> list[list[str]]:
+        first, second = list(rows[1]), list(rows[1])
+        first[5], second[5] = "", "III/a"  # same NIP, golongan blank in one, set in the other
+        return [*rows[:1], first, second, *rows[2:]]
+
+    _rewrite(sample_delivery, add_lookalikes)
+    (result,) = load_pending("langsa")
+    assert result.status == "rejected"  # two different records for one NIP: caught, not deduplicated away
+    assert "expect_column_values_to_be_unique(nip)" in result.message
+
+
+def test_delivery_folders_must_be_real_iso_dates(settings: Settings, sample_delivery: Path) -> None:
+    (settings.landing_dir / "langsa" / "personnel" / "20261101").mkdir()  # not YYYY-MM-DD: ignored
+    (settings.landing_dir / "langsa" / "personnel" / "2026-02-30").mkdir()
+    with pytest.raises(RegistryError, match=r"2026-02-30: not a real date"):
+        load_pending("langsa")
+
+
+def test_a_raw_table_that_drifted_from_the_contract_stops_the_load(settings: Settings, sample_delivery: Path) -> None:
+    with connect(settings=settings) as connection:
+        connection.execute("CREATE SCHEMA raw")
+        connection.execute("CREATE TABLE raw.personnel (nip VARCHAR, nama VARCHAR)")
+    with pytest.raises(RuntimeError, match=r"raw.personnel no longer matches the contract .*'full_name'"):
+        load_pending("langsa")
+    with connect(settings=settings) as connection:
+        assert connection.execute("SELECT count(*) FROM raw.personnel").fetchone()[0] == 0

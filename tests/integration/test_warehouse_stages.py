@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from asn_platform.pipeline import build, gate_marts, ingest
-from asn_platform.publish import publish
+from asn_platform.publish import PublishRefused, publish
 from asn_platform.quality import QualityGateFailed
 from asn_platform.settings import Settings
 from asn_platform.transform import DbtFailed, run_dbt
@@ -33,9 +33,31 @@ def test_mart_gate_failure_names_expectation_table_and_values(built: Settings) -
 
 
 def test_dbt_failure_names_the_failing_node(built: Settings) -> None:
-    with pytest.raises(DbtFailed, match=r"`dbt build --select dim_employee --vars .*` failed") as failure:
-        run_dbt(["build", "--select", "dim_employee", "--vars", "{not_yaml: [}"], built)
-    assert "exit 2" in str(failure.value)
+    with connect(settings=built) as connection:
+        connection.execute("UPDATE core.dim_employee SET gender = 'X' WHERE unit_code = 'LGS-BAPPEDA'")
+    with pytest.raises(DbtFailed) as failure:
+        run_dbt(["test", "--select", "dim_employee"], built, echo=False)
+    message = str(failure.value)
+    assert message.startswith("`dbt test --select dim_employee` failed (exit 1):")
+    assert "test.asn.accepted_values_dim_employee_gender__M__F" in message
+    assert "fail: Got 1 result, configured to fail if != 0" in message
+
+
+def test_publish_refuses_a_mart_no_suite_guards(built: Settings) -> None:
+    with connect(settings=built) as connection:
+        connection.execute(
+            "CREATE TABLE core.headcount AS SELECT region, count(*) AS n FROM core.dim_employee GROUP BY 1"
+        )
+    with pytest.raises(PublishRefused, match=r"no suite in expectations/marts guards \['core.headcount'\]"):
+        publish(built)
+    assert not built.analytics_path.exists()
+
+
+def test_publish_refuses_a_direct_identifier_column(built: Settings) -> None:
+    with connect(settings=built) as connection:
+        connection.execute("ALTER TABLE core.dim_employee ADD COLUMN nip VARCHAR")
+    with pytest.raises(PublishRefused, match=r"direct identifiers .*\('core.dim_employee', 'nip'\)"):
+        publish(built)
 
 
 def test_publish_swaps_atomically_while_a_reader_holds_the_old_version(built: Settings) -> None:

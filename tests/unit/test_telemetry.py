@@ -1,6 +1,9 @@
 """A government server must not call home: every tool's telemetry is off unless an operator turns it on."""
 
+import json
 import os
+import subprocess
+import sys
 
 import yaml
 
@@ -9,10 +12,24 @@ from asn_platform.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
 
 def test_importing_the_package_turns_telemetry_off() -> None:
+    # A clean environment: under `make test` the Makefile has already exported the same values.
+    clean = {name: value for name, value in os.environ.items() if name not in asn_platform.TELEMETRY_OPT_OUTS}
+    script = (
+        "import json, os, asn_platform; "
+        "print(json.dumps({k: os.environ.get(k) for k in asn_platform.TELEMETRY_OPT_OUTS}))"
+    )
+    shown = subprocess.run([sys.executable, "-c", script], env=clean, capture_output=True, text=True, check=True)
+    assert json.loads(shown.stdout) == asn_platform.TELEMETRY_OPT_OUTS
     for name in ("DO_NOT_TRACK", "DBT_SEND_ANONYMOUS_USAGE_STATS", "GX_ANALYTICS_ENABLED",
                  "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED", "AIRFLOW__COSMOS__ENABLE_TELEMETRY"):  # fmt: skip
         assert name in asn_platform.TELEMETRY_OPT_OUTS
-        assert os.environ[name].lower() in {"1", "false"}
+
+
+def test_an_operators_explicit_choice_wins() -> None:
+    env = os.environ | {"GX_ANALYTICS_ENABLED": "True"}
+    script = "import os, asn_platform; print(os.environ['GX_ANALYTICS_ENABLED'])"
+    shown = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == "True"
 
 
 def test_dbt_project_disables_usage_stats_itself() -> None:
