@@ -27,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     generate = commands.add_parser("generate", help="write the sample deliveries into the landing area")
     generate.add_argument("--force", action="store_true", help="overwrite deliveries already there")
     commands.add_parser("summary", help="show what the warehouse holds now")
+    contract = commands.add_parser("contract", help="print the data contract as Markdown (--write: update the doc)")
+    contract.add_argument("--write", action="store_true", help="write docs/data-contract.md")
     dbt = commands.add_parser("dbt", help="run dbt against the build database, e.g. `dbt build -s dim_employee`")
     dbt.add_argument("dbt_args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
@@ -52,6 +54,14 @@ def main(argv: list[str] | None = None) -> int:
             print(render(settings))
         elif args.command == "summary":
             print(render(settings))
+        elif args.command == "contract":
+            from asn_platform.contract_docs import DOC_PATH, render
+
+            if args.write:
+                DOC_PATH.write_text(render(), encoding="utf-8")
+                print(f"==> wrote {DOC_PATH}")
+            else:
+                print(render())
         elif args.command == "dbt":
             run_dbt(args.dbt_args or ["build"], settings)
     except (PipelineFailed, DbtFailed) as error:

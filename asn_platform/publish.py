@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from asn_platform.contract import DATASETS, PersonalData
+from asn_platform.contract import DIRECT_IDENTIFIERS
 from asn_platform.quality import suites_for_stage
 from asn_platform.settings import MART_SCHEMAS, Settings, get_settings
 from asn_platform.warehouse import connect, qualified, sql_literal
@@ -28,7 +28,7 @@ def _refuse_ungated_or_identifying(connection: duckdb.DuckDBPyConnection, tables
     ungated = [table for table in tables if table not in gated]
     if ungated:
         raise PublishRefused(f"no suite in expectations/marts guards {ungated}; nothing is published ungated")
-    identifiers = {f.name for d in DATASETS.values() for f in d.fields if f.personal_data is PersonalData.DIRECT}
+    identifiers = DIRECT_IDENTIFIERS
     found = connection.execute(
         "SELECT schema_name || '.' || table_name, column_name FROM duckdb_columns() WHERE database_name = 'build' "
         f"AND column_name IN ({', '.join('?' * len(identifiers))}) ORDER BY 1, 2",

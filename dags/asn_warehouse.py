@@ -18,7 +18,7 @@ from asn_platform.orchestration import DEFAULT_ARGS, PUBLISHED_ANALYTICS, START_
     dag_id="asn_warehouse",
     description="dbt build, mart data-quality gates, publish",
     # Any raw dataset that changed triggers a build (a list of Assets would wait for all of them).
-    schedule=AssetAny(*(raw_asset(dataset) for dataset in sorted(DATASETS))),
+    schedule=AssetAny(*(raw_asset(name) for name, dataset in sorted(DATASETS.items()) if not dataset.reference)),
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,

@@ -8,6 +8,7 @@ The audit table `raw.load_audit` records every attempt, and received = loaded + 
 from __future__ import annotations
 
 import csv
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from asn_platform.contract import DATASETS, Dataset
+from asn_platform.contract import DATASETS, Dataset, Field
 from asn_platform.quality import Suite, ValidationReport, load_suite, validate_table
 from asn_platform.quality.suites import ExpectationSpec
 from asn_platform.settings import EXPECTATIONS_DIR, Settings, get_settings
@@ -84,12 +85,19 @@ def delivery_suite(dataset: Dataset) -> Suite:
             from_contract.append(
                 ExpectationSpec("expect_column_values_to_not_be_null", {"column": field.name}, "error", 0)
             )
-        if field.allowed:
+        if field.allowed and field.separator:
+            one = "(" + "|".join(re.escape(value) for value in field.allowed) + ")"
+            kwargs = {"column": field.name, "regex": f"^{one}({re.escape(field.separator)}{one})*$"}
+            from_contract.append(ExpectationSpec("expect_column_values_to_match_regex", kwargs, "error", 0))
+        elif field.allowed:
             kwargs = {"column": field.name, "value_set": list(field.allowed)}
             from_contract.append(ExpectationSpec("expect_column_values_to_be_in_set", kwargs, "error", 0))
         if field.pattern:
             kwargs = {"column": field.name, "regex": field.pattern}
             from_contract.append(ExpectationSpec("expect_column_values_to_match_regex", kwargs, "error", 0))
+        if field.minimum is not None or field.maximum is not None:
+            kwargs = {"column": field.name, "min_value": field.minimum, "max_value": field.maximum}
+            from_contract.append(ExpectationSpec("expect_column_values_to_be_between", kwargs, "error", 0))
     specs = [
         ExpectationSpec(spec.type, spec.kwargs, spec.severity, index)
         for index, spec in enumerate([*from_contract, *suite.expectations])
@@ -150,9 +158,7 @@ def _normalise(
                 f"WHEN {sql_literal(source)} THEN {sql_literal(target)}" for source, target in mapping.items()
             )
             text = f"CASE {text} {cases} ELSE {text} END"
-        if field.sql_type == "DATE":
-            text = f"try_strptime({text}, {sql_literal(config.date_format)})::DATE"
-        projections.append(f"{text} AS {quote_identifier(field.name)}")
+        projections.append(f"{_typed(field, text, config)} AS {quote_identifier(field.name)}")
     all_columns = [row[0] for row in connection.execute(f"DESCRIBE {work_table}_text").fetchall()]
     # Every delivered column, NULLs kept apart from empty text: only truly identical records share a hash.
     row_json = "to_json([" + ", ".join(quote_identifier(column) for column in all_columns) + "])"
@@ -163,28 +169,37 @@ def _normalise(
             FROM (SELECT *, rowid + 2 AS _source_row, md5({row_json}) AS _row_hash FROM {work_table}_text)
             QUALIFY row_number() OVER (PARTITION BY _row_hash ORDER BY _source_row) = 1"""
     )
-    _reject_unparseable_dates(connection, dataset, config, work_table, where)
+    _reject_unparseable_values(connection, dataset, config, work_table, where)
 
 
-def _reject_unparseable_dates(
+def _typed(field: Field, text: str, config: DatasetSource) -> str:
+    """SQL turning the field's cleaned text into its contract type; NULL where the text does not parse."""
+    if field.sql_type == "VARCHAR":
+        return text
+    if field.sql_type == "DATE":
+        return f"try_strptime({text}, {sql_literal(config.date_format)})::DATE"
+    return f"try_cast({text} AS {field.sql_type})"
+
+
+def _reject_unparseable_values(
     connection: duckdb.DuckDBPyConnection, dataset: Dataset, config: DatasetSource, work_table: str, where: str
 ) -> None:
-    """A date that is present but does not parse is an error with its text, never a silent NULL."""
+    """A value that is present but does not parse as its type is an error with its text, never a silent NULL."""
     for field in dataset.fields:
-        if field.sql_type != "DATE" or field.name not in config.columns:
+        if field.sql_type == "VARCHAR" or field.name not in config.columns:
             continue
         header = quote_identifier(config.columns[field.name])
+        text = f"nullif(trim({header}), '')"
         bad = connection.execute(
             f"""SELECT rowid + 2, {header} FROM {work_table}_text
-                WHERE nullif(trim({header}), '') IS NOT NULL
-                  AND try_strptime(trim({header}), {sql_literal(config.date_format)}) IS NULL
+                WHERE {text} IS NOT NULL AND {_typed(field, text, config)} IS NULL
                 ORDER BY rowid LIMIT 5""",
         ).fetchall()
         if bad:
+            expected = f"dates in the format {config.date_format!r}" if field.sql_type == "DATE" else field.sql_type
             examples = ", ".join(f"line {line}: {value!r}" for line, value in bad)
             raise DeliveryRejected(
-                f"{where}: column {config.columns[field.name]!r} ({field.name}): dates not in the format "
-                f"{config.date_format!r}: {examples}"
+                f"{where}: column {config.columns[field.name]!r} ({field.name}): not {expected}: {examples}"
             )
 
 

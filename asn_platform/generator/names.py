@@ -14,22 +14,53 @@ FAMILY = (
     "Ismail", "Azhari", "Anwar", "Mansur", "Daud", "Husin", "Umar", "Zakaria",
 )  # fmt: skip
 
-# Kota Langsa's agencies (OPD): code, name, and how many staff each has relative to the others.
+# Kota Langsa's agencies (OPD): code, name, sector, and how many staff each has relative to the others.
 LANGSA_UNITS = (
-    ("LGS-DINKES", "Dinas Kesehatan", 9),
-    ("LGS-RSUD", "RSUD Kota Langsa", 14),
-    ("LGS-PKM-LK", "Puskesmas Langsa Kota", 4),
-    ("LGS-PKM-LB", "Puskesmas Langsa Barat", 3),
-    ("LGS-DISDIK", "Dinas Pendidikan dan Kebudayaan", 30),
-    ("LGS-DUKCAPIL", "Dinas Kependudukan dan Pencatatan Sipil", 3),
-    ("LGS-DISHUB", "Dinas Perhubungan", 3),
-    ("LGS-KOMINFO", "Dinas Komunikasi dan Informatika", 2),
-    ("LGS-DPMPTSP", "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu", 2),
-    ("LGS-DINSOS", "Dinas Sosial", 2),
-    ("LGS-BKPSDM", "Badan Kepegawaian dan Pengembangan Sumber Daya Manusia", 2),
-    ("LGS-BPKD", "Badan Pengelolaan Keuangan Daerah", 3),
-    ("LGS-BAPPEDA", "Badan Perencanaan Pembangunan Daerah", 2),
-    ("LGS-INSPEKTORAT", "Inspektorat", 2),
-    ("LGS-KEC-LB", "Kecamatan Langsa Barat", 2),
-    ("LGS-KEC-LK", "Kecamatan Langsa Kota", 2),
+    ("LGS-DINKES", "Dinas Kesehatan", "health", 9),
+    ("LGS-RSUD", "RSUD Kota Langsa", "health", 14),
+    ("LGS-PKM-LK", "Puskesmas Langsa Kota", "health", 4),
+    ("LGS-PKM-LB", "Puskesmas Langsa Barat", "health", 3),
+    ("LGS-DISDIK", "Dinas Pendidikan dan Kebudayaan", "education", 30),
+    ("LGS-DUKCAPIL", "Dinas Kependudukan dan Pencatatan Sipil", "civil_registration", 3),
+    ("LGS-DISHUB", "Dinas Perhubungan", "transport", 3),
+    ("LGS-KOMINFO", "Dinas Komunikasi dan Informatika", "ict", 2),
+    ("LGS-DPMPTSP", "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu", "investment_permits", 2),
+    ("LGS-DINSOS", "Dinas Sosial", "social", 2),
+    ("LGS-BKPSDM", "Badan Kepegawaian dan Pengembangan Sumber Daya Manusia", "human_resources", 2),
+    ("LGS-BPKD", "Badan Pengelolaan Keuangan Daerah", "finance", 3),
+    ("LGS-BAPPEDA", "Badan Perencanaan Pembangunan Daerah", "planning", 2),
+    ("LGS-INSPEKTORAT", "Inspektorat", "supervision", 2),
+    ("LGS-KEC-LB", "Kecamatan Langsa Barat", "general_administration", 2),
+    ("LGS-KEC-LK", "Kecamatan Langsa Kota", "general_administration", 2),
 )
+
+# Fields of study and the sector each prepares for (the education field -> sector reference data).
+EDUCATION_FIELD_SECTOR = {
+    "Kesehatan Masyarakat": "health", "Keperawatan": "health", "Kebidanan": "health", "Kedokteran": "health",
+    "Farmasi": "health", "Pendidikan Guru SD": "education", "Pendidikan Matematika": "education",
+    "Pendidikan Bahasa Indonesia": "education", "Administrasi Kependudukan": "civil_registration",
+    "Manajemen Transportasi": "transport", "Teknik Sipil": "public_works", "Teknik Informatika": "ict",
+    "Sistem Informasi": "ict", "Ilmu Hukum": "investment_permits", "Ekonomi Pembangunan": "planning",
+    "Perencanaan Wilayah dan Kota": "planning", "Kesejahteraan Sosial": "social", "Psikologi": "human_resources",
+    "Manajemen Sumber Daya Manusia": "human_resources", "Akuntansi": "finance", "Manajemen Keuangan": "finance",
+    "Auditing": "supervision", "Ilmu Pemerintahan": "general_administration",
+    "Administrasi Publik": "general_administration", "Agroteknologi": "agriculture",
+}  # fmt: skip
+
+# Position titles by sector for functional (fungsional) staff; managerial titles are built from the unit.
+FUNCTIONAL_TITLES = {
+    "health": ("Perawat", "Bidan", "Dokter", "Apoteker", "Penyuluh Kesehatan Masyarakat"),
+    "education": ("Guru", "Pengawas Sekolah", "Penilik"),
+    "civil_registration": ("Administrator Database Kependudukan",),
+    "transport": ("Penguji Kendaraan Bermotor", "Asisten Inspektur Angkutan Darat"),
+    "ict": ("Pranata Komputer", "Pranata Hubungan Masyarakat"),
+    "investment_permits": ("Penata Perizinan",),
+    "social": ("Pekerja Sosial", "Penyuluh Sosial"),
+    "human_resources": ("Analis Sumber Daya Manusia Aparatur", "Asesor SDM Aparatur"),
+    "finance": ("Analis Pengelolaan Keuangan APBN", "Pengelola Pengadaan Barang/Jasa"),
+    "planning": ("Perencana", "Statistisi"),
+    "supervision": ("Auditor", "Pengawas Penyelenggaraan Urusan Pemerintahan Daerah"),
+    "general_administration": ("Analis Kebijakan", "Arsiparis"),
+}
+ADMINISTRATIVE_TITLES = ("Pengadministrasi Umum", "Pengelola Data", "Pengolah Data dan Informasi", "Bendahara",
+                         "Pengelola Layanan Operasional", "Operator Layanan Operasional")  # fmt: skip

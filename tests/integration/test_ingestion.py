@@ -6,12 +6,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from asn_platform.generator.sample import LANGSA_HEADCOUNT
+from asn_platform.generator.sample import LANGSA_COLUMNS, LANGSA_HEADCOUNT
 from asn_platform.settings import Settings
 from asn_platform.warehouse import connect
 from ingestion.deliveries import inside_landing
 from ingestion.registry import RegistryError, load_region, region_source
 from ingestion.service import audit_rows, load_pending
+
+LANGSA_HEADERS = list(LANGSA_COLUMNS)
+UNIT = LANGSA_HEADERS.index("kode_unit")
 
 
 def _raw_count(settings: Settings) -> int:
@@ -68,7 +71,7 @@ def test_exact_duplicate_lines_are_counted_not_loaded(settings: Settings, sample
 
 
 def test_missing_column_rejects_the_delivery_naming_file_and_column(settings: Settings, sample_delivery: Path) -> None:
-    _rewrite(sample_delivery, lambda rows: [row[:6] + row[7:] for row in rows])  # drop kode_unit
+    _rewrite(sample_delivery, lambda rows: [row[:UNIT] + row[UNIT + 1 :] for row in rows])  # drop kode_unit
     (result,) = load_pending("langsa")
     assert result.status == "rejected"
     assert str(sample_delivery) in result.message
@@ -85,7 +88,7 @@ def test_bad_values_reject_the_delivery_naming_expectation_row_and_value(
 ) -> None:
     def corrupt(rows: list[list[str]]) -> list[list[str]]:
         rows[3][0] = "1985031220100110"  # NIP two digits short, file row 4
-        rows[7][3] = "X"  # gender neither L nor P, file row 8
+        rows[7][LANGSA_HEADERS.index("jenis_kelamin")] = "X"  # gender neither L nor P, file row 8
         return rows
 
     _rewrite(sample_delivery, corrupt)
@@ -188,20 +191,20 @@ def test_a_wrongly_encoded_file_is_rejected_naming_the_encoding(settings: Settin
 
 def test_unparseable_dates_are_rejected_with_their_text(settings: Settings, sample_delivery: Path) -> None:
     def corrupt(rows: list[list[str]]) -> list[list[str]]:
-        rows[4][2] = "31/02/1980"
+        rows[4][LANGSA_HEADERS.index("tanggal_lahir")] = "31/02/1980"
         return rows
 
     _rewrite(sample_delivery, corrupt)
     (result,) = load_pending("langsa")
     assert result.status == "rejected"
-    assert "column 'tanggal_lahir' (birth_date): dates not in the format '%Y-%m-%d': line 5: '31/02/1980'" in (
+    assert "column 'tanggal_lahir' (birth_date): not dates in the format '%Y-%m-%d': line 5: '31/02/1980'" in (
         result.message
     )
 
 
 def test_a_rejected_file_is_not_reread_until_it_changes(settings: Settings, sample_delivery: Path) -> None:
     original = sample_delivery.read_bytes()
-    _rewrite(sample_delivery, lambda rows: [row[:6] + row[7:] for row in rows])
+    _rewrite(sample_delivery, lambda rows: [row[:UNIT] + row[UNIT + 1 :] for row in rows])
     load_pending("langsa")
     (again,) = load_pending("langsa")
     assert again.status == "rejected"
@@ -217,7 +220,8 @@ def test_records_differing_only_in_which_field_is_blank_are_not_duplicates(
 ) -> None:
     def add_lookalikes(rows: list[list[str]]) -> list[list[str]]:
         first, second = list(rows[1]), list(rows[1])
-        first[5], second[5] = "", "III/a"  # same NIP, golongan blank in one, set in the other
+        golongan = LANGSA_HEADERS.index("golongan")
+        first[golongan], second[golongan] = "", "III/a"  # same NIP, golongan blank in one, set in the other
         return [*rows[:1], first, second, *rows[2:]]
 
     _rewrite(sample_delivery, add_lookalikes)

@@ -36,3 +36,9 @@ def test_compose_file_mounts_the_project_and_sets_no_secret() -> None:
     assert airflow["environment"]["AIRFLOW__CORE__DAGS_FOLDER"] == "/opt/asn/dags"
     assert airflow["environment"]["ASN_PSEUDONYM_KEY"] == "${ASN_PSEUDONYM_KEY:-}"
     assert "./dags:/opt/asn/dags" in airflow["volumes"]
+
+
+def test_data_contract_doc_is_rendered_from_the_code() -> None:
+    from asn_platform.contract_docs import DOC_PATH, render
+
+    assert DOC_PATH.read_text(encoding="utf-8") == render(), "run `python -m asn_platform contract --write`"

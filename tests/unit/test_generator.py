@@ -4,7 +4,8 @@ from datetime import date
 from pathlib import Path
 
 from asn_platform.generator import generate_sample
-from asn_platform.generator.sample import LANGSA_HEADCOUNT
+from asn_platform.generator.names import EDUCATION_FIELD_SECTOR, LANGSA_UNITS
+from asn_platform.generator.sample import LANGSA_COLUMNS, LANGSA_HEADCOUNT
 
 
 def _digest(path: Path) -> str:
@@ -26,10 +27,8 @@ def test_langsa_delivery_is_laid_out_and_written_as_its_profile_says(tmp_path: P
     raw.decode("utf-8")  # UTF-8, as Langsa delivers
     assert b"\r\n" not in raw
     header = raw.split(b"\n", 1)[0].decode()
-    assert (
-        header
-        == "nip,nama,tanggal_lahir,jenis_kelamin,jenis_asn,golongan,kode_unit,nama_unit,pendidikan,status_pegawai"
-    )
+    assert header == ",".join(LANGSA_COLUMNS)
+    assert header.startswith("nip,nama,tanggal_lahir,jenis_kelamin,jenis_asn,golongan,jabatan,jenis_jabatan,kode_unit")
 
 
 def test_nips_are_unique_and_encode_birth_date_appointment_and_gender(tmp_path: Path) -> None:
@@ -47,3 +46,20 @@ def test_nips_are_unique_and_encode_birth_date_appointment_and_gender(tmp_path: 
         assert appointed.year - int(nip[:4]) >= 19
         assert nip[14] == {"L": "1", "P": "2"}[row["jenis_kelamin"]]
         assert (row["golongan"] == "") == (row["jenis_asn"] == "PPPK")
+
+
+def test_personnel_records_are_internally_consistent(tmp_path: Path) -> None:
+    (path,) = generate_sample(tmp_path, seed=5)
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        appointed = f"{row['nip'][8:12]}-{row['nip'][12:14]}-01"
+        assert appointed <= row["tmt_jabatan"] <= "2026-11-01"
+        assert (row["tmt_golongan"] == "") == (row["jenis_asn"] == "PPPK")
+        assert (row["tgl_hukuman_disiplin"] == "") == (row["hukuman_disiplin"] == "Tidak Ada")
+        assert (row["bidang_studi"] == "Umum") == (row["pendidikan"] in {"SD", "SMP", "SLTA"})
+    # Placement has a real signal: most graduates work in a unit of their field's sector, not all.
+    sector_of_unit = {code: sector for code, _, sector, _ in LANGSA_UNITS}
+    graduates = [row for row in rows if row["bidang_studi"] != "Umum"]
+    matched = sum(EDUCATION_FIELD_SECTOR[row["bidang_studi"]] == sector_of_unit[row["kode_unit"]] for row in graduates)
+    assert 0.6 < matched / len(graduates) < 0.9
