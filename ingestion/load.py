@@ -86,8 +86,8 @@ def delivery_suite(dataset: Dataset) -> Suite:
                 ExpectationSpec("expect_column_values_to_not_be_null", {"column": field.name}, "error", 0)
             )
         if field.allowed and field.separator:
-            one = "(" + "|".join(re.escape(value) for value in field.allowed) + ")"
-            kwargs = {"column": field.name, "regex": f"^{one}({re.escape(field.separator)}{one})*$"}
+            one = "(?:" + "|".join(re.escape(value) for value in field.allowed) + ")"
+            kwargs = {"column": field.name, "regex": f"^{one}(?:{re.escape(field.separator)}{one})*$"}
             from_contract.append(ExpectationSpec("expect_column_values_to_match_regex", kwargs, "error", 0))
         elif field.allowed:
             kwargs = {"column": field.name, "value_set": list(field.allowed)}
@@ -151,14 +151,7 @@ def _normalise(
         if field.name not in config.columns:
             projections.append(f"CAST(NULL AS {field.sql_type}) AS {quote_identifier(field.name)}")
             continue
-        text = f"nullif(trim({quote_identifier(config.columns[field.name])}), '')"
-        mapping = config.values.get(field.name)
-        if mapping:
-            cases = " ".join(
-                f"WHEN {sql_literal(source)} THEN {sql_literal(target)}" for source, target in mapping.items()
-            )
-            text = f"CASE {text} {cases} ELSE {text} END"
-        projections.append(f"{_typed(field, text, config)} AS {quote_identifier(field.name)}")
+        projections.append(f"{_typed(field, _cleaned(field, config), config)} AS {quote_identifier(field.name)}")
     all_columns = [row[0] for row in connection.execute(f"DESCRIBE {work_table}_text").fetchall()]
     # Every delivered column, NULLs kept apart from empty text: only truly identical records share a hash.
     row_json = "to_json([" + ", ".join(quote_identifier(column) for column in all_columns) + "])"
@@ -170,6 +163,16 @@ def _normalise(
             QUALIFY row_number() OVER (PARTITION BY _row_hash ORDER BY _source_row) = 1"""
     )
     _reject_unparseable_values(connection, dataset, config, work_table, where)
+
+
+def _cleaned(field: Field, config: DatasetSource) -> str:
+    """SQL for the field's delivered text: trimmed, blank as NULL, the region's values mapped to the contract's."""
+    text = f"nullif(trim({quote_identifier(config.columns[field.name])}), '')"
+    mapping = config.values.get(field.name)
+    if mapping:
+        cases = " ".join(f"WHEN {sql_literal(source)} THEN {sql_literal(target)}" for source, target in mapping.items())
+        text = f"CASE {text} {cases} ELSE {text} END"
+    return text
 
 
 def _typed(field: Field, text: str, config: DatasetSource) -> str:
@@ -189,7 +192,7 @@ def _reject_unparseable_values(
         if field.sql_type == "VARCHAR" or field.name not in config.columns:
             continue
         header = quote_identifier(config.columns[field.name])
-        text = f"nullif(trim({header}), '')"
+        text = _cleaned(field, config)
         bad = connection.execute(
             f"""SELECT rowid + 2, {header} FROM {work_table}_text
                 WHERE {text} IS NOT NULL AND {_typed(field, text, config)} IS NULL

@@ -36,6 +36,6 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
 
 @pytest.fixture
 def sample_delivery(settings: Settings) -> Path:
-    """Kota Langsa's generated personnel delivery in the test's landing area."""
-    (path,) = generate_sample(settings.landing_dir, settings.sample_seed)
-    return path
+    """Kota Langsa's generated personnel delivery (with its training delivery beside it) in the test's landing area."""
+    personnel, _training = generate_sample(settings.landing_dir, settings.sample_seed)
+    return personnel

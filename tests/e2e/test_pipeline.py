@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from asn_platform.contract import PERSONNEL
+from asn_platform.contract import PERSONNEL, TRAINING
 from asn_platform.quality import suites_for_stage
 from asn_platform.settings import PROJECT_ROOT, Settings
 from ingestion.load import delivery_suite
@@ -54,7 +54,7 @@ def first_run(environment: dict[str, str]) -> tuple[Settings, subprocess.Complet
 @pytest.fixture(scope="module")
 def delivered(first_run: tuple[Settings, subprocess.CompletedProcess[str]]) -> list[dict[str, str]]:
     settings, _ = first_run
-    (path,) = settings.landing_dir.rglob("*.csv")
+    (path,) = settings.landing_dir.glob("langsa/personnel/*/*.csv")
     with path.open(encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
@@ -74,8 +74,13 @@ def test_raw_layer_holds_every_delivered_row(
     settings, _ = first_run
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as build:
         assert build.execute("SELECT count(*) FROM raw.personnel").fetchone()[0] == len(delivered) == 3000
-        audit = build.execute("SELECT status, received_rows, loaded_rows FROM raw.load_audit").fetchall()
-    assert audit == [("loaded", 3000, 3000)]
+        audit = build.execute(
+            "SELECT dataset, status, received_rows, loaded_rows FROM raw.load_audit ORDER BY dataset"
+        ).fetchall()
+        training = build.execute("SELECT count(*) FROM raw.training").fetchone()[0]
+    (training_file,) = settings.landing_dir.glob("langsa/training/*/*.csv")
+    assert training == len(training_file.read_text(encoding="utf-8").splitlines()) - 1
+    assert audit == [("personnel", "loaded", 3000, 3000), ("training", "loaded", training, training)]
 
 
 def test_published_mart_is_complete_pseudonymous_and_read_only(
@@ -122,7 +127,7 @@ def test_every_gate_ran_and_passed(first_run: tuple[Settings, subprocess.Complet
             """SELECT stage, count(*), count(*) FILTER (NOT success AND severity = 'error')
                FROM dq.expectation_results GROUP BY stage ORDER BY stage"""
         ).fetchall()
-    delivery_checks = len(delivery_suite(PERSONNEL).expectations)
+    delivery_checks = len(delivery_suite(PERSONNEL).expectations) + len(delivery_suite(TRAINING).expectations)
     mart_checks = sum(len(suite.expectations) for suite in suites_for_stage("marts"))
     assert delivery_checks > 20  # the contract's rules plus expectations/delivery/personnel.yml
     assert rows == [("delivery", delivery_checks, 0), ("marts", mart_checks, 0)]
@@ -134,7 +139,7 @@ def test_a_failing_build_fails_the_run_and_leaves_the_published_warehouse_servin
     """Runs last: a later delivery whose data breaks a mart test (a birth date in 1800: no age band)."""
     settings, _ = first_run
     published_before = settings.analytics_path.read_bytes()
-    (first_delivery,) = settings.landing_dir.rglob("*.csv")
+    (first_delivery,) = settings.landing_dir.glob("langsa/personnel/*/*.csv")
     lines = first_delivery.read_text(encoding="utf-8").splitlines(keepends=True)
     fields = lines[1].split(",")
     fields[2] = "1800-01-01"

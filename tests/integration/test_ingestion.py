@@ -31,7 +31,7 @@ def _rewrite(path: Path, edit) -> None:
 
 
 def test_sample_delivery_loads_every_row_with_its_lineage(settings: Settings, sample_delivery: Path) -> None:
-    (result,) = load_pending("langsa")
+    (result,) = load_pending("langsa", dataset="personnel")
     assert (result.status, result.received, result.loaded, result.duplicates) == ("loaded", LANGSA_HEADCOUNT,
                                                                                    LANGSA_HEADCOUNT, 0)  # fmt: skip
     with connect(settings=settings) as connection:
@@ -56,8 +56,8 @@ def test_sample_delivery_loads_every_row_with_its_lineage(settings: Settings, sa
 
 
 def test_loading_the_same_delivery_again_changes_nothing(settings: Settings, sample_delivery: Path) -> None:
-    load_pending("langsa")
-    (again,) = load_pending("langsa")
+    load_pending("langsa", dataset="personnel")
+    (again,) = load_pending("langsa", dataset="personnel")
     assert again.status == "unchanged"
     assert _raw_count(settings) == LANGSA_HEADCOUNT
     assert [row["status"] for row in audit_rows()] == ["loaded"]
@@ -65,14 +65,14 @@ def test_loading_the_same_delivery_again_changes_nothing(settings: Settings, sam
 
 def test_exact_duplicate_lines_are_counted_not_loaded(settings: Settings, sample_delivery: Path) -> None:
     _rewrite(sample_delivery, lambda rows: [*rows, rows[5], rows[5]])
-    (result,) = load_pending("langsa")
+    (result,) = load_pending("langsa", dataset="personnel")
     assert (result.received, result.loaded, result.duplicates) == (LANGSA_HEADCOUNT + 2, LANGSA_HEADCOUNT, 2)
     assert audit_rows()[0]["duplicate_rows"] == 2
 
 
 def test_missing_column_rejects_the_delivery_naming_file_and_column(settings: Settings, sample_delivery: Path) -> None:
     _rewrite(sample_delivery, lambda rows: [row[:UNIT] + row[UNIT + 1 :] for row in rows])  # drop kode_unit
-    (result,) = load_pending("langsa")
+    (result,) = load_pending("langsa", dataset="personnel")
     assert result.status == "rejected"
     assert str(sample_delivery) in result.message
     assert "missing column 'kode_unit' (unit_code)" in result.message
@@ -92,7 +92,7 @@ def test_bad_values_reject_the_delivery_naming_expectation_row_and_value(
         return rows
 
     _rewrite(sample_delivery, corrupt)
-    (result,) = load_pending("langsa")
+    (result,) = load_pending("langsa", dataset="personnel")
     assert result.status == "rejected"
     assert "langsa/personnel/2026-11-01/langsa_pegawai_20261101.csv" in result.message
     assert "expect_column_values_to_match_regex(nip) on ingest_work.langsa_personnel: 1 of 3,000 rows failed" in (
@@ -115,7 +115,7 @@ def test_a_rejected_delivery_does_not_stop_the_next_one(settings: Settings, samp
     later.parent.mkdir(parents=True)
     later.write_bytes(sample_delivery.read_bytes())
     sample_delivery.write_text("")  # an empty file
-    first, second = load_pending("langsa")
+    first, second = load_pending("langsa", dataset="personnel")
     assert first.status == "rejected"
     assert str(sample_delivery) in first.message
     assert second.status == "loaded"
@@ -175,7 +175,7 @@ def test_a_malformed_record_names_its_line_and_keeps_its_content_out(settings: S
     lines = sample_delivery.read_text(encoding="utf-8").splitlines(keepends=True)
     lines[9] = lines[9].rstrip("\n") + ",extra field\n"  # file line 10
     sample_delivery.write_text("".join(lines), encoding="utf-8")
-    (result,) = load_pending("langsa")
+    (result,) = load_pending("langsa", dataset="personnel")
     assert result.status == "rejected"
     assert f"{sample_delivery}: cannot be read as csv" in result.message
     assert "Line: 10" in result.message
@@ -184,7 +184,7 @@ def test_a_malformed_record_names_its_line_and_keeps_its_content_out(settings: S
 
 def test_a_wrongly_encoded_file_is_rejected_naming_the_encoding(settings: Settings, sample_delivery: Path) -> None:
     sample_delivery.write_bytes(sample_delivery.read_bytes().replace(b"nip,nama", b"nip,n\xe2ma", 1))
-    (result,) = load_pending("langsa")
+    (result,) = load_pending("langsa", dataset="personnel")
     assert result.status == "rejected"
     assert f"{sample_delivery}: line 1: not utf-8 text" in result.message
 
@@ -195,7 +195,7 @@ def test_unparseable_dates_are_rejected_with_their_text(settings: Settings, samp
         return rows
 
     _rewrite(sample_delivery, corrupt)
-    (result,) = load_pending("langsa")
+    (result,) = load_pending("langsa", dataset="personnel")
     assert result.status == "rejected"
     assert "column 'tanggal_lahir' (birth_date): not dates in the format '%Y-%m-%d': line 5: '31/02/1980'" in (
         result.message
@@ -205,13 +205,13 @@ def test_unparseable_dates_are_rejected_with_their_text(settings: Settings, samp
 def test_a_rejected_file_is_not_reread_until_it_changes(settings: Settings, sample_delivery: Path) -> None:
     original = sample_delivery.read_bytes()
     _rewrite(sample_delivery, lambda rows: [row[:UNIT] + row[UNIT + 1 :] for row in rows])
-    load_pending("langsa")
-    (again,) = load_pending("langsa")
+    load_pending("langsa", dataset="personnel")
+    (again,) = load_pending("langsa", dataset="personnel")
     assert again.status == "rejected"
     assert again.message.startswith("already rejected, unchanged since: ")
     assert [row["status"] for row in audit_rows()] == ["rejected"]  # audited once, not on every run
     sample_delivery.write_bytes(original)  # the region sends a corrected file for the same date
-    (corrected,) = load_pending("langsa")
+    (corrected,) = load_pending("langsa", dataset="personnel")
     assert (corrected.status, corrected.loaded) == ("loaded", LANGSA_HEADCOUNT)
 
 
@@ -225,7 +225,7 @@ def test_records_differing_only_in_which_field_is_blank_are_not_duplicates(
         return [*rows[:1], first, second, *rows[2:]]
 
     _rewrite(sample_delivery, add_lookalikes)
-    (result,) = load_pending("langsa")
+    (result,) = load_pending("langsa", dataset="personnel")
     assert result.status == "rejected"  # two different records for one NIP: caught, not deduplicated away
     assert "expect_column_values_to_be_unique(nip)" in result.message
 
@@ -234,7 +234,7 @@ def test_delivery_folders_must_be_real_iso_dates(settings: Settings, sample_deli
     (settings.landing_dir / "langsa" / "personnel" / "20261101").mkdir()  # not YYYY-MM-DD: ignored
     (settings.landing_dir / "langsa" / "personnel" / "2026-02-30").mkdir()
     with pytest.raises(RegistryError, match=r"2026-02-30: not a real date"):
-        load_pending("langsa")
+        load_pending("langsa", dataset="personnel")
 
 
 def test_a_raw_table_that_drifted_from_the_contract_stops_the_load(settings: Settings, sample_delivery: Path) -> None:
@@ -242,6 +242,38 @@ def test_a_raw_table_that_drifted_from_the_contract_stops_the_load(settings: Set
         connection.execute("CREATE SCHEMA raw")
         connection.execute("CREATE TABLE raw.personnel (nip VARCHAR, nama VARCHAR)")
     with pytest.raises(RuntimeError, match=r"raw.personnel no longer matches the contract .*'full_name'"):
-        load_pending("langsa")
+        load_pending("langsa", dataset="personnel")
     with connect(settings=settings) as connection:
         assert connection.execute("SELECT count(*) FROM raw.personnel").fetchone()[0] == 0
+
+
+def test_every_dataset_of_the_region_loads_in_one_call(settings: Settings, sample_delivery: Path) -> None:
+    results = load_pending("langsa")
+    assert [(r.delivery.dataset, r.status) for r in results] == [("personnel", "loaded"), ("training", "loaded")]
+    (training_file,) = settings.landing_dir.glob("langsa/training/*/*.csv")
+    delivered = len(training_file.read_text(encoding="utf-8").splitlines()) - 1
+    with connect(settings=settings) as connection:
+        loaded, never_trained, backwards = connection.execute(
+            """SELECT count(*),
+                      (SELECT count(*) FROM raw.personnel p WHERE NOT EXISTS
+                          (SELECT 1 FROM raw.training t WHERE t.nip = p.nip)),
+                      count(*) FILTER (end_date < start_date)
+               FROM raw.training"""
+        ).fetchone()
+    assert loaded == delivered == results[1].received
+    assert backwards == 0
+    assert 0.1 < never_trained / LANGSA_HEADCOUNT < 0.2  # the long tail of people who never train
+
+
+def test_training_that_ends_before_it_starts_is_caught(settings: Settings, sample_delivery: Path) -> None:
+    (training_file,) = settings.landing_dir.glob("langsa/training/*/*.csv")
+    rows = list(csv.reader(training_file.open(encoding="utf-8")))
+    rows[2][8] = "2000-01-01"  # tgl_selesai before tgl_mulai, file line 3
+    with training_file.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    (result,) = load_pending("langsa", dataset="training")
+    assert result.status == "rejected"
+    assert "expect_column_pair_values_a_to_be_greater_than_b(table) on ingest_work.langsa_training: 1 of" in (
+        result.message
+    )
+    assert '"_source_row": 3' in result.message

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from asn_platform.generator import generate_sample
 from asn_platform.generator.names import EDUCATION_FIELD_SECTOR, LANGSA_UNITS
-from asn_platform.generator.sample import LANGSA_COLUMNS, LANGSA_HEADCOUNT
+from asn_platform.generator.sample import LANGSA_COLUMNS, LANGSA_HEADCOUNT, LANGSA_TRAINING_COLUMNS
 
 
 def _digest(path: Path) -> str:
@@ -13,15 +13,15 @@ def _digest(path: Path) -> str:
 
 
 def test_same_seed_gives_byte_identical_deliveries(tmp_path: Path) -> None:
-    (first,) = generate_sample(tmp_path / "a", seed=7)
-    (second,) = generate_sample(tmp_path / "b", seed=7)
-    (other,) = generate_sample(tmp_path / "c", seed=8)
-    assert _digest(first) == _digest(second)
-    assert _digest(first) != _digest(other)
+    first = generate_sample(tmp_path / "a", seed=7)
+    second = generate_sample(tmp_path / "b", seed=7)
+    other = generate_sample(tmp_path / "c", seed=8)
+    assert [_digest(path) for path in first] == [_digest(path) for path in second]
+    assert all(_digest(a) != _digest(b) for a, b in zip(first, other, strict=True))
 
 
 def test_langsa_delivery_is_laid_out_and_written_as_its_profile_says(tmp_path: Path) -> None:
-    (path,) = generate_sample(tmp_path, seed=1)
+    path, _ = generate_sample(tmp_path, seed=1)
     assert path.relative_to(tmp_path).as_posix() == "langsa/personnel/2026-11-01/langsa_pegawai_20261101.csv"
     raw = path.read_bytes()
     raw.decode("utf-8")  # UTF-8, as Langsa delivers
@@ -32,7 +32,7 @@ def test_langsa_delivery_is_laid_out_and_written_as_its_profile_says(tmp_path: P
 
 
 def test_nips_are_unique_and_encode_birth_date_appointment_and_gender(tmp_path: Path) -> None:
-    (path,) = generate_sample(tmp_path, seed=3)
+    path, _ = generate_sample(tmp_path, seed=3)
     with path.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == LANGSA_HEADCOUNT
@@ -49,7 +49,7 @@ def test_nips_are_unique_and_encode_birth_date_appointment_and_gender(tmp_path: 
 
 
 def test_personnel_records_are_internally_consistent(tmp_path: Path) -> None:
-    (path,) = generate_sample(tmp_path, seed=5)
+    path, _ = generate_sample(tmp_path, seed=5)
     with path.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     for row in rows:
@@ -63,3 +63,21 @@ def test_personnel_records_are_internally_consistent(tmp_path: Path) -> None:
     graduates = [row for row in rows if row["bidang_studi"] != "Umum"]
     matched = sum(EDUCATION_FIELD_SECTOR[row["bidang_studi"]] == sector_of_unit[row["kode_unit"]] for row in graduates)
     assert 0.6 < matched / len(graduates) < 0.9
+
+
+def test_langsa_training_delivery_is_written_as_its_profile_says(tmp_path: Path) -> None:
+    personnel_path, path = generate_sample(tmp_path, seed=2)
+    assert path.relative_to(tmp_path).as_posix() == "langsa/training/2026-11-01/langsa_diklat_20261101.csv"
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    with personnel_path.open(encoding="utf-8") as handle:
+        nips = {row["nip"] for row in csv.DictReader(handle)}
+    assert list(rows[0]) == list(LANGSA_TRAINING_COLUMNS)
+    assert {row["nip"] for row in rows} <= nips
+    assert {row["metode"] for row in rows} == {"Klasikal", "E-Learning"}
+    assert {row["kolaborasi_opd"] for row in rows} == {"Ya", "Tidak"}
+    assert all(row["tgl_mulai"] <= row["tgl_selesai"] <= "2026-11-01" for row in rows)
+    per_person_year = len(rows) / (len({row["nip"] for row in rows}) * (2 + 10 / 12))
+    assert 3 <= per_person_year <= 8
+    leadership = sum(row["jenis_diklat"] in {"PKA", "PKP", "PKN"} for row in rows) / len(rows)
+    assert leadership < 0.05  # leadership courses are rare; digital and service courses common
