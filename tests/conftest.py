@@ -36,6 +36,5 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
 
 @pytest.fixture
 def sample_delivery(settings: Settings) -> Path:
-    """Kota Langsa's generated personnel delivery (with its training delivery beside it) in the test's landing area."""
-    personnel, _training = generate_sample(settings.landing_dir, settings.sample_seed)
-    return personnel
+    """Kota Langsa's generated personnel delivery (its other datasets' deliveries beside it) in the landing area."""
+    return generate_sample(settings.landing_dir, settings.sample_seed)[0]

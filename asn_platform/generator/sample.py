@@ -1,18 +1,21 @@
-"""The sample deliveries `make run` builds from: Kota Langsa's personnel and training extracts as its systems write
-them (UTF-8 CSV, comma-separated, ISO dates, Indonesian headers and values)."""
+"""The sample deliveries `make run` builds from: Kota Langsa's personnel, training, survey (SKM) and complaint
+extracts as its systems write them (UTF-8 CSV, comma-separated, ISO dates, Indonesian headers and values)."""
 
 from __future__ import annotations
 
 import csv
 import random
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from asn_platform.generator.names import FAMILY, FEMALE_GIVEN, LANGSA_UNITS, MALE_GIVEN
+from asn_platform.contract import IKM_ELEMENTS
+from asn_platform.generator.names import EDUCATION_FIELD_SECTOR, FAMILY, FEMALE_GIVEN, LANGSA_UNITS, MALE_GIVEN
 from asn_platform.generator.personnel import Employee, Unit, generate_personnel
+from asn_platform.generator.service_quality import UnitProfile, generate_complaints, generate_surveys, services
 from asn_platform.generator.training import generate_training
 
 SAMPLE_AS_OF = date(2026, 11, 1)
@@ -34,6 +37,18 @@ LANGSA_TRAINING_COLUMNS = {
     "topik": "topic_tags", "penyelenggara": "provider", "metode": "mode", "tgl_mulai": "start_date",
     "tgl_selesai": "end_date", "jp": "jp", "biaya": "cost_idr", "hasil": "result", "kolaborasi_opd": "joint_opd",
 }  # fmt: skip
+LANGSA_SURVEY_COLUMNS = {
+    "id_responden": "response_id", "kode_unit": "unit_code", "jenis_layanan": "service_name",
+    "tanggal_survei": "response_date", **{f"u_{key}": f"score_{key}" for key, _ in IKM_ELEMENTS},
+    "umur": "respondent_age_band", "jenis_kelamin": "respondent_gender", "pendidikan": "respondent_education",
+    "pekerjaan": "respondent_occupation", "saran": "suggestion",
+}  # fmt: skip
+LANGSA_COMPLAINT_COLUMNS = {
+    "no_pengaduan": "complaint_id", "kode_unit": "unit_code", "kanal": "channel", "kategori": "category",
+    "waktu_diterima": "received_at", "waktu_tanggapan": "first_response_at", "waktu_selesai": "resolved_at",
+    "status": "status",
+}  # fmt: skip
+SURVEY_FROM = date(2024, 11, 1)  # two years of surveys and complaints up to the delivery date
 # How Langsa writes contract values (the registry maps them back).
 LANGSA_VALUES = {
     "gender": {"M": "L", "F": "P"},
@@ -44,6 +59,10 @@ LANGSA_VALUES = {
     "mode": {"classical": "Klasikal", "e_learning": "E-Learning"},
     "result": {"passed": "Lulus", "failed": "Tidak Lulus", "incomplete": "Tidak Selesai"},
     "joint_opd": {True: "Ya", False: "Tidak"},
+    "respondent_gender": {"M": "L", "F": "P"},
+    "channel": {"sp4n_lapor": "SP4N-LAPOR!", "whatsapp": "WhatsApp", "website": "Website", "counter": "Loket"},
+    "complaint_status": {"received": "Diterima", "in_progress": "Diproses", "resolved": "Selesai",
+                         "closed_unresolved": "Ditutup Tidak Selesai"},
 }  # fmt: skip
 
 
@@ -75,8 +94,11 @@ def generate_sample(landing_dir: Path, seed: int, as_of: date = SAMPLE_AS_OF) ->
         writer.writerows(_langsa_row(person) for person in employees)
 
     sector = {unit.code: unit.sector for unit in units}
+    # Units differ in training budget and habits: in some nearly everybody trains, in others half never do.
+    never_share = dict(zip(sector, np.random.default_rng([seed, 1]).uniform(0.03, 0.55, len(units)), strict=True))
     training = generate_training(
         np.random.default_rng(seed),
+        never_train_share=[never_share[person.unit_code] for person in employees],
         nips=[person.nip for person in employees],
         sectors=[sector[person.unit_code] for person in employees],
         appointed=[date(int(person.nip[8:12]), int(person.nip[12:14]), 1) for person in employees],
@@ -84,10 +106,51 @@ def generate_sample(landing_dir: Path, seed: int, as_of: date = SAMPLE_AS_OF) ->
         as_of=as_of,
     )
     training_path = _delivery_path(landing_dir, "training", as_of, f"langsa_diklat_{as_of:%Y%m%d}.csv")
-    _langsa_frame(training, LANGSA_TRAINING_COLUMNS).to_csv(
-        training_path, index=False, lineterminator="\n", date_format="%Y-%m-%d", encoding="utf-8"
+    _write_csv(_langsa_frame(training, LANGSA_TRAINING_COLUMNS), training_path)
+
+    profiles = unit_profiles(units, employees, training, year=as_of.year - 1)
+    rng = np.random.default_rng([seed, 2])
+    service_list = services(rng, profiles)
+    surveys = generate_surveys(
+        rng, units=profiles, service_list=service_list, first=SURVEY_FROM, as_of=as_of, id_prefix="LGS-SKM-"
     )
-    return [personnel_path, training_path]
+    survey_path = _delivery_path(landing_dir, "survey_responses", as_of, f"langsa_skm_{as_of:%Y%m%d}.csv")
+    _write_csv(_langsa_frame(surveys, LANGSA_SURVEY_COLUMNS), survey_path)
+    complaints = generate_complaints(rng, units=profiles, first=SURVEY_FROM, as_of=as_of, id_prefix="LGS-ADU-")
+    complaints = complaints.rename(columns={"status": "complaint_status"})
+    columns = LANGSA_COMPLAINT_COLUMNS | {"status": "complaint_status"}
+    complaint_path = _delivery_path(landing_dir, "complaints", as_of, f"langsa_pengaduan_{as_of:%Y%m%d}.csv")
+    _write_csv(_langsa_frame(complaints, columns), complaint_path)
+    return [personnel_path, training_path, survey_path, complaint_path]
+
+
+def unit_profiles(
+    units: Sequence[Unit], employees: Sequence[Employee], training: pd.DataFrame, year: int
+) -> list[UnitProfile]:
+    """Each unit's share of active staff with 20 JP in `year`, and share of graduates placed in their field."""
+    active = [person for person in employees if person.status == "active"]
+    in_year = training[training["start_date"].dt.year == year]
+    jp = in_year.groupby("nip")["jp"].sum()
+    profiles = []
+    for unit in units:
+        staff = [person for person in active if person.unit_code == unit.code]
+        trained = sum(jp.get(person.nip, 0) >= 20 for person in staff)
+        graduates = [person for person in staff if person.education_field != "Umum"]
+        fitting = sum(EDUCATION_FIELD_SECTOR.get(person.education_field) == unit.sector for person in graduates)
+        profiles.append(
+            UnitProfile(unit.code, unit.sector, trained / max(1, len(staff)), fitting / max(1, len(graduates)))
+        )
+    return profiles
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Dates as YYYY-MM-DD, times as YYYY-MM-DD HH:MM:SS, blanks for missing values; LF line ends."""
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column]):
+            times = (out[column].dt.hour + out[column].dt.minute + out[column].dt.second).fillna(0).any()
+            out[column] = out[column].dt.strftime("%Y-%m-%d %H:%M:%S" if times else "%Y-%m-%d")
+    out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
 
 
 def _langsa_frame(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:

@@ -30,10 +30,14 @@ def generate_training(
     appointed: Sequence[date],
     years: Sequence[int],
     as_of: date,
+    never_train_share: Sequence[float] | float = NEVER_TRAIN_SHARE,
 ) -> pd.DataFrame:
-    """One row per training attended, in the contract's names and values, ordered by start date then NIP."""
+    """One row per training attended, in the contract's names and values, ordered by start date then NIP.
+
+    `never_train_share` is, per person or for everybody, the chance of being in the long tail that never trains
+    (units differ: it follows their training budget); everybody else trains 3-8 times a year."""
     people = len(nips)
-    rate = rng.uniform(3, 8, people) * (rng.random(people) >= NEVER_TRAIN_SHARE)
+    rate = rng.uniform(3, 8, people) * (rng.random(people) >= np.asarray(never_train_share, dtype=float))
     appointed_day = np.array(appointed, dtype="datetime64[D]")
     frames = []
     for year in years:

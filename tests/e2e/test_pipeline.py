@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from asn_platform.contract import PERSONNEL, TRAINING
+from asn_platform.contract import COMPLAINTS, PERSONNEL, SURVEY_RESPONSES, TRAINING
 from asn_platform.quality import suites_for_stage
 from asn_platform.settings import PROJECT_ROOT, Settings
 from ingestion.load import delivery_suite
@@ -77,10 +77,17 @@ def test_raw_layer_holds_every_delivered_row(
         audit = build.execute(
             "SELECT dataset, status, received_rows, loaded_rows FROM raw.load_audit ORDER BY dataset"
         ).fetchall()
-        training = build.execute("SELECT count(*) FROM raw.training").fetchone()[0]
-    (training_file,) = settings.landing_dir.glob("langsa/training/*/*.csv")
-    assert training == len(training_file.read_text(encoding="utf-8").splitlines()) - 1
-    assert audit == [("personnel", "loaded", 3000, 3000), ("training", "loaded", training, training)]
+        landed = {
+            dataset: build.execute(f"SELECT count(*) FROM raw.{dataset}").fetchone()[0]
+            for dataset in ("personnel", "training", "survey_responses", "complaints")
+        }
+    file_rows = {
+        dataset: len(next(settings.landing_dir.glob(f"langsa/{dataset}/*/*.csv")).read_text().splitlines()) - 1
+        for dataset in landed
+    }
+    assert landed == file_rows
+    assert landed["personnel"] == 3000
+    assert audit == [(dataset, "loaded", file_rows[dataset], file_rows[dataset]) for dataset in sorted(file_rows)]
 
 
 def test_published_mart_is_complete_pseudonymous_and_read_only(
@@ -127,7 +134,9 @@ def test_every_gate_ran_and_passed(first_run: tuple[Settings, subprocess.Complet
             """SELECT stage, count(*), count(*) FILTER (NOT success AND severity = 'error')
                FROM dq.expectation_results GROUP BY stage ORDER BY stage"""
         ).fetchall()
-    delivery_checks = len(delivery_suite(PERSONNEL).expectations) + len(delivery_suite(TRAINING).expectations)
+    delivery_checks = sum(
+        len(delivery_suite(dataset).expectations) for dataset in (PERSONNEL, TRAINING, SURVEY_RESPONSES, COMPLAINTS)
+    )
     mart_checks = sum(len(suite.expectations) for suite in suites_for_stage("marts"))
     assert delivery_checks > 20  # the contract's rules plus expectations/delivery/personnel.yml
     assert rows == [("delivery", delivery_checks, 0), ("marts", mart_checks, 0)]

@@ -249,7 +249,9 @@ def test_a_raw_table_that_drifted_from_the_contract_stops_the_load(settings: Set
 
 def test_every_dataset_of_the_region_loads_in_one_call(settings: Settings, sample_delivery: Path) -> None:
     results = load_pending("langsa")
-    assert [(r.delivery.dataset, r.status) for r in results] == [("personnel", "loaded"), ("training", "loaded")]
+    assert [(r.delivery.dataset, r.status) for r in results] == [
+        ("complaints", "loaded"), ("personnel", "loaded"), ("survey_responses", "loaded"), ("training", "loaded")
+    ]  # fmt: skip
     (training_file,) = settings.landing_dir.glob("langsa/training/*/*.csv")
     delivered = len(training_file.read_text(encoding="utf-8").splitlines()) - 1
     with connect(settings=settings) as connection:
@@ -260,9 +262,9 @@ def test_every_dataset_of_the_region_loads_in_one_call(settings: Settings, sampl
                       count(*) FILTER (end_date < start_date)
                FROM raw.training"""
         ).fetchone()
-    assert loaded == delivered == results[1].received
+    assert loaded == delivered == results[3].received
     assert backwards == 0
-    assert 0.1 < never_trained / LANGSA_HEADCOUNT < 0.2  # the long tail of people who never train
+    assert 0.05 < never_trained / LANGSA_HEADCOUNT < 0.4  # the long tail of people who never train
 
 
 def test_training_that_ends_before_it_starts_is_caught(settings: Settings, sample_delivery: Path) -> None:

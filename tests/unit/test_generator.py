@@ -3,6 +3,9 @@ import hashlib
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
+
+from asn_platform.contract import IKM_ELEMENTS
 from asn_platform.generator import generate_sample
 from asn_platform.generator.names import EDUCATION_FIELD_SECTOR, LANGSA_UNITS
 from asn_platform.generator.sample import LANGSA_COLUMNS, LANGSA_HEADCOUNT, LANGSA_TRAINING_COLUMNS
@@ -21,7 +24,7 @@ def test_same_seed_gives_byte_identical_deliveries(tmp_path: Path) -> None:
 
 
 def test_langsa_delivery_is_laid_out_and_written_as_its_profile_says(tmp_path: Path) -> None:
-    path, _ = generate_sample(tmp_path, seed=1)
+    path = generate_sample(tmp_path, seed=1)[0]
     assert path.relative_to(tmp_path).as_posix() == "langsa/personnel/2026-11-01/langsa_pegawai_20261101.csv"
     raw = path.read_bytes()
     raw.decode("utf-8")  # UTF-8, as Langsa delivers
@@ -32,7 +35,7 @@ def test_langsa_delivery_is_laid_out_and_written_as_its_profile_says(tmp_path: P
 
 
 def test_nips_are_unique_and_encode_birth_date_appointment_and_gender(tmp_path: Path) -> None:
-    path, _ = generate_sample(tmp_path, seed=3)
+    path = generate_sample(tmp_path, seed=3)[0]
     with path.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == LANGSA_HEADCOUNT
@@ -49,7 +52,7 @@ def test_nips_are_unique_and_encode_birth_date_appointment_and_gender(tmp_path: 
 
 
 def test_personnel_records_are_internally_consistent(tmp_path: Path) -> None:
-    path, _ = generate_sample(tmp_path, seed=5)
+    path = generate_sample(tmp_path, seed=5)[0]
     with path.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     for row in rows:
@@ -66,7 +69,7 @@ def test_personnel_records_are_internally_consistent(tmp_path: Path) -> None:
 
 
 def test_langsa_training_delivery_is_written_as_its_profile_says(tmp_path: Path) -> None:
-    personnel_path, path = generate_sample(tmp_path, seed=2)
+    personnel_path, path, *_ = generate_sample(tmp_path, seed=2)
     assert path.relative_to(tmp_path).as_posix() == "langsa/training/2026-11-01/langsa_diklat_20261101.csv"
     with path.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
@@ -81,3 +84,25 @@ def test_langsa_training_delivery_is_written_as_its_profile_says(tmp_path: Path)
     assert 3 <= per_person_year <= 8
     leadership = sum(row["jenis_diklat"] in {"PKA", "PKP", "PKN"} for row in rows) / len(rows)
     assert leadership < 0.05  # leadership courses are rare; digital and service courses common
+
+
+def test_survey_scores_follow_the_units_training_coverage(tmp_path: Path) -> None:
+    personnel, training, surveys, complaints = generate_sample(tmp_path, seed=4)
+    people = pd.read_csv(personnel, dtype=str)
+    jp = pd.read_csv(training, dtype={"nip": str}, parse_dates=["tgl_mulai"])
+    jp = jp[jp["tgl_mulai"].dt.year == 2025].groupby("nip")["jp"].sum()
+    active = people[people["status_pegawai"] == "Aktif"].assign(jp=lambda f: f["nip"].map(jp).fillna(0))
+    coverage = active.groupby("kode_unit")["jp"].apply(lambda unit_jp: (unit_jp >= 20).mean())
+    answers = pd.read_csv(surveys, dtype={"saran": str})
+    elements = [f"u_{key}" for key, _ in IKM_ELEMENTS]
+    assert answers[elements].isin([1, 2, 3, 4]).all().all()
+    ikm = answers.groupby("kode_unit")[elements].mean().mean(axis=1) * 25
+    assert coverage.corr(ikm) > 0.6  # the competency -> service-quality signal the marts must find
+    assert ikm.max() - ikm.min() > 8  # units differ enough to fall in different mutu bands
+    suggestions = answers["saran"].dropna()
+    assert suggestions.str.contains(r"08\d{2}-\d{4}-\d{4}").any()  # free text with phone numbers, as real ones
+    handled = pd.read_csv(complaints, parse_dates=["waktu_diterima", "waktu_tanggapan", "waktu_selesai"])
+    assert (
+        handled["waktu_tanggapan"].dropna() >= handled.loc[handled["waktu_tanggapan"].notna(), "waktu_diterima"]
+    ).all()
+    assert set(handled["kanal"]) == {"SP4N-LAPOR!", "WhatsApp", "Website", "Loket"}

@@ -170,4 +170,6 @@ def test_the_project_suites_all_load() -> None:
 
     marts = suites_for_stage("marts")
     assert {suite.table for suite in marts} == {"core.dim_employee"}
-    assert suites_for_stage("delivery")[0].name == "delivery.personnel"
+    assert {suite.name for suite in suites_for_stage("delivery")} == {
+        f"delivery.{dataset}" for dataset in ("personnel", "training", "survey_responses", "complaints")
+    }
