@@ -3,8 +3,6 @@ extracts as its systems write them (UTF-8 CSV, comma-separated, ISO dates, Indon
 
 from __future__ import annotations
 
-import csv
-import random
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -14,7 +12,7 @@ import pandas as pd
 
 from asn_platform.contract import IKM_ELEMENTS
 from asn_platform.generator.names import EDUCATION_FIELD_SECTOR, FAMILY, FEMALE_GIVEN, LANGSA_UNITS, MALE_GIVEN
-from asn_platform.generator.personnel import Employee, Unit, generate_personnel
+from asn_platform.generator.personnel import Unit, generate_personnel
 from asn_platform.generator.service_quality import UnitProfile, generate_complaints, generate_surveys, services
 from asn_platform.generator.training import generate_training
 
@@ -66,15 +64,6 @@ LANGSA_VALUES = {
 }  # fmt: skip
 
 
-def _langsa_row(person: Employee) -> list[str]:
-    row = []
-    for field in LANGSA_COLUMNS.values():
-        value = getattr(person, field)
-        value = LANGSA_VALUES.get(field, {}).get(value, value)
-        row.append("" if value is None else value.isoformat() if isinstance(value, date) else str(value))
-    return row
-
-
 def _delivery_path(landing_dir: Path, dataset: str, as_of: date, file_name: str) -> Path:
     delivery_dir = landing_dir / "langsa" / dataset / as_of.isoformat()
     delivery_dir.mkdir(parents=True, exist_ok=True)
@@ -84,31 +73,29 @@ def _delivery_path(landing_dir: Path, dataset: str, as_of: date, file_name: str)
 def generate_sample(landing_dir: Path, seed: int, as_of: date = SAMPLE_AS_OF) -> list[Path]:
     """Write the sample deliveries under `landing_dir/<region>/<dataset>/<delivery date>/`; same seed, same bytes."""
     units = [Unit(*unit) for unit in LANGSA_UNITS]
-    employees = list(
-        generate_personnel(random.Random(seed), LANGSA_HEADCOUNT, units, as_of, (MALE_GIVEN, FEMALE_GIVEN, FAMILY))
+    people = generate_personnel(
+        np.random.default_rng([seed, 0]), LANGSA_HEADCOUNT, units, as_of, (MALE_GIVEN, FEMALE_GIVEN, FAMILY)
     )
     personnel_path = _delivery_path(landing_dir, "personnel", as_of, f"langsa_pegawai_{as_of:%Y%m%d}.csv")
-    with personnel_path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(LANGSA_COLUMNS)
-        writer.writerows(_langsa_row(person) for person in employees)
+    _write_csv(_langsa_frame(people, LANGSA_COLUMNS), personnel_path)
 
-    sector = {unit.code: unit.sector for unit in units}
     # Units differ in training budget and habits: in some nearly everybody trains, in others half never do.
-    never_share = dict(zip(sector, np.random.default_rng([seed, 1]).uniform(0.03, 0.55, len(units)), strict=True))
+    never_share = dict(
+        zip([u.code for u in units], np.random.default_rng([seed, 1]).uniform(0.03, 0.55, len(units)), strict=True)
+    )
     training = generate_training(
         np.random.default_rng(seed),
-        never_train_share=[never_share[person.unit_code] for person in employees],
-        nips=[person.nip for person in employees],
-        sectors=[sector[person.unit_code] for person in employees],
-        appointed=[date(int(person.nip[8:12]), int(person.nip[12:14]), 1) for person in employees],
+        never_train_share=people["unit_code"].map(never_share).to_numpy(),
+        nips=people["nip"].to_numpy(),
+        sectors=people["unit_sector"].to_numpy(),
+        appointed=people["appointed"].to_numpy(),
         years=TRAINING_YEARS,
         as_of=as_of,
     )
     training_path = _delivery_path(landing_dir, "training", as_of, f"langsa_diklat_{as_of:%Y%m%d}.csv")
     _write_csv(_langsa_frame(training, LANGSA_TRAINING_COLUMNS), training_path)
 
-    profiles = unit_profiles(units, employees, training, year=as_of.year - 1)
+    profiles = unit_profiles(units, people, training, year=as_of.year - 1)
     rng = np.random.default_rng([seed, 2])
     service_list = services(rng, profiles)
     surveys = generate_surveys(
@@ -124,23 +111,19 @@ def generate_sample(landing_dir: Path, seed: int, as_of: date = SAMPLE_AS_OF) ->
     return [personnel_path, training_path, survey_path, complaint_path]
 
 
-def unit_profiles(
-    units: Sequence[Unit], employees: Sequence[Employee], training: pd.DataFrame, year: int
-) -> list[UnitProfile]:
+def unit_profiles(units: Sequence[Unit], people: pd.DataFrame, training: pd.DataFrame, year: int) -> list[UnitProfile]:
     """Each unit's share of active staff with 20 JP in `year`, and share of graduates placed in their field."""
-    active = [person for person in employees if person.status == "active"]
-    in_year = training[training["start_date"].dt.year == year]
-    jp = in_year.groupby("nip")["jp"].sum()
-    profiles = []
-    for unit in units:
-        staff = [person for person in active if person.unit_code == unit.code]
-        trained = sum(jp.get(person.nip, 0) >= 20 for person in staff)
-        graduates = [person for person in staff if person.education_field != "Umum"]
-        fitting = sum(EDUCATION_FIELD_SECTOR.get(person.education_field) == unit.sector for person in graduates)
-        profiles.append(
-            UnitProfile(unit.code, unit.sector, trained / max(1, len(staff)), fitting / max(1, len(graduates)))
-        )
-    return profiles
+    jp = training[training["start_date"].dt.year == year].groupby("nip")["jp"].sum()
+    active = people[people["status"] == "active"]
+    trained = active["nip"].map(jp).fillna(0) >= 20
+    graduates = active["education_field"] != "Umum"
+    fits = active["education_field"].map(EDUCATION_FIELD_SECTOR) == active["unit_sector"]
+    coverage = trained.groupby(active["unit_code"]).mean()
+    fit = fits[graduates].groupby(active.loc[graduates, "unit_code"]).mean()
+    return [
+        UnitProfile(unit.code, unit.sector, float(coverage.get(unit.code, 0.0)), float(fit.get(unit.code, 0.0)))
+        for unit in units
+    ]
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
