@@ -32,6 +32,7 @@ class Field:
     maximum: int | None = None
     format: str = ""
     separator: str | None = None  # a multi-valued field: every part must be one of `allowed`
+    strip: str = ""  # characters sources put inside the value that carry no meaning (NIP printed with spaces)
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,9 @@ COMPLAINT_STATUSES = ("received", "in_progress", "resolved", "closed_unresolved"
 
 NIP = Field(
     "nip", "VARCHAR", True, "National civil-servant number", "Nomor Induk Pegawai (NIP)", PersonalData.DIRECT,
-    pattern=r"^[0-9]{18}$",
-    format="18 digits: birth date YYYYMMDD, appointment YYYYMM, gender 1/2, sequence 3",
+    pattern=r"^[0-9]{18}$", strip=" '",
+    format="18 digits: birth date YYYYMMDD, appointment YYYYMM, gender 1/2, sequence 3; spaces and a leading "
+           "apostrophe are removed",
 )  # fmt: skip
 UNIT_CODE = Field("unit_code", "VARCHAR", True, "Regional agency (OPD) code", "kode unit kerja / OPD")
 

@@ -7,12 +7,14 @@ The audit table `raw.load_audit` records every attempt, and received = loaded + 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import re
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 
@@ -124,22 +126,49 @@ def _header(delivery: Delivery, config: DatasetSource) -> list[str]:
     return names
 
 
-def _read(connection: duckdb.DuckDBPyConnection, delivery: Delivery, config: DatasetSource, work_table: str) -> None:
+def _utf8_copy(delivery: Delivery, config: DatasetSource, work_dir: Path) -> Path:
+    """The delivery itself if it is UTF-8, else a UTF-8 copy written in 1 MiB steps (bounded memory)."""
+    if config.encoding == "utf-8":
+        return delivery.path
+    work_dir.mkdir(parents=True, exist_ok=True)
+    copy = work_dir / f"{delivery.region}_{delivery.dataset}.utf8.csv"
+    decoder = codecs.getincrementaldecoder(config.encoding)()
+    offset = 0
+    with delivery.path.open("rb") as source, copy.open("w", encoding="utf-8", newline="") as target:
+        for block in iter(lambda: source.read(1 << 20), b""):
+            try:
+                target.write(decoder.decode(block))
+            except UnicodeDecodeError as error:
+                raise DeliveryRejected(
+                    f"{delivery.path}: byte {offset + error.start}: not {config.encoding} text ({error.reason})"
+                ) from None
+            offset += len(block)
+        target.write(decoder.decode(b"", final=True))
+    return copy
+
+
+def _read(
+    connection: duckdb.DuckDBPyConnection, delivery: Delivery, config: DatasetSource, work_table: str, work_dir: Path
+) -> None:
     """The file as text, exactly as delivered, through DuckDB's native CSV reader with the registry's dialect."""
     columns = "{" + ", ".join(f"{sql_literal(name)}: 'VARCHAR'" for name in _header(delivery, config)) + "}"
+    source = _utf8_copy(delivery, config, work_dir)
     try:
         # Insertion order is preserved, so rowid is the record's position in the file (header = line 1).
         connection.execute(
             f"""CREATE OR REPLACE TABLE {work_table}_text AS
                 SELECT * FROM read_csv(?, header = true, auto_detect = false, columns = {columns}, delim = ?,
-                                       quote = '"', escape = '"', encoding = ?, strict_mode = true,
+                                       quote = '"', escape = '"', encoding = 'utf-8', strict_mode = true,
                                        null_padding = false)""",
-            [str(delivery.path), config.delimiter, config.encoding],
+            [str(source), config.delimiter],
         )
     except duckdb.Error as error:
         # DuckDB names the line; the line's content (personal data) stays out of audit rows and logs.
         reason = str(error).split("\n\nOriginal Line", 1)[0].split("\nOriginal Line", 1)[0]
         raise DeliveryRejected(f"{delivery.path}: cannot be read as {config.format}: {reason}") from None
+    finally:
+        if source != delivery.path:
+            source.unlink(missing_ok=True)
 
 
 def _normalise(
@@ -168,6 +197,8 @@ def _normalise(
 def _cleaned(field: Field, config: DatasetSource) -> str:
     """SQL for the field's delivered text: trimmed, blank as NULL, the region's values mapped to the contract's."""
     text = f"nullif(trim({quote_identifier(config.columns[field.name])}), '')"
+    if field.strip:
+        text = f"nullif(regexp_replace({text}, {sql_literal('[' + re.escape(field.strip) + ']')}, '', 'g'), '')"
     mapping = config.values.get(field.name)
     if mapping:
         cases = " ".join(f"WHEN {sql_literal(source)} THEN {sql_literal(target)}" for source, target in mapping.items())
@@ -181,6 +212,14 @@ def _typed(field: Field, text: str, config: DatasetSource) -> str:
         return text
     if field.sql_type == "DATE":
         return f"try_strptime({text}, {sql_literal(config.date_format)})::DATE"
+    if field.sql_type == "TIMESTAMP":
+        return f"try_strptime({text}, {sql_literal(config.datetime_format)})"
+    if field.sql_type in {"INTEGER", "BIGINT"}:
+        if config.decimal_mark == ",":
+            text = f"replace(replace({text}, '.', ''), ',', '.')"
+        # Through DECIMAL so '1250000.00' is accepted, but a fraction is not silently rounded away.
+        number = f"try_cast({text} AS DECIMAL(38, 4))"
+        return f"CASE WHEN {number} = trunc({number}) THEN try_cast({number} AS {field.sql_type}) END"
     return f"try_cast({text} AS {field.sql_type})"
 
 
@@ -199,7 +238,10 @@ def _reject_unparseable_values(
                 ORDER BY rowid LIMIT 5""",
         ).fetchall()
         if bad:
-            expected = f"dates in the format {config.date_format!r}" if field.sql_type == "DATE" else field.sql_type
+            expected = {
+                "DATE": f"dates in the format {config.date_format!r}",
+                "TIMESTAMP": f"times in the format {config.datetime_format!r}",
+            }.get(field.sql_type, field.sql_type)
             examples = ", ".join(f"line {line}: {value!r}" for line, value in bad)
             raise DeliveryRejected(
                 f"{where}: column {config.columns[field.name]!r} ({field.name}): not {expected}: {examples}"
@@ -266,7 +308,7 @@ def load_delivery(
         )
 
     try:
-        _read(connection, delivery, config, work_table)
+        _read(connection, delivery, config, work_table, settings.warehouse_dir / "ingest_work")
         _normalise(connection, dataset, config, work_table, str(delivery.path))
         (received,) = connection.execute(f"SELECT count(*) FROM {work_table}_text").fetchone()
         (distinct_rows,) = connection.execute(f"SELECT count(*) FROM {work_table}").fetchone()

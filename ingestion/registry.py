@@ -25,9 +25,12 @@ class DatasetSource(BaseModel):
 
     format: Literal["csv"]
     file_pattern: str = Field(description="glob for the delivery's file inside landing/<region>/<dataset>/<date>/")
-    encoding: Literal["utf-8"] = "utf-8"
+    # Anything but UTF-8 is transcoded by the reader (DuckDB's other encodings need a downloaded extension).
+    encoding: Literal["utf-8", "cp1252"] = "utf-8"
     delimiter: str = Field(",", min_length=1, max_length=1)
+    decimal_mark: Literal[".", ","] = Field(".", description="',' for 1.250.000,00 (dots then group thousands)")
     date_format: str = "%Y-%m-%d"
+    datetime_format: str = "%Y-%m-%d %H:%M:%S"
     load_mode: Literal["full"] = "full"
     columns: dict[str, str] = Field(description="contract field -> the region's column header")
     values: dict[str, dict[str, str]] = Field(default_factory=dict, description="contract field -> {source: contract}")

@@ -8,6 +8,12 @@ FEMALE_GIVEN = (
     "Siti", "Nurul", "Cut", "Aisyah", "Dewi", "Fitri", "Intan", "Lestari", "Maya", "Nadia", "Putri", "Rahmawati",
     "Sri", "Wulan", "Yuni", "Zahra", "Ratna", "Indah", "Mutia", "Rina", "Safitri", "Hayati", "Nurhayati", "Ulfa",
 )  # fmt: skip
+# Family names common in Kota Sorong (Papuan and migrant families); one carries a typographic apostrophe, as
+# Windows systems write it, which only Windows-1252 (not Latin-1) can encode.
+PAPUA_FAMILY = (
+    "Mandacan", "Kambu", "Wamafma", "Rumbiak", "Yoku", "Sawaki", "Mayor", "Ayomi", "Kafiar", "Rumbewas", "Wanggai",
+    "Fonataba", "Karubaba", "Ma\u2019ruf", "Pattiasina", "Latuheru", "Saputra", "Siregar", "Hasibuan", "Rahman",
+)  # fmt: skip
 FAMILY = (
     "Abdullah", "Ibrahim", "Hasibuan", "Nasution", "Lubis", "Harahap", "Siregar", "Syahputra", "Saputra", "Rahman",
     "Hidayat", "Kurniawan", "Setiawan", "Wijaya", "Pratama", "Maulana", "Ramadhan", "Yusuf", "Hakim", "Sulaiman",
@@ -64,3 +70,21 @@ FUNCTIONAL_TITLES = {
 }
 ADMINISTRATIVE_TITLES = ("Pengadministrasi Umum", "Pengelola Data", "Pengolah Data dan Informasi", "Bendahara",
                          "Pengelola Layanan Operasional", "Operator Layanan Operasional")  # fmt: skip
+
+# Kota Sorong's agencies (OPD).
+SORONG_UNITS = (
+    ("SRG-DINKES", "Dinas Kesehatan", "health", 8),
+    ("SRG-RSUD", "RSUD Sele Be Solu", "health", 12),
+    ("SRG-PKM-RB", "Puskesmas Remu", "health", 4),
+    ("SRG-DISDIK", "Dinas Pendidikan", "education", 32),
+    ("SRG-DUKCAPIL", "Dinas Kependudukan dan Pencatatan Sipil", "civil_registration", 3),
+    ("SRG-DISHUB", "Dinas Perhubungan", "transport", 4),
+    ("SRG-KOMINFO", "Dinas Komunikasi, Informatika, Statistik dan Persandian", "ict", 2),
+    ("SRG-DPMPTSP", "Dinas Penanaman Modal dan PTSP", "investment_permits", 2),
+    ("SRG-DINSOS", "Dinas Sosial", "social", 2),
+    ("SRG-BKPSDM", "Badan Kepegawaian dan Pengembangan SDM", "human_resources", 2),
+    ("SRG-BPKAD", "Badan Pengelolaan Keuangan dan Aset Daerah", "finance", 3),
+    ("SRG-BAPPEDA", "Bappeda Litbang", "planning", 2),
+    ("SRG-INSPEKTORAT", "Inspektorat", "supervision", 2),
+    ("SRG-DIST-SRG", "Distrik Sorong", "general_administration", 2),
+)

@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from asn_platform.contract import COMPLAINTS, PERSONNEL, SURVEY_RESPONSES, TRAINING
+from asn_platform.generator.profiles import SAMPLE_PROFILES, RegionProfile
 from asn_platform.quality import suites_for_stage
 from asn_platform.settings import PROJECT_ROOT, Settings
 from ingestion.load import delivery_suite
@@ -51,47 +52,59 @@ def first_run(environment: dict[str, str]) -> tuple[Settings, subprocess.Complet
     return Settings.from_env(environment), _run(environment)
 
 
+def _read_extract(settings: Settings, profile: RegionProfile, dataset: str) -> list[dict[str, str]]:
+    """A region's extract read in its own style (not through the pipeline), keyed by contract field."""
+    (path,) = settings.landing_dir.glob(f"{profile.region}/{dataset}/*/*")
+    with path.open(encoding=profile.style.encoding, newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter=profile.style.delimiter))
+    return [{profile.columns[dataset][header]: value for header, value in row.items()} for row in rows]
+
+
 @pytest.fixture(scope="module")
-def delivered(first_run: tuple[Settings, subprocess.CompletedProcess[str]]) -> list[dict[str, str]]:
+def delivered(first_run: tuple[Settings, subprocess.CompletedProcess[str]]) -> dict[str, list[dict[str, str]]]:
+    """Each sample region's personnel extract."""
     settings, _ = first_run
-    (path,) = settings.landing_dir.glob("langsa/personnel/*/*.csv")
-    with path.open(encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+    return {profile.region: _read_extract(settings, profile, "personnel") for profile in SAMPLE_PROFILES}
 
 
 def test_run_succeeds_and_shows_its_result(first_run: tuple[Settings, subprocess.CompletedProcess[str]]) -> None:
     settings, run = first_run
     assert run.returncode == 0, run.stderr[-3000:]
-    assert "==> DAG asn_ingest_langsa: success" in run.stdout
+    for profile in SAMPLE_PROFILES:
+        assert f"==> DAG asn_ingest_{profile.region}: success" in run.stdout
     assert "==> DAG asn_warehouse: success" in run.stdout
     assert "Active civil servants by region (published mart core.dim_employee):" in run.stdout
     assert str(settings.analytics_path) in run.stdout
 
 
 def test_raw_layer_holds_every_delivered_row(
-    first_run: tuple[Settings, subprocess.CompletedProcess[str]], delivered: list[dict[str, str]]
+    first_run: tuple[Settings, subprocess.CompletedProcess[str]], delivered: dict[str, list[dict[str, str]]]
 ) -> None:
     settings, _ = first_run
+    datasets = ("complaints", "personnel", "survey_responses", "training")
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as build:
-        assert build.execute("SELECT count(*) FROM raw.personnel").fetchone()[0] == len(delivered) == 3000
         audit = build.execute(
-            "SELECT dataset, status, received_rows, loaded_rows FROM raw.load_audit ORDER BY dataset"
+            "SELECT region, dataset, status, received_rows, loaded_rows FROM raw.load_audit ORDER BY region, dataset"
         ).fetchall()
         landed = {
-            dataset: build.execute(f"SELECT count(*) FROM raw.{dataset}").fetchone()[0]
-            for dataset in ("personnel", "training", "survey_responses", "complaints")
+            (region, dataset): build.execute(
+                f"SELECT count(*) FROM raw.{dataset} WHERE _region = ?", [region]
+            ).fetchone()[0]
+            for region in delivered
+            for dataset in datasets
         }
     file_rows = {
-        dataset: len(next(settings.landing_dir.glob(f"langsa/{dataset}/*/*.csv")).read_text().splitlines()) - 1
-        for dataset in landed
+        (profile.region, dataset): len(_read_extract(settings, profile, dataset))
+        for profile in SAMPLE_PROFILES
+        for dataset in datasets
     }
     assert landed == file_rows
-    assert landed["personnel"] == 3000
-    assert audit == [(dataset, "loaded", file_rows[dataset], file_rows[dataset]) for dataset in sorted(file_rows)]
+    assert {region: landed[region, "personnel"] for region in delivered} == {"langsa": 3000, "sorong": 5000}
+    assert audit == [(region, dataset, "loaded", rows, rows) for (region, dataset), rows in sorted(file_rows.items())]
 
 
 def test_published_mart_is_complete_pseudonymous_and_read_only(
-    first_run: tuple[Settings, subprocess.CompletedProcess[str]], delivered: list[dict[str, str]]
+    first_run: tuple[Settings, subprocess.CompletedProcess[str]], delivered: dict[str, list[dict[str, str]]]
 ) -> None:
     settings, _ = first_run
     path = settings.analytics_path
@@ -102,8 +115,10 @@ def test_published_mart_is_complete_pseudonymous_and_read_only(
         (tag,) = analytics.execute(
             "SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = 'analytics'"
         ).fetchone()
-        statuses = dict(analytics.execute("SELECT status, count(*) FROM core.dim_employee GROUP BY 1").fetchall())
-        keys = {row[0] for row in analytics.execute("SELECT employee_key FROM core.dim_employee").fetchall()}
+        statuses = dict(
+            analytics.execute("SELECT region || ':' || status, count(*) FROM core.dim_employee GROUP BY 1").fetchall()
+        )
+        keys = set(analytics.execute("SELECT region, employee_key FROM core.dim_employee").fetchall())
         columns = {row[0] for row in analytics.execute("DESCRIBE core.dim_employee").fetchall()}
         text = " ".join(
             str(value)
@@ -112,18 +127,21 @@ def test_published_mart_is_complete_pseudonymous_and_read_only(
             for value in row
         )
     assert tag == "v1.4.0+"  # readable by the DuckDB 1.4/1.5 inside BI tools
-    status_names = {
-        "Aktif": "active",
-        "Pensiun": "retired",
-        "Mutasi Keluar": "transferred_out",
-        "Meninggal": "deceased",
-    }
-    assert statuses == dict(Counter(status_names[row["status_pegawai"]] for row in delivered))
-    assert keys == {hashlib.sha256(f"{KEY}:{row['nip']}".encode()).hexdigest() for row in delivered}
+    expected_statuses: Counter[str] = Counter()
+    expected_keys = set()
+    for profile in SAMPLE_PROFILES:
+        contract_status = {label: value for value, label in profile.values["status"].items()}
+        for row in delivered[profile.region]:
+            expected_statuses[f"{profile.region}:{contract_status[row['status']]}"] += 1
+            nip = row["nip"].replace(" ", "")
+            expected_keys.add((profile.region, hashlib.sha256(f"{KEY}:{nip}".encode()).hexdigest()))
+    assert statuses == dict(expected_statuses)
+    assert keys == expected_keys
     assert not columns & {"nip", "full_name", "birth_date"}
-    for row in delivered:
-        assert row["nip"] not in text
-        assert row["nama"] not in text
+    for rows in delivered.values():
+        for row in rows:
+            assert row["nip"].replace(" ", "") not in text
+            assert row["full_name"] not in text
     assert KEY not in text
 
 
@@ -134,7 +152,7 @@ def test_every_gate_ran_and_passed(first_run: tuple[Settings, subprocess.Complet
             """SELECT stage, count(*), count(*) FILTER (NOT success AND severity = 'error')
                FROM dq.expectation_results GROUP BY stage ORDER BY stage"""
         ).fetchall()
-    delivery_checks = sum(
+    delivery_checks = len(SAMPLE_PROFILES) * sum(
         len(delivery_suite(dataset).expectations) for dataset in (PERSONNEL, TRAINING, SURVEY_RESPONSES, COMPLAINTS)
     )
     mart_checks = sum(len(suite.expectations) for suite in suites_for_stage("marts"))

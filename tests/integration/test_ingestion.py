@@ -6,14 +6,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from asn_platform.generator.sample import LANGSA_COLUMNS, LANGSA_HEADCOUNT
+from asn_platform.generator.profiles import LANGSA
 from asn_platform.settings import Settings
 from asn_platform.warehouse import connect
 from ingestion.deliveries import inside_landing
 from ingestion.registry import RegistryError, load_region, region_source
 from ingestion.service import audit_rows, load_pending
 
-LANGSA_HEADERS = list(LANGSA_COLUMNS)
+LANGSA_HEADERS = list(LANGSA.columns["personnel"])
 UNIT = LANGSA_HEADERS.index("kode_unit")
 
 
@@ -32,8 +32,8 @@ def _rewrite(path: Path, edit) -> None:
 
 def test_sample_delivery_loads_every_row_with_its_lineage(settings: Settings, sample_delivery: Path) -> None:
     (result,) = load_pending("langsa", dataset="personnel")
-    assert (result.status, result.received, result.loaded, result.duplicates) == ("loaded", LANGSA_HEADCOUNT,
-                                                                                   LANGSA_HEADCOUNT, 0)  # fmt: skip
+    assert (result.status, result.received, result.loaded, result.duplicates) == ("loaded", LANGSA.headcount,
+                                                                                   LANGSA.headcount, 0)  # fmt: skip
     with connect(settings=settings) as connection:
         lineage = connection.execute(
             """SELECT DISTINCT _region, _delivery_id, _source_file, min(_source_row), max(_source_row)
@@ -43,7 +43,7 @@ def test_sample_delivery_loads_every_row_with_its_lineage(settings: Settings, sa
             "SELECT nip, gender, status, birth_date::VARCHAR FROM raw.personnel WHERE _source_row = 2"
         ).fetchone()
     source_file = "langsa/personnel/2026-11-01/langsa_pegawai_20261101.csv"
-    assert lineage == [("langsa", "langsa/personnel/2026-11-01", source_file, 2, LANGSA_HEADCOUNT + 1)]
+    assert lineage == [("langsa", "langsa/personnel/2026-11-01", source_file, 2, LANGSA.headcount + 1)]
     with sample_delivery.open(encoding="utf-8") as handle:
         source = next(csv.DictReader(handle))
     statuses = {"Aktif": "active", "Pensiun": "retired", "Mutasi Keluar": "transferred_out", "Meninggal": "deceased"}
@@ -59,14 +59,14 @@ def test_loading_the_same_delivery_again_changes_nothing(settings: Settings, sam
     load_pending("langsa", dataset="personnel")
     (again,) = load_pending("langsa", dataset="personnel")
     assert again.status == "unchanged"
-    assert _raw_count(settings) == LANGSA_HEADCOUNT
+    assert _raw_count(settings) == LANGSA.headcount
     assert [row["status"] for row in audit_rows()] == ["loaded"]
 
 
 def test_exact_duplicate_lines_are_counted_not_loaded(settings: Settings, sample_delivery: Path) -> None:
     _rewrite(sample_delivery, lambda rows: [*rows, rows[5], rows[5]])
     (result,) = load_pending("langsa", dataset="personnel")
-    assert (result.received, result.loaded, result.duplicates) == (LANGSA_HEADCOUNT + 2, LANGSA_HEADCOUNT, 2)
+    assert (result.received, result.loaded, result.duplicates) == (LANGSA.headcount + 2, LANGSA.headcount, 2)
     assert audit_rows()[0]["duplicate_rows"] == 2
 
 
@@ -119,7 +119,7 @@ def test_a_rejected_delivery_does_not_stop_the_next_one(settings: Settings, samp
     assert first.status == "rejected"
     assert str(sample_delivery) in first.message
     assert second.status == "loaded"
-    assert _raw_count(settings) == LANGSA_HEADCOUNT
+    assert _raw_count(settings) == LANGSA.headcount
 
 
 def test_unknown_region_lists_the_configured_ones(settings: Settings) -> None:
@@ -212,7 +212,7 @@ def test_a_rejected_file_is_not_reread_until_it_changes(settings: Settings, samp
     assert [row["status"] for row in audit_rows()] == ["rejected"]  # audited once, not on every run
     sample_delivery.write_bytes(original)  # the region sends a corrected file for the same date
     (corrected,) = load_pending("langsa", dataset="personnel")
-    assert (corrected.status, corrected.loaded) == ("loaded", LANGSA_HEADCOUNT)
+    assert (corrected.status, corrected.loaded) == ("loaded", LANGSA.headcount)
 
 
 def test_records_differing_only_in_which_field_is_blank_are_not_duplicates(
@@ -264,7 +264,7 @@ def test_every_dataset_of_the_region_loads_in_one_call(settings: Settings, sampl
         ).fetchone()
     assert loaded == delivered == results[3].received
     assert backwards == 0
-    assert 0.05 < never_trained / LANGSA_HEADCOUNT < 0.4  # the long tail of people who never train
+    assert 0.05 < never_trained / LANGSA.headcount < 0.4  # the tail of people who never train in three years
 
 
 def test_training_that_ends_before_it_starts_is_caught(settings: Settings, sample_delivery: Path) -> None:
@@ -279,3 +279,27 @@ def test_training_that_ends_before_it_starts_is_caught(settings: Settings, sampl
         result.message
     )
     assert '"_source_row": 3' in result.message
+
+
+def test_sorong_windows_export_loads_with_nips_dates_numbers_and_oap_normalised(
+    settings: Settings, sample_delivery: Path
+) -> None:
+    results = load_pending("sorong")
+    assert {(r.delivery.dataset, r.status) for r in results} == {
+        ("complaints", "loaded"), ("personnel", "loaded"), ("survey_responses", "loaded"), ("training", "loaded")
+    }  # fmt: skip
+    (personnel_file,) = settings.landing_dir.glob("sorong/personnel/*/*.csv")
+    first = personnel_file.read_bytes().decode("cp1252").split("\r\n")[1].split(";")
+    with connect(settings=settings) as connection:
+        nip, birth, oap, name = connection.execute(
+            "SELECT nip, birth_date::VARCHAR, oap_status, full_name FROM raw.personnel WHERE _source_row = 2"
+        ).fetchone()
+        apostrophes = connection.execute(
+            "SELECT count(*) FROM raw.personnel WHERE contains(full_name, chr(8217))"
+        ).fetchone()[0]
+        costs = connection.execute("SELECT min(cost_idr), max(cost_idr) FROM raw.training").fetchone()
+    day, month, year = first[2].split("/")
+    assert (nip, birth, oap, name) == (first[0].replace(" ", ""), f"{year}-{month}-{day}", first[18] == "Ya", first[1])
+    assert apostrophes > 0  # Windows-1252 text arrives as the same characters, not mojibake
+    assert costs[0] > 0
+    assert costs[1] > 1_000_000  # '1.250.000,00' is 1,250,000 rupiah, not 1.25

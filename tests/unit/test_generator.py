@@ -1,14 +1,16 @@
 import csv
 import hashlib
+import re
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from asn_platform.contract import IKM_ELEMENTS
 from asn_platform.generator import generate_sample
 from asn_platform.generator.names import EDUCATION_FIELD_SECTOR, LANGSA_UNITS
-from asn_platform.generator.sample import LANGSA_COLUMNS, LANGSA_HEADCOUNT, LANGSA_TRAINING_COLUMNS
+from asn_platform.generator.profiles import LANGSA
 
 
 def _digest(path: Path) -> str:
@@ -30,7 +32,7 @@ def test_langsa_delivery_is_laid_out_and_written_as_its_profile_says(tmp_path: P
     raw.decode("utf-8")  # UTF-8, as Langsa delivers
     assert b"\r\n" not in raw
     header = raw.split(b"\n", 1)[0].decode()
-    assert header == ",".join(LANGSA_COLUMNS)
+    assert header == ",".join(LANGSA.columns["personnel"])
     assert header.startswith("nip,nama,tanggal_lahir,jenis_kelamin,jenis_asn,golongan,jabatan,jenis_jabatan,kode_unit")
 
 
@@ -38,8 +40,8 @@ def test_nips_are_unique_and_encode_birth_date_appointment_and_gender(tmp_path: 
     path = generate_sample(tmp_path, seed=3)[0]
     with path.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert len(rows) == LANGSA_HEADCOUNT
-    assert len({row["nip"] for row in rows}) == LANGSA_HEADCOUNT
+    assert len(rows) == LANGSA.headcount
+    assert len({row["nip"] for row in rows}) == LANGSA.headcount
     for row in rows:
         nip = row["nip"]
         assert len(nip) == 18
@@ -69,13 +71,13 @@ def test_personnel_records_are_internally_consistent(tmp_path: Path) -> None:
 
 
 def test_langsa_training_delivery_is_written_as_its_profile_says(tmp_path: Path) -> None:
-    personnel_path, path, *_ = generate_sample(tmp_path, seed=2)
+    personnel_path, path = generate_sample(tmp_path, seed=2)[:2]
     assert path.relative_to(tmp_path).as_posix() == "langsa/training/2026-11-01/langsa_diklat_20261101.csv"
     with path.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     with personnel_path.open(encoding="utf-8") as handle:
         nips = {row["nip"] for row in csv.DictReader(handle)}
-    assert list(rows[0]) == list(LANGSA_TRAINING_COLUMNS)
+    assert list(rows[0]) == list(LANGSA.columns["training"])
     assert {row["nip"] for row in rows} <= nips
     assert {row["metode"] for row in rows} == {"Klasikal", "E-Learning"}
     assert {row["kolaborasi_opd"] for row in rows} == {"Ya", "Tidak"}
@@ -87,7 +89,7 @@ def test_langsa_training_delivery_is_written_as_its_profile_says(tmp_path: Path)
 
 
 def test_survey_scores_follow_the_units_training_coverage(tmp_path: Path) -> None:
-    personnel, training, surveys, complaints = generate_sample(tmp_path, seed=4)
+    personnel, training, surveys, complaints = generate_sample(tmp_path, seed=4)[:4]
     people = pd.read_csv(personnel, dtype=str)
     jp = pd.read_csv(training, dtype={"nip": str}, parse_dates=["tgl_mulai"])
     jp = jp[jp["tgl_mulai"].dt.year == 2025].groupby("nip")["jp"].sum()
@@ -106,3 +108,26 @@ def test_survey_scores_follow_the_units_training_coverage(tmp_path: Path) -> Non
         handled["waktu_tanggapan"].dropna() >= handled.loc[handled["waktu_tanggapan"].notna(), "waktu_diterima"]
     ).all()
     assert set(handled["kanal"]) == {"SP4N-LAPOR!", "WhatsApp", "Website", "Loket"}
+
+
+def test_sorong_writes_windows_exports_as_its_profile_says(tmp_path: Path) -> None:
+    paths = generate_sample(tmp_path, seed=6)
+    personnel, training, surveys = paths[4], paths[5], paths[6]
+    assert personnel.relative_to(tmp_path).as_posix() == "sorong/personnel/2026-11-01/SIMPEG_SORONG_20261101.csv"
+    raw = personnel.read_bytes()
+    assert b"Ma\x92ruf" in raw  # Windows-1252's apostrophe: not UTF-8, not Latin-1 text
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    lines = raw.decode("cp1252").split("\r\n")
+    assert lines[0].startswith("NIP;Nama Lengkap;Tgl Lahir;L/P;")
+    first = dict(zip(lines[0].split(";"), lines[1].split(";"), strict=True))
+    assert re.fullmatch(r"\d{8} \d{6} [12] \d{3}", first["NIP"])
+    assert re.fullmatch(r"\d{2}/\d{2}/\d{4}", first["Tgl Lahir"])
+    assert first["OAP"] in {"Ya", "Tidak"}
+    training_first = dict(
+        zip(*(line.split(";") for line in training.read_bytes().decode("cp1252").split("\r\n")[:2]), strict=True)
+    )
+    assert re.fullmatch(r"\d{1,3}(\.\d{3})*,00", training_first["Biaya (Rp)"])
+    survey_header = surveys.read_bytes().decode("cp1252").split("\r\n")[0].split(";")
+    # Sorong orders the last two IKM elements the other way round; they are keyed by name, never by position.
+    assert survey_header.index("Penanganan Pengaduan") < survey_header.index("Sarana")

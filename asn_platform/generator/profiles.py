@@ -1,0 +1,161 @@
+"""Regional source profiles: how each region's systems write their extracts.
+
+A profile is data, not code: headers per dataset (in the region's column order), the labels it uses for contract
+values, and its file style. Onboarding a region's habits means adding a profile, not a writer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from asn_platform.contract import IKM_ELEMENTS
+from asn_platform.generator.names import (
+    FAMILY,
+    FEMALE_GIVEN,
+    LANGSA_UNITS,
+    MALE_GIVEN,
+    PAPUA_FAMILY,
+    SORONG_UNITS,
+)
+
+
+@dataclass(frozen=True)
+class CsvStyle:
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    line_end: str = "\n"
+    date_format: str = "%Y-%m-%d"
+    datetime_format: str = "%Y-%m-%d %H:%M:%S"
+    decimal_comma: bool = False  # 1.250.000,00
+    spaced_nip: bool = False  # 19850312 201001 1 003
+
+
+@dataclass(frozen=True)
+class RegionProfile:
+    region: str
+    prefix: str  # of survey and complaint ids
+    units: tuple[tuple[str, str, str, int], ...]
+    headcount: int
+    family_names: tuple[str, ...]
+    style: CsvStyle
+    files: Mapping[str, str]  # dataset -> file name, with {date} as YYYYMMDD
+    columns: Mapping[str, Mapping[str, str]]  # dataset -> {header: contract field}, in the region's order
+    values: Mapping[str, Mapping[object, str]] = field(default_factory=dict)  # field -> {contract value: label}
+    oap_share: float | None = None  # share of indigenous Papuans, where the region records it
+
+    @property
+    def given_names(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return MALE_GIVEN, FEMALE_GIVEN
+
+
+_STATUS_ID = {"active": "Aktif", "retired": "Pensiun", "transferred_out": "Mutasi Keluar", "deceased": "Meninggal"}
+_COMMON_VALUES: dict[str, dict[object, str]] = {
+    "gender": {"M": "L", "F": "P"},
+    "respondent_gender": {"M": "L", "F": "P"},
+    "category": {"fungsional": "Fungsional", "teknis": "Teknis", "sosial_kultural": "Sosial Kultural",
+                 "seminar_workshop": "Seminar/Workshop"},
+    "mode": {"classical": "Klasikal", "e_learning": "E-Learning"},
+    "result": {"passed": "Lulus", "failed": "Tidak Lulus", "incomplete": "Tidak Selesai"},
+    "joint_opd": {True: "Ya", False: "Tidak"},
+    "channel": {"sp4n_lapor": "SP4N-LAPOR!", "whatsapp": "WhatsApp", "website": "Website", "counter": "Loket"},
+    "complaint_status": {"received": "Diterima", "in_progress": "Diproses", "resolved": "Selesai",
+                         "closed_unresolved": "Ditutup Tidak Selesai"},
+}  # fmt: skip
+
+LANGSA = RegionProfile(
+    region="langsa",
+    prefix="LGS",
+    units=LANGSA_UNITS,
+    headcount=3_000,
+    family_names=FAMILY,
+    style=CsvStyle(),
+    files={"personnel": "langsa_pegawai_{date}.csv", "training": "langsa_diklat_{date}.csv",
+           "survey_responses": "langsa_skm_{date}.csv", "complaints": "langsa_pengaduan_{date}.csv"},
+    columns={
+        "personnel": {
+            "nip": "nip", "nama": "full_name", "tanggal_lahir": "birth_date", "jenis_kelamin": "gender",
+            "jenis_asn": "employment_type", "golongan": "golongan", "jabatan": "position_title",
+            "jenis_jabatan": "position_type", "kode_unit": "unit_code", "nama_unit": "unit_name",
+            "tmt_jabatan": "position_start", "tmt_golongan": "golongan_start", "pendidikan": "education_level",
+            "bidang_studi": "education_field", "skp_tahun_lalu": "skp_rating_last_year",
+            "skp_dua_tahun_lalu": "skp_rating_year_before", "hukuman_disiplin": "discipline_sanction",
+            "tgl_hukuman_disiplin": "discipline_date", "status_pegawai": "status",
+        },
+        "training": {
+            "nip": "nip", "kode_diklat": "course_code", "nama_diklat": "course_title", "jenis_diklat": "category",
+            "topik": "topic_tags", "penyelenggara": "provider", "metode": "mode", "tgl_mulai": "start_date",
+            "tgl_selesai": "end_date", "jp": "jp", "biaya": "cost_idr", "hasil": "result",
+            "kolaborasi_opd": "joint_opd",
+        },
+        "survey_responses": {
+            "id_responden": "response_id", "kode_unit": "unit_code", "jenis_layanan": "service_name",
+            "tanggal_survei": "response_date", **{f"u_{key}": f"score_{key}" for key, _ in IKM_ELEMENTS},
+            "umur": "respondent_age_band", "jenis_kelamin": "respondent_gender",
+            "pendidikan": "respondent_education", "pekerjaan": "respondent_occupation", "saran": "suggestion",
+        },
+        "complaints": {
+            "no_pengaduan": "complaint_id", "kode_unit": "unit_code", "kanal": "channel", "kategori": "category",
+            "waktu_diterima": "received_at", "waktu_tanggapan": "first_response_at", "waktu_selesai": "resolved_at",
+            "status": "complaint_status",
+        },
+    },
+    values=_COMMON_VALUES | {
+        "status": _STATUS_ID,
+        "discipline_sanction": {"none": "Tidak Ada", "light": "Ringan", "moderate": "Sedang", "heavy": "Berat"},
+    },
+)  # fmt: skip
+
+# Kota Sorong: a Windows export, semicolon-separated in Windows-1252 with CRLF, day-first dates, decimal commas,
+# NIPs printed with spaces, and an OAP column (special autonomy). Its survey puts complaint handling before
+# facilities, the reverse of the regulation's order.
+SORONG = RegionProfile(
+    region="sorong",
+    prefix="SRG",
+    units=SORONG_UNITS,
+    headcount=5_000,
+    family_names=PAPUA_FAMILY,
+    style=CsvStyle(encoding="cp1252", delimiter=";", line_end="\r\n", date_format="%d/%m/%Y",
+                   datetime_format="%d/%m/%Y %H:%M", decimal_comma=True, spaced_nip=True),
+    files={"personnel": "SIMPEG_SORONG_{date}.csv", "training": "DIKLAT_SORONG_{date}.csv",
+           "survey_responses": "SKM_SORONG_{date}.csv", "complaints": "PENGADUAN_SORONG_{date}.csv"},
+    columns={
+        "personnel": {
+            "NIP": "nip", "Nama Lengkap": "full_name", "Tgl Lahir": "birth_date", "L/P": "gender",
+            "Status ASN": "employment_type", "Gol/Ruang": "golongan", "Jabatan": "position_title",
+            "Jenis Jabatan": "position_type", "Kode OPD": "unit_code", "Nama OPD": "unit_name",
+            "TMT Jabatan": "position_start", "TMT Golongan": "golongan_start", "Pendidikan Terakhir": "education_level",
+            "Jurusan": "education_field", "SKP Tahun Lalu": "skp_rating_last_year",
+            "SKP Dua Tahun Lalu": "skp_rating_year_before", "Hukdis": "discipline_sanction",
+            "Tgl Hukdis": "discipline_date", "OAP": "oap_status", "Status": "status",
+        },
+        "training": {
+            "NIP": "nip", "Kode Diklat": "course_code", "Nama Diklat": "course_title", "Jenis": "category",
+            "Topik": "topic_tags", "Penyelenggara": "provider", "Metode": "mode", "Tgl Mulai": "start_date",
+            "Tgl Selesai": "end_date", "JP": "jp", "Biaya (Rp)": "cost_idr", "Hasil": "result",
+            "Lintas OPD": "joint_opd",
+        },
+        "survey_responses": {
+            "No Responden": "response_id", "Kode OPD": "unit_code", "Layanan": "service_name",
+            "Tanggal": "response_date", "Persyaratan": "score_persyaratan", "Prosedur": "score_prosedur",
+            "Waktu": "score_waktu", "Biaya": "score_biaya", "Produk": "score_produk",
+            "Kompetensi": "score_kompetensi", "Perilaku": "score_perilaku",
+            "Penanganan Pengaduan": "score_pengaduan", "Sarana": "score_sarana",
+            "Umur": "respondent_age_band", "L/P": "respondent_gender", "Pendidikan": "respondent_education",
+            "Pekerjaan": "respondent_occupation", "Saran": "suggestion",
+        },
+        "complaints": {
+            "No Aduan": "complaint_id", "Kode OPD": "unit_code", "Saluran": "channel", "Kategori": "category",
+            "Tgl Terima": "received_at", "Tgl Tanggapan": "first_response_at", "Tgl Selesai": "resolved_at",
+            "Status": "complaint_status",
+        },
+    },
+    values=_COMMON_VALUES | {
+        "status": {"active": "Aktif", "retired": "Pensiun", "transferred_out": "Pindah", "deceased": "Meninggal Dunia"},
+        "discipline_sanction": {"none": "-", "light": "Ringan", "moderate": "Sedang", "heavy": "Berat"},
+        "oap_status": {True: "Ya", False: "Tidak"},
+    },
+    oap_share=0.45,
+)  # fmt: skip
+
+SAMPLE_PROFILES = (LANGSA, SORONG)
