@@ -116,14 +116,7 @@ def _header(delivery: Delivery, config: DatasetSource) -> list[str]:
         raise DeliveryRejected(f"{delivery.path}: line 1: not {config.encoding} text ({error.reason})") from None
     if not header or not any(name.strip() for name in header):
         raise DeliveryRejected(f"{delivery.path}: empty file (no header line)")
-    names = [name.strip() for name in header]
-    repeated = sorted({name for name in names if names.count(name) > 1})
-    if repeated:
-        raise DeliveryRejected(f"{delivery.path}: line 1: column(s) {repeated} appear more than once")
-    missing = [f"{header!r} ({field})" for field, header in config.columns.items() if header not in names]
-    if missing:
-        raise DeliveryRejected(f"{delivery.path}: missing column {', '.join(missing)}; the file has {names}")
-    return names
+    return _check_headers(delivery, config, header, "line 1")
 
 
 def _utf8_copy(delivery: Delivery, config: DatasetSource, work_dir: Path) -> Path:
@@ -147,10 +140,61 @@ def _utf8_copy(delivery: Delivery, config: DatasetSource, work_dir: Path) -> Pat
     return copy
 
 
+def _check_headers(delivery: Delivery, config: DatasetSource, names: list[str], where: str) -> list[str]:
+    names = [name.strip() for name in names]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise DeliveryRejected(f"{delivery.path}: {where}: column(s) {repeated} appear more than once")
+    missing = [f"{header!r} ({field})" for field, header in config.columns.items() if header not in names]
+    if missing:
+        raise DeliveryRejected(f"{delivery.path}: missing column {', '.join(missing)}; the file has {names}")
+    return names
+
+
+def _read_workbook(
+    connection: duckdb.DuckDBPyConnection, delivery: Delivery, config: DatasetSource, work_table: str
+) -> int:
+    """The sheet as text through calamine (Rust) and Arrow; returns the sheet row of the first record (1-based)."""
+    import fastexcel
+
+    try:
+        workbook = fastexcel.read_excel(str(delivery.path))
+        sheet = workbook.load_sheet(config.sheet or 0, header_row=config.header_row, dtypes="string")
+    except Exception as error:  # fastexcel raises its own error kinds for every unreadable workbook
+        raise DeliveryRejected(f"{delivery.path}: cannot be read as xlsx: {error}") from None
+    names = [column.name for column in sheet.available_columns()]
+    _check_headers(delivery, config, names, f"row {config.header_row + 1}")
+    connection.register("delivered_sheet", sheet)
+    try:
+        connection.execute(f"CREATE OR REPLACE TABLE {work_table}_text AS SELECT * FROM delivered_sheet")
+    finally:
+        connection.unregister("delivered_sheet")
+    first_record_row = config.header_row + 2
+    if config.footer_rows:
+        (rows,) = connection.execute(f"SELECT count(*) FROM {work_table}_text").fetchone()
+        first_column = quote_identifier(names[0])
+        footer = connection.execute(
+            f"SELECT rowid, {first_column} FROM {work_table}_text WHERE rowid >= ? ORDER BY rowid",
+            [rows - config.footer_rows],
+        ).fetchall()
+        pattern = re.compile(config.footer_pattern or ".*")
+        unexpected = [(row + first_record_row, cell) for row, cell in footer if not pattern.match(cell or "")]
+        if len(footer) < config.footer_rows or unexpected:
+            raise DeliveryRejected(
+                f"{delivery.path}: expected {config.footer_rows} totals row(s) at the end matching "
+                f"{config.footer_pattern!r}; found {unexpected or 'none'} (nothing is dropped unless it is one)"
+            )
+        connection.execute(f"DELETE FROM {work_table}_text WHERE rowid >= ?", [rows - config.footer_rows])
+    return first_record_row
+
+
 def _read(
     connection: duckdb.DuckDBPyConnection, delivery: Delivery, config: DatasetSource, work_table: str, work_dir: Path
-) -> None:
-    """The file as text, exactly as delivered, through DuckDB's native CSV reader with the registry's dialect."""
+) -> int:
+    """The file as text, exactly as delivered, through a native reader with the registry's dialect. Returns the
+    line (or sheet row) number of the first record, so every record can be named by where it stands."""
+    if config.format == "xlsx":
+        return _read_workbook(connection, delivery, config, work_table)
     columns = "{" + ", ".join(f"{sql_literal(name)}: 'VARCHAR'" for name in _header(delivery, config)) + "}"
     source = _utf8_copy(delivery, config, work_dir)
     try:
@@ -169,10 +213,17 @@ def _read(
     finally:
         if source != delivery.path:
             source.unlink(missing_ok=True)
+    return 2
 
 
 def _normalise(
-    connection: duckdb.DuckDBPyConnection, dataset: Dataset, config: DatasetSource, work_table: str, where: str
+    connection: duckdb.DuckDBPyConnection,
+    dataset: Dataset,
+    config: DatasetSource,
+    work_table: str,
+    *,
+    where: str,
+    first_row: int,
 ) -> None:
     """Map the region's columns and values to the contract: trimmed text, typed dates, blanks as NULL."""
     projections = []
@@ -188,10 +239,10 @@ def _normalise(
     connection.execute(
         f"""CREATE OR REPLACE TABLE {work_table} AS
             SELECT {", ".join(projections)}, _source_row, _row_hash
-            FROM (SELECT *, rowid + 2 AS _source_row, md5({row_json}) AS _row_hash FROM {work_table}_text)
+            FROM (SELECT *, rowid + {first_row} AS _source_row, md5({row_json}) AS _row_hash FROM {work_table}_text)
             QUALIFY row_number() OVER (PARTITION BY _row_hash ORDER BY _source_row) = 1"""
     )
-    _reject_unparseable_values(connection, dataset, config, work_table, where)
+    _reject_unparseable_values(connection, dataset, config, work_table, where=where, first_row=first_row)
 
 
 def _cleaned(field: Field, config: DatasetSource) -> str:
@@ -224,7 +275,13 @@ def _typed(field: Field, text: str, config: DatasetSource) -> str:
 
 
 def _reject_unparseable_values(
-    connection: duckdb.DuckDBPyConnection, dataset: Dataset, config: DatasetSource, work_table: str, where: str
+    connection: duckdb.DuckDBPyConnection,
+    dataset: Dataset,
+    config: DatasetSource,
+    work_table: str,
+    *,
+    where: str,
+    first_row: int,
 ) -> None:
     """A value that is present but does not parse as its type is an error with its text, never a silent NULL."""
     for field in dataset.fields:
@@ -233,7 +290,7 @@ def _reject_unparseable_values(
         header = quote_identifier(config.columns[field.name])
         text = _cleaned(field, config)
         bad = connection.execute(
-            f"""SELECT rowid + 2, {header} FROM {work_table}_text
+            f"""SELECT rowid + {first_row}, {header} FROM {work_table}_text
                 WHERE {text} IS NOT NULL AND {_typed(field, text, config)} IS NULL
                 ORDER BY rowid LIMIT 5""",
         ).fetchall()
@@ -308,8 +365,8 @@ def load_delivery(
         )
 
     try:
-        _read(connection, delivery, config, work_table, settings.warehouse_dir / "ingest_work")
-        _normalise(connection, dataset, config, work_table, str(delivery.path))
+        first_row = _read(connection, delivery, config, work_table, settings.warehouse_dir / "ingest_work")
+        _normalise(connection, dataset, config, work_table, where=str(delivery.path), first_row=first_row)
         (received,) = connection.execute(f"SELECT count(*) FROM {work_table}_text").fetchone()
         (distinct_rows,) = connection.execute(f"SELECT count(*) FROM {work_table}").fetchone()
         duplicates = received - distinct_rows

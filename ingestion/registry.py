@@ -23,7 +23,7 @@ class RegistryError(ValueError):
 class DatasetSource(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    format: Literal["csv"]
+    format: Literal["csv", "xlsx"]
     file_pattern: str = Field(description="glob for the delivery's file inside landing/<region>/<dataset>/<date>/")
     # Anything but UTF-8 is transcoded by the reader (DuckDB's other encodings need a downloaded extension).
     encoding: Literal["utf-8", "cp1252"] = "utf-8"
@@ -31,6 +31,12 @@ class DatasetSource(BaseModel):
     decimal_mark: Literal[".", ","] = Field(".", description="',' for 1.250.000,00 (dots then group thousands)")
     date_format: str = "%Y-%m-%d"
     datetime_format: str = "%Y-%m-%d %H:%M:%S"
+    # Workbooks: which sheet, the header's row (0-based; title blocks sit above it), and trailing totals rows,
+    # which are dropped only if their first cell matches `footer_pattern` (otherwise the delivery is rejected).
+    sheet: str | None = None
+    header_row: int = Field(0, ge=0)
+    footer_rows: int = Field(0, ge=0)
+    footer_pattern: str | None = None
     load_mode: Literal["full"] = "full"
     columns: dict[str, str] = Field(description="contract field -> the region's column header")
     values: dict[str, dict[str, str]] = Field(default_factory=dict, description="contract field -> {source: contract}")

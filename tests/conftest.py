@@ -15,6 +15,7 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 
 from asn_platform import settings as settings_module
 from asn_platform.generator import generate_sample
+from asn_platform.generator.profiles import LANGSA
 from asn_platform.settings import Settings
 
 TEST_KEY = "test-pseudonym-key"
@@ -36,5 +37,5 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
 
 @pytest.fixture
 def sample_delivery(settings: Settings) -> Path:
-    """Kota Langsa's generated personnel delivery (its other datasets' deliveries beside it) in the landing area."""
-    return generate_sample(settings.landing_dir, settings.sample_seed)[0]
+    """Kota Langsa's generated personnel delivery (its other datasets beside it) in the test's landing area."""
+    return generate_sample(settings.landing_dir, settings.sample_seed, profiles=(LANGSA,))[0]

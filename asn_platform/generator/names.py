@@ -14,6 +14,11 @@ PAPUA_FAMILY = (
     "Mandacan", "Kambu", "Wamafma", "Rumbiak", "Yoku", "Sawaki", "Mayor", "Ayomi", "Kafiar", "Rumbewas", "Wanggai",
     "Fonataba", "Karubaba", "Ma\u2019ruf", "Pattiasina", "Latuheru", "Saputra", "Siregar", "Hasibuan", "Rahman",
 )  # fmt: skip
+# Family names common in North Maluku.
+MALUT_FAMILY = (
+    "Sangadji", "Tomagola", "Umasugi", "Buamona", "Kharie", "Laitupa", "Hasan", "Mahmud", "Syah", "Albaar",
+    "Bopeng", "Tuasikal", "Djafar", "Soamole", "Kadir", "Haruna", "Ishak", "Gani", "Abdullah", "Saleh",
+)  # fmt: skip
 FAMILY = (
     "Abdullah", "Ibrahim", "Hasibuan", "Nasution", "Lubis", "Harahap", "Siregar", "Syahputra", "Saputra", "Rahman",
     "Hidayat", "Kurniawan", "Setiawan", "Wijaya", "Pratama", "Maulana", "Ramadhan", "Yusuf", "Hakim", "Sulaiman",
@@ -88,3 +93,22 @@ SORONG_UNITS = (
     ("SRG-INSPEKTORAT", "Inspektorat", "supervision", 2),
     ("SRG-DIST-SRG", "Distrik Sorong", "general_administration", 2),
 )
+
+# The Maluku Utara provincial government's agencies, seated in Sofifi.
+SOFIFI_UNITS = (
+    ("MLU-DINKES", "Dinas Kesehatan Provinsi Maluku Utara", "health", 6),
+    ("MLU-RSUD", "RSUD Sofifi", "health", 9),
+    ("MLU-DIKBUD", "Dinas Pendidikan dan Kebudayaan", "education", 34),
+    ("MLU-DUKCAPIL", "Dinas Pemberdayaan Masyarakat dan Desa, Kependudukan dan Pencatatan Sipil",
+     "civil_registration", 2),
+    ("MLU-DISHUB", "Dinas Perhubungan", "transport", 4),
+    ("MLU-KOMINFO", "Dinas Komunikasi, Informatika dan Persandian", "ict", 2),
+    ("MLU-DPMPTSP", "Dinas Penanaman Modal dan PTSP", "investment_permits", 2),
+    ("MLU-DINSOS", "Dinas Sosial", "social", 2),
+    ("MLU-BKD", "Badan Kepegawaian Daerah", "human_resources", 3),
+    ("MLU-BPKAD", "Badan Pengelolaan Keuangan dan Aset Daerah", "finance", 4),
+    ("MLU-BAPPEDA", "Badan Perencanaan Pembangunan Daerah", "planning", 3),
+    ("MLU-INSPEKTORAT", "Inspektorat", "supervision", 3),
+    ("MLU-PUPR", "Dinas Pekerjaan Umum dan Penataan Ruang", "public_works", 5),
+    ("MLU-PERTANIAN", "Dinas Pertanian", "agriculture", 4),
+)  # fmt: skip

@@ -15,7 +15,9 @@ from asn_platform.generator.names import (
     FEMALE_GIVEN,
     LANGSA_UNITS,
     MALE_GIVEN,
+    MALUT_FAMILY,
     PAPUA_FAMILY,
+    SOFIFI_UNITS,
     SORONG_UNITS,
 )
 
@@ -32,13 +34,25 @@ class CsvStyle:
 
 
 @dataclass(frozen=True)
+class WorkbookStyle:
+    """An Excel export: a title block above the header row, typed cells (Excel dates), a totals row at the end."""
+
+    title: str
+    sheets: Mapping[str, str]  # dataset -> sheet name
+    header_row: int = 3  # 0-based: title, subtitle and a blank row above it
+    date_format: str = "dd/mm/yyyy"
+    datetime_format: str = "dd/mm/yyyy hh:mm"
+    totals_label: str = "JUMLAH"
+
+
+@dataclass(frozen=True)
 class RegionProfile:
     region: str
     prefix: str  # of survey and complaint ids
     units: tuple[tuple[str, str, str, int], ...]
     headcount: int
     family_names: tuple[str, ...]
-    style: CsvStyle
+    style: CsvStyle | WorkbookStyle
     files: Mapping[str, str]  # dataset -> file name, with {date} as YYYYMMDD
     columns: Mapping[str, Mapping[str, str]]  # dataset -> {header: contract field}, in the region's order
     values: Mapping[str, Mapping[object, str]] = field(default_factory=dict)  # field -> {contract value: label}
@@ -158,4 +172,53 @@ SORONG = RegionProfile(
     oap_share=0.45,
 )  # fmt: skip
 
-SAMPLE_PROFILES = (LANGSA, SORONG)
+# Sofifi: the Maluku Utara provincial government exports Excel workbooks built for printing: a title block above
+# the header, Excel date cells, and a JUMLAH (totals) row at the bottom.
+SOFIFI = RegionProfile(
+    region="sofifi",
+    prefix="MLU",
+    units=SOFIFI_UNITS,
+    headcount=7_000,
+    family_names=MALUT_FAMILY,
+    style=WorkbookStyle(
+        title="PEMERINTAH PROVINSI MALUKU UTARA",
+        sheets={"personnel": "Pegawai", "training": "Diklat", "survey_responses": "SKM", "complaints": "Pengaduan"},
+    ),
+    files={"personnel": "Data_Pegawai_Malut_{date}.xlsx", "training": "Data_Diklat_Malut_{date}.xlsx",
+           "survey_responses": "Data_SKM_Malut_{date}.xlsx", "complaints": "Data_Pengaduan_Malut_{date}.xlsx"},
+    columns={
+        "personnel": {
+            "NIP": "nip", "Nama": "full_name", "Tanggal Lahir": "birth_date", "Jenis Kelamin": "gender",
+            "Jenis ASN": "employment_type", "Pangkat/Golongan": "golongan", "Jabatan": "position_title",
+            "Jenis Jabatan": "position_type", "Kode Unit Kerja": "unit_code", "Unit Kerja": "unit_name",
+            "TMT Jabatan": "position_start", "TMT Golongan": "golongan_start", "Pendidikan": "education_level",
+            "Jurusan": "education_field", "Predikat SKP Tahun Lalu": "skp_rating_last_year",
+            "Predikat SKP Dua Tahun Lalu": "skp_rating_year_before", "Hukuman Disiplin": "discipline_sanction",
+            "Tanggal Hukuman Disiplin": "discipline_date", "Status Pegawai": "status",
+        },
+        "training": {
+            "NIP": "nip", "Kode Pelatihan": "course_code", "Nama Pelatihan": "course_title",
+            "Jenis Pelatihan": "category", "Topik": "topic_tags", "Penyelenggara": "provider", "Metode": "mode",
+            "Tanggal Mulai": "start_date", "Tanggal Selesai": "end_date", "JP": "jp", "Biaya": "cost_idr",
+            "Hasil": "result", "Kolaborasi OPD": "joint_opd",
+        },
+        "survey_responses": {
+            "ID": "response_id", "Kode Unit Kerja": "unit_code", "Jenis Layanan": "service_name",
+            "Tanggal": "response_date", **{f"U {name.title()}": f"score_{key}" for key, name in IKM_ELEMENTS},
+            "Usia": "respondent_age_band", "Jenis Kelamin": "respondent_gender", "Pendidikan": "respondent_education",
+            "Pekerjaan": "respondent_occupation", "Saran": "suggestion",
+        },
+        "complaints": {
+            "No Pengaduan": "complaint_id", "Kode Unit Kerja": "unit_code", "Kanal": "channel", "Kategori": "category",
+            "Diterima": "received_at", "Ditanggapi": "first_response_at", "Diselesaikan": "resolved_at",
+            "Status": "complaint_status",
+        },
+    },
+    values=_COMMON_VALUES | {
+        "gender": {"M": "Laki-laki", "F": "Perempuan"},
+        "status": _STATUS_ID,
+        "discipline_sanction": {"none": "Tidak Ada", "light": "Ringan", "moderate": "Sedang", "heavy": "Berat"},
+    },
+)  # fmt: skip
+
+SAMPLE_PROFILES = (LANGSA, SOFIFI, SORONG)

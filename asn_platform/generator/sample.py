@@ -4,7 +4,7 @@ complaint extracts, written the way that region's systems write them (see profil
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +12,7 @@ import pandas as pd
 
 from asn_platform.generator.names import EDUCATION_FIELD_SECTOR
 from asn_platform.generator.personnel import Unit, generate_personnel
-from asn_platform.generator.profiles import SAMPLE_PROFILES, CsvStyle, RegionProfile
+from asn_platform.generator.profiles import SAMPLE_PROFILES, CsvStyle, RegionProfile, WorkbookStyle
 from asn_platform.generator.service_quality import UnitProfile, generate_complaints, generate_surveys, services
 from asn_platform.generator.training import generate_training
 
@@ -105,7 +105,62 @@ def _decimal_comma(amounts: pd.Series) -> pd.Series:
 
 def write_extract(frame: pd.DataFrame, profile: RegionProfile, dataset: str, path: Path) -> None:
     """The contract-named frame written with the region's headers, labels and file style."""
-    style: CsvStyle = profile.style
+    if isinstance(profile.style, WorkbookStyle):
+        _write_workbook(frame, profile, dataset, path, profile.style)
+    else:
+        _write_csv(frame, profile, dataset, path, profile.style)
+
+
+def _write_workbook(
+    frame: pd.DataFrame, profile: RegionProfile, dataset: str, path: Path, style: WorkbookStyle
+) -> None:
+    """Typed cells: text, numbers, Excel dates; a title block above the header and a totals row below the data."""
+    import xlsxwriter
+
+    columns = profile.columns[dataset]
+    labelled = {
+        header: frame[field].map(lambda value, labels=profile.values[field]: labels.get(value, value))
+        if field in profile.values
+        else frame[field]
+        for header, field in columns.items()
+    }
+    # Deterministic bytes: a fixed creation time instead of "now".
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    workbook.set_properties({"created": datetime(2026, 1, 1)})
+    sheet = workbook.add_worksheet(style.sheets[dataset])
+    date_cell = workbook.add_format({"num_format": style.date_format})
+    time_cell = workbook.add_format({"num_format": style.datetime_format})
+    sheet.write_string(0, 0, style.title)
+    sheet.write_string(1, 0, f"{dataset.replace('_', ' ').upper()} — keadaan per {SAMPLE_AS_OF:%d-%m-%Y}")
+    sheet.write_row(style.header_row, 0, list(columns))
+    kinds = []
+    for header in columns:
+        values = labelled[header]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            has_time = (values.dt.hour + values.dt.minute + values.dt.second).fillna(0).any()
+            kinds.append(("time", time_cell) if has_time else ("date", date_cell))
+        elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            kinds.append(("number", None))
+        else:
+            kinds.append(("text", None))
+    row_index = style.header_row
+    for row_index, row in enumerate(zip(*(labelled[h].to_numpy(dtype=object) for h in columns), strict=True),
+                                    start=style.header_row + 1):  # fmt: skip
+        for column, (value, (kind, cell)) in enumerate(zip(row, kinds, strict=True)):
+            if value is None or (not isinstance(value, str) and pd.isna(value)):
+                continue
+            if kind in {"date", "time"}:
+                sheet.write_datetime(row_index, column, pd.Timestamp(value).to_pydatetime(), cell)
+            elif kind == "number":
+                sheet.write_number(row_index, column, float(value))
+            else:
+                sheet.write_string(row_index, column, str(value))
+    sheet.write_string(row_index + 1, 0, style.totals_label)
+    sheet.write_number(row_index + 1, 1, len(frame))
+    workbook.close()
+
+
+def _write_csv(frame: pd.DataFrame, profile: RegionProfile, dataset: str, path: Path, style: CsvStyle) -> None:
     out = pd.DataFrame(index=frame.index)
     for header, field in profile.columns[dataset].items():
         column = frame[field]

@@ -11,10 +11,11 @@ from collections import Counter
 from pathlib import Path
 
 import duckdb
+import fastexcel
 import pytest
 
 from asn_platform.contract import COMPLAINTS, PERSONNEL, SURVEY_RESPONSES, TRAINING
-from asn_platform.generator.profiles import SAMPLE_PROFILES, RegionProfile
+from asn_platform.generator.profiles import SAMPLE_PROFILES, RegionProfile, WorkbookStyle
 from asn_platform.quality import suites_for_stage
 from asn_platform.settings import PROJECT_ROOT, Settings
 from ingestion.load import delivery_suite
@@ -55,8 +56,14 @@ def first_run(environment: dict[str, str]) -> tuple[Settings, subprocess.Complet
 def _read_extract(settings: Settings, profile: RegionProfile, dataset: str) -> list[dict[str, str]]:
     """A region's extract read in its own style (not through the pipeline), keyed by contract field."""
     (path,) = settings.landing_dir.glob(f"{profile.region}/{dataset}/*/*")
-    with path.open(encoding=profile.style.encoding, newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter=profile.style.delimiter))
+    if isinstance(profile.style, WorkbookStyle):
+        sheet = fastexcel.read_excel(str(path)).load_sheet(0, header_row=profile.style.header_row, dtypes="string")
+        with duckdb.connect() as connection:
+            connection.register("sheet", sheet)
+            rows = connection.sql("SELECT * FROM sheet").df().fillna("").to_dict("records")[:-1]  # without JUMLAH
+    else:
+        with path.open(encoding=profile.style.encoding, newline="") as handle:
+            rows = list(csv.DictReader(handle, delimiter=profile.style.delimiter))
     return [{profile.columns[dataset][header]: value for header, value in row.items()} for row in rows]
 
 
@@ -99,7 +106,9 @@ def test_raw_layer_holds_every_delivered_row(
         for dataset in datasets
     }
     assert landed == file_rows
-    assert {region: landed[region, "personnel"] for region in delivered} == {"langsa": 3000, "sorong": 5000}
+    assert {region: landed[region, "personnel"] for region in delivered} == {
+        profile.region: profile.headcount for profile in SAMPLE_PROFILES
+    }
     assert audit == [(region, dataset, "loaded", rows, rows) for (region, dataset), rows in sorted(file_rows.items())]
 
 

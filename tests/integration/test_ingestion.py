@@ -3,10 +3,12 @@
 import csv
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
-from asn_platform.generator.profiles import LANGSA
+from asn_platform.generator import generate_sample
+from asn_platform.generator.profiles import LANGSA, SOFIFI, SORONG
 from asn_platform.settings import Settings
 from asn_platform.warehouse import connect
 from ingestion.deliveries import inside_landing
@@ -284,6 +286,7 @@ def test_training_that_ends_before_it_starts_is_caught(settings: Settings, sampl
 def test_sorong_windows_export_loads_with_nips_dates_numbers_and_oap_normalised(
     settings: Settings, sample_delivery: Path
 ) -> None:
+    generate_sample(settings.landing_dir, settings.sample_seed, profiles=(SORONG,))
     results = load_pending("sorong")
     assert {(r.delivery.dataset, r.status) for r in results} == {
         ("complaints", "loaded"), ("personnel", "loaded"), ("survey_responses", "loaded"), ("training", "loaded")
@@ -303,3 +306,53 @@ def test_sorong_windows_export_loads_with_nips_dates_numbers_and_oap_normalised(
     assert apostrophes > 0  # Windows-1252 text arrives as the same characters, not mojibake
     assert costs[0] > 0
     assert costs[1] > 1_000_000  # '1.250.000,00' is 1,250,000 rupiah, not 1.25
+
+
+@pytest.fixture
+def sofifi_personnel(settings: Settings) -> Path:
+    return generate_sample(settings.landing_dir, settings.sample_seed, profiles=(SOFIFI,))[0]
+
+
+def test_sofifi_workbooks_load_with_excel_rows_as_lineage(settings: Settings, sofifi_personnel: Path) -> None:
+    results = load_pending("sofifi")
+    assert [(r.delivery.dataset, r.status) for r in results] == [
+        ("complaints", "loaded"), ("personnel", "loaded"), ("survey_responses", "loaded"), ("training", "loaded")
+    ]  # fmt: skip
+    with connect(settings=settings) as connection:
+        first, last, people, birth = connection.execute(
+            "SELECT min(_source_row), max(_source_row), count(*), min(birth_date) FROM raw.personnel"
+        ).fetchone()
+    assert (first, last, people) == (5, 7004, 7000)  # Excel rows: header on row 4, the JUMLAH row 7005 dropped
+    assert birth.year > 1900
+
+
+def _rewrite_workbook(path: Path, drop_totals: bool = False, rename: dict[str, str] | None = None) -> None:
+    import fastexcel
+    import xlsxwriter
+
+    sheet = fastexcel.read_excel(str(path)).load_sheet(0, header_row=None, dtypes="string")
+    with connect(in_memory=True) as connection:
+        connection.register("sheet", sheet)
+        rows = connection.sql("SELECT * FROM sheet").df()
+    rows = rows.iloc[:-1] if drop_totals else rows
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet("Pegawai")
+    for index, row in enumerate(rows.itertuples(index=False)):
+        values = [(rename or {}).get(value, value) if index == 3 else value for value in row]
+        sheet.write_row(index, 0, ["" if pd.isna(value) else value for value in values])
+    workbook.close()
+
+
+def test_a_workbook_without_its_totals_row_is_rejected_not_trimmed(settings: Settings, sofifi_personnel: Path) -> None:
+    _rewrite_workbook(sofifi_personnel, drop_totals=True)
+    (result,) = load_pending("sofifi", dataset="personnel")
+    assert result.status == "rejected"
+    assert "expected 1 totals row(s) at the end matching '^JUMLAH$'" in result.message
+    assert "(7004, '" in result.message  # names the row it would otherwise have dropped
+
+
+def test_a_renamed_header_in_a_workbook_names_the_column(settings: Settings, sofifi_personnel: Path) -> None:
+    _rewrite_workbook(sofifi_personnel, rename={"Unit Kerja": "Nama Unit"})
+    (result,) = load_pending("sofifi", dataset="personnel")
+    assert result.status == "rejected"
+    assert "missing column 'Unit Kerja' (unit_name)" in result.message
