@@ -58,8 +58,8 @@ format: $(STAMP) ## fix what ruff and sqlfluff can fix
 	$(BIN)/ruff format .
 	$(BIN)/sqlfluff fix dbt_project
 
-generate: $(STAMP) ## write the sample deliveries into the landing area (FORCE=1 to overwrite)
-	$(BIN)/python -m asn_platform generate $(if $(FORCE),--force)
+generate: $(STAMP) ## write the sample deliveries (FORCE=1 to overwrite, DEFECTS=realistic to inject defects)
+	$(BIN)/python -m asn_platform generate $(if $(FORCE),--force) $(if $(DEFECTS),--defects "$(DEFECTS)")
 
 summary: $(STAMP) ## show what the warehouse holds now
 	$(BIN)/python -m asn_platform summary

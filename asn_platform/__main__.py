@@ -9,29 +9,107 @@ import sys
 from asn_platform.settings import Settings, SettingsError, get_settings
 
 
-def _generate(settings: Settings, force: bool) -> None:
+def _generate_national(settings: Settings, scale: float, workers: int | None) -> None:
+    from asn_platform.generator.national import generate_national
+
+    if not 0 < scale <= 1:
+        raise SettingsError(f"--scale {scale}: must be above 0 and at most 1 (1 is national size: 5.6 million ASN)")
+    summary = generate_national(
+        settings.landing_dir,
+        settings.sample_seed,
+        scale=scale,
+        api_dir=settings.source_api_dir,
+        progress=print,
+        workers=workers,
+    )
+    size = f"{summary.bytes_written / 1e9:.2f} GB"
+    print(
+        f"==> {summary.regions} regions, {summary.headcount:,} ASN, {summary.total_rows:,} rows in {summary.files} "
+        f"files ({size}) in {summary.seconds:.1f} s: {summary.rows_per_second:,.0f} rows/s"
+    )
+
+
+def _generate_command(settings: Settings, args: argparse.Namespace) -> None:
+    if args.scale is None:
+        _generate(settings, args.force, args.defects)
+    elif args.defects != "none":
+        raise SettingsError("--defects applies to the sample; national generation (--scale) injects none")
+    else:
+        _generate_national(settings, args.scale, args.workers)
+
+
+def _generate(settings: Settings, force: bool, defects: str = "none") -> None:
     from asn_platform.generator import generate_sample
+    from asn_platform.generator.defects import DefectRates
+
+    try:
+        rates = DefectRates.parse(defects)  # a bad spec fails before anything is written
+    except ValueError as error:
+        raise SettingsError(f"--defects: {error}") from None
 
     if not force and any(path.is_file() for path in settings.landing_dir.rglob("*")):
         print(f"==> landing area {settings.landing_dir} already holds deliveries; not regenerating (use --force)")
         return
-    files = generate_sample(settings.landing_dir, settings.sample_seed)
+    files = generate_sample(settings.landing_dir, settings.sample_seed, api_dir=settings.source_api_dir, defects=rates)
     print(f"==> generated {len(files)} sample deliveries under {settings.landing_dir} (seed {settings.sample_seed})")
+    if str(rates) != "none":
+        print(f"==> defects injected at {rates}; listed in {settings.landing_dir / 'defects_manifest.json'}")
 
 
-def main(argv: list[str] | None = None) -> int:
+def _serve_api(settings: Settings, region: str, port: int, token: str, host: str) -> None:
+    import time
+
+    from asn_platform.regional_api import running_api
+
+    store = settings.source_api_dir / region
+    if not store.is_dir():
+        raise SystemExit(f"error: no API store at {store}; run `python -m asn_platform generate` first")
+    with running_api(store, token, port=port, host=host) as api:
+        print(f"==> {region}'s stand-in API on {api.base_url}; Ctrl-C stops it")
+        print(f"    AIRFLOW_CONN_{region.upper()}_API=http://:<token>@{host}:{port}")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m asn_platform", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run every DAG in-process on the landing area, show the result")
     run.add_argument("--sample", action="store_true", help="first generate the sample deliveries if none are there")
     generate = commands.add_parser("generate", help="write the sample deliveries into the landing area")
     generate.add_argument("--force", action="store_true", help="overwrite deliveries already there")
+    generate.add_argument(
+        "--defects",
+        default="none",
+        metavar="SPEC",
+        help="inject realistic defects: 'none' (default), 'realistic', or kind=rate,... "
+        "(e.g. duplicate_row=0.01,truncated_file=1); every one is listed in the landing area's defects_manifest.json",
+    )
+    generate.add_argument(
+        "--scale",
+        type=float,
+        metavar="X",
+        help="instead of the sample, national-size deliveries: 1 = 500 regions, 5.6 million ASN; 0.01 = 1 %%",
+    )
+    generate.add_argument("--workers", type=int, help="processes for --scale (default: one per CPU)")
     commands.add_parser("summary", help="show what the warehouse holds now")
+    api = commands.add_parser("regional-api", help="serve a region's sample store as its stand-in API until Ctrl-C")
+    api.add_argument("region", help="e.g. banjarbaru")
+    api.add_argument("--port", type=int, default=8765)
+    api.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to serve other containers")
+    api.add_argument("--token", required=True, help="the bearer token clients must send")
     contract = commands.add_parser("contract", help="print the data contract as Markdown (--write: update the doc)")
     contract.add_argument("--write", action="store_true", help="write docs/data-contract.md")
     dbt = commands.add_parser("dbt", help="run dbt against the build database, e.g. `dbt build -s dim_employee`")
     dbt.add_argument("dbt_args", nargs=argparse.REMAINDER)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
 
     try:
         settings = get_settings()
@@ -46,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "generate":
-            _generate(settings, args.force)
+            _generate_command(settings, args)
         elif args.command == "run":
             if args.sample:
                 _generate(settings, force=False)
@@ -54,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
             print(render(settings))
         elif args.command == "summary":
             print(render(settings))
+        elif args.command == "regional-api":
+            _serve_api(settings, args.region, args.port, args.token, args.host)
         elif args.command == "contract":
             from asn_platform.contract_docs import DOC_PATH, render
 
@@ -67,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     except (PipelineFailed, DbtFailed) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

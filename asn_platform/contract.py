@@ -42,6 +42,8 @@ class Dataset:
     key: tuple[str, ...]
     fields: tuple[Field, ...]
     reference: bool = False
+    # A national catalogue the project keeps as a dbt seed (dbt_project/seeds/<name>.csv), not a regional delivery.
+    national: bool = False
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -226,6 +228,7 @@ EDUCATION_FIELDS = Dataset(
     description="Reference: which sector a field of study prepares for (education field -> sector).",
     key=("education_field",),
     reference=True,
+    national=True,
     fields=(
         Field("education_field", "VARCHAR", True, "Field of study as the contract names it", "bidang studi"),
         Field("sector", "VARCHAR", True, "Sector it matches", "urusan", allowed=SECTORS),
@@ -237,6 +240,7 @@ TRAINING_TOPIC_CATALOGUE = Dataset(
     description="Reference: the training topic catalogue.",
     key=("topic",),
     reference=True,
+    national=True,
     fields=(
         Field("topic", "VARCHAR", True, "Topic code used in training.topic_tags", "kode topik",
               allowed=TRAINING_TOPICS),
@@ -249,6 +253,7 @@ DATASETS = {
     for dataset in (PERSONNEL, TRAINING, SURVEY_RESPONSES, COMPLAINTS, UNITS, SERVICES, EDUCATION_FIELDS,
                     TRAINING_TOPIC_CATALOGUE)
 }  # fmt: skip
+REGIONAL_DATASETS = tuple(name for name, dataset in DATASETS.items() if not dataset.national)
 DIRECT_IDENTIFIERS = frozenset(
     field.name
     for dataset in DATASETS.values()

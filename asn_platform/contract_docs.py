@@ -26,11 +26,22 @@ def _rule(field: Field) -> str:
     return "; ".join(parts).replace("|", "\\|")
 
 
+def _origin(dataset: Dataset) -> str:
+    if dataset.national:
+        return f" A national catalogue kept as the dbt seed `dbt_project/seeds/{dataset.name}.csv`."
+    if dataset.reference:
+        return (
+            f" Each region sends its own list, by default in the platform's template: a UTF-8 CSV "
+            f"`{dataset.name}_<YYYYMMDD>.csv` with these field names as headers."
+        )
+    return ""
+
+
 def _dataset(dataset: Dataset) -> list[str]:
     lines = [
         f"## `{dataset.name}`" + (" (reference data)" if dataset.reference else ""),
         "",
-        dataset.description,
+        dataset.description + _origin(dataset),
         "",
         f"Key: {', '.join(f'`{column}`' for column in dataset.key)}.",
         "",

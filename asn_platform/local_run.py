@@ -1,20 +1,24 @@
-"""`make run`: the whole pipeline through the project's real Airflow DAGs, in this process, with no servers.
+"""`make run`: the whole pipeline through the project's real Airflow DAGs, in this process.
 
 Airflow keeps its metadata in SQLite under a project-local AIRFLOW_HOME; each DAG runs with `dag.test()`:
-every region's ingestion DAG first, then the warehouse DAG their Assets schedule.
+every region's ingestion DAG first, then the warehouse DAG their Assets schedule. A region that serves data through
+an API (Banjarbaru) is served by the stand-in API on 127.0.0.1 for the run, unless its connection is configured.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from asn_platform.settings import DAGS_DIR, Settings
+from asn_platform.regional_api import RegionalApi, running_api
+from asn_platform.settings import DAGS_DIR, Settings, get_settings
 
 WAREHOUSE_DAG = "asn_warehouse"
 
@@ -55,7 +59,53 @@ def pipeline_dag_ids(dag_ids: list[str]) -> list[str]:
     return [*ingest, WAREHOUSE_DAG]
 
 
+@contextmanager
+def stand_in_apis(settings: Settings, progress: Callable[[str], None] = print) -> Iterator[list[RegionalApi]]:
+    """For each regional API connection the registry uses and nobody has configured: serve the sample store
+    through the stand-in API on 127.0.0.1 and point the connection at it (this process only) for the block."""
+    from ingestion.registry import load_registry
+
+    wanted = {
+        (region, config.api.connection_id)
+        for region, source in load_registry().items()
+        for config in source.datasets.values()
+        if config.api is not None
+    }
+    with ExitStack() as stack:
+        apis = []
+        for region, connection_id in sorted(wanted):
+            variable = f"AIRFLOW_CONN_{connection_id.upper()}"
+            store = settings.source_api_dir / region
+            if variable in os.environ or not store.is_dir():
+                continue
+            token = secrets.token_urlsafe(24)
+            api = stack.enter_context(running_api(store, token))
+            stack.enter_context(_environment({variable: f"http://:{token}@127.0.0.1:{api.server_address[1]}"}))
+            progress(f"==> stand-in API for {region} on {api.base_url} (serving {store})")
+            apis.append(api)
+        get_settings.cache_clear()  # the connections are part of the settings
+        try:
+            yield apis
+        finally:
+            get_settings.cache_clear()
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name in values:
+            os.environ.pop(name, None)
+
+
 def run_dags(settings: Settings, progress: Callable[[str], None] = print) -> list[DagOutcome]:
+    with stand_in_apis(settings, progress):
+        return _run_dags(settings, progress)
+
+
+def _run_dags(settings: Settings, progress: Callable[[str], None]) -> list[DagOutcome]:
     prepare_airflow(settings)
     from airflow.dag_processing.dagbag import DagBag
 

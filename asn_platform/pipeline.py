@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import date
 
 from asn_platform.quality import QualityGateFailed, SuiteError, ValidationReport, suites_for_stage, validate_table
 from asn_platform.settings import Settings, get_settings
@@ -17,6 +18,13 @@ class IngestSummary:
     unchanged: int
     rows_loaded: int
     rejections: list[str]
+
+
+def fetch(region: str, delivery_date: date, settings: Settings | None = None) -> list[dict[str, object]]:
+    """Fetch what the region serves through its API into the landing area, as the delivery of `delivery_date`."""
+    from ingestion.api import fetch_region
+
+    return [asdict(result) | {"path": str(result.path)} for result in fetch_region(region, delivery_date, settings)]
 
 
 def ingest(region: str, settings: Settings | None = None) -> IngestSummary:

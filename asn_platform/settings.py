@@ -6,12 +6,14 @@ Every path and secret the pipeline uses comes from here, each from an environmen
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -32,6 +34,34 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class ApiConnection:
+    """Where a regional API answers and the bearer token it expects."""
+
+    base_url: str
+    token: str = field(repr=False)
+
+
+def _parse_connection(name: str, raw: str) -> ApiConnection:
+    """Airflow's connection formats: a URI (`http://:TOKEN@host:port`, token as the password) or JSON
+    (`{"conn_type": "http", "host": ..., "port": ..., "password": ...}`)."""
+    if raw.lstrip().startswith("{"):
+        try:
+            document = json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise SettingsError(f"{name} is not valid JSON: {error.msg}") from None
+        scheme = document.get("schema") or ("https" if document.get("conn_type") == "https" else "http")
+        host, port, token = document.get("host"), document.get("port"), document.get("password")
+    else:
+        parts = urlsplit(raw.strip())
+        scheme, host, port, token = parts.scheme, parts.hostname, parts.port, unquote(parts.password or "")
+    if scheme not in {"http", "https"} or not host:
+        raise SettingsError(f"{name} must name an http(s) host, like http://:TOKEN@127.0.0.1:8765")
+    if not token:
+        raise SettingsError(f"{name} has no token (the connection's password)")
+    return ApiConnection(f"{scheme}://{host}{f':{port}' if port else ''}", str(token))
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path
     landing_dir: Path
@@ -42,6 +72,15 @@ class Settings:
     storage_version: str
     dq_chunk_rows: int
     sample_seed: int
+    source_api_dir: Path
+    # AIRFLOW_CONN_<ID> values as given: the same variables Airflow itself reads its connections from.
+    connections: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    def api_connection(self, connection_id: str) -> ApiConnection:
+        name = f"AIRFLOW_CONN_{connection_id.upper()}"
+        if name not in self.connections:
+            raise SettingsError(f"connection {connection_id!r} is not configured: set {name}")
+        return _parse_connection(name, self.connections[name])
 
     @property
     def warehouse_path(self) -> Path:
@@ -90,6 +129,8 @@ class Settings:
             storage_version=storage_version,
             dq_chunk_rows=integer("ASN_DQ_CHUNK_ROWS", 500_000, minimum=1_000),
             sample_seed=integer("ASN_SAMPLE_SEED", 20261123, minimum=0),
+            source_api_dir=path("ASN_SOURCE_API_DIR", data_dir / "source_api"),
+            connections={name: value for name, value in env.items() if name.startswith("AIRFLOW_CONN_")},
         )
 
     def ensure_dirs(self) -> None:

@@ -1,6 +1,7 @@
 """One ingestion DAG per region in the source registry (`ingestion/sources/<region>.yml`): asn_ingest_<region>.
 
-Each run loads whatever that region has delivered to the landing area and not yet loaded; loading again is a no-op.
+Each run first fetches what the region serves through an API (if it does), then loads whatever it has
+delivered to the landing area and not yet loaded; loading again is a no-op.
 It emits the raw-layer Assets of the datasets the region delivers, which schedule the warehouse build.
 """
 
@@ -40,7 +41,18 @@ def build_ingest_dag(source: RegionSource) -> DAG:
             if summary["rejections"]:
                 raise AirflowFailException("rejected deliveries:\n" + "\n".join(summary["rejections"]))
 
-        report_rejections(load_deliveries())
+        loaded = load_deliveries()
+        report_rejections(loaded)
+        if any(config.transport == "api" for config in source.datasets.values()):
+            # What the region serves over HTTP is fetched into the landing area first, as today's delivery; a
+            # retried fetch resumes from its last page.
+            @task
+            def fetch_api(**context: Any) -> list[dict[str, Any]]:
+                from asn_platform.pipeline import fetch
+
+                return fetch(source.region, context["dag_run"].run_after.date())
+
+            fetch_api() >> loaded
 
     return ingest_region()
 

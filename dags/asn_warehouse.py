@@ -10,7 +10,7 @@ from typing import Any
 
 from airflow.sdk import AssetAny, dag, task
 
-from asn_platform.contract import DATASETS
+from asn_platform.contract import REGIONAL_DATASETS
 from asn_platform.orchestration import DEFAULT_ARGS, PUBLISHED_ANALYTICS, START_DATE, raw_asset
 
 
@@ -18,7 +18,7 @@ from asn_platform.orchestration import DEFAULT_ARGS, PUBLISHED_ANALYTICS, START_
     dag_id="asn_warehouse",
     description="dbt build, mart data-quality gates, publish",
     # Any raw dataset that changed triggers a build (a list of Assets would wait for all of them).
-    schedule=AssetAny(*(raw_asset(name) for name, dataset in sorted(DATASETS.items()) if not dataset.reference)),
+    schedule=AssetAny(*(raw_asset(name) for name in sorted(REGIONAL_DATASETS))),
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,

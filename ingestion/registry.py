@@ -5,14 +5,15 @@ Onboarding a region is one new file; it is validated on load and errors name the
 
 from __future__ import annotations
 
+from fnmatch import fnmatch
 from functools import cache
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from asn_platform.contract import DATASETS
+from asn_platform.contract import DATASETS, REGIONAL_DATASETS
 from asn_platform.settings import SOURCES_DIR
 
 
@@ -20,11 +21,29 @@ class RegistryError(ValueError):
     """A source file that cannot be used, or a region or dataset nobody configured."""
 
 
+class ApiTransport(BaseModel):
+    """A dataset the region serves over HTTP: fetched page by page into the landing area, then loaded like a file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    connection_id: str = Field(
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="Airflow connection (AIRFLOW_CONN_<ID>): the API's host and port, its bearer token as password",
+    )
+    endpoint: str = Field(pattern=r"^/", description="path of the paginated collection, e.g. /v1/complaints")
+    page_size: int = Field(500, ge=1, le=10_000)
+    timeout_s: float = Field(30, gt=0)
+    max_attempts: int = Field(6, ge=1, description="per page, for 429, 5xx, timeouts and dropped connections")
+
+
 class DatasetSource(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    format: Literal["csv", "xlsx"]
+    format: Literal["csv", "xlsx", "jsonl"]
     file_pattern: str = Field(description="glob for the delivery's file inside landing/<region>/<dataset>/<date>/")
+    transport: Literal["files", "api"] = "files"
+    api: ApiTransport | None = None
+    compression: Literal["none", "gzip"] = "none"
     # Anything but UTF-8 is transcoded by the reader (DuckDB's other encodings need a downloaded extension).
     encoding: Literal["utf-8", "cp1252"] = "utf-8"
     delimiter: str = Field(",", min_length=1, max_length=1)
@@ -37,9 +56,40 @@ class DatasetSource(BaseModel):
     header_row: int = Field(0, ge=0)
     footer_rows: int = Field(0, ge=0)
     footer_pattern: str | None = None
-    load_mode: Literal["full"] = "full"
-    columns: dict[str, str] = Field(description="contract field -> the region's column header")
+    # full: every delivery is a whole snapshot. delta: a full extract (files matching `full_file_pattern`), then
+    # deliveries of changed rows only, applied on top of it in delivery order.
+    load_mode: Literal["full", "delta"] = "full"
+    full_file_pattern: str | None = None
+    columns: dict[str, str] = Field(
+        description="contract field -> the region's column header (JSON: key path, dots for nested objects)"
+    )
     values: dict[str, dict[str, str]] = Field(default_factory=dict, description="contract field -> {source: contract}")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DatasetSource:
+        if (self.transport == "api") != (self.api is not None):
+            raise ValueError("transport 'api' needs an 'api' section, and only it may have one")
+        if self.transport == "api" and self.format != "jsonl":
+            raise ValueError("an API dataset is landed as JSON Lines: format must be 'jsonl'")
+        if (self.load_mode == "delta") != (self.full_file_pattern is not None):
+            raise ValueError("load_mode 'delta' needs 'full_file_pattern' (which files are full extracts), and only it")
+        if self.format == "xlsx" and self.compression != "none":
+            raise ValueError("an xlsx workbook is already compressed: compression must be 'none'")
+        return self
+
+    def delivery_kind(self, file_name: str) -> str:
+        """'full' or 'delta' for a delivered file."""
+        if self.load_mode == "full" or fnmatch(file_name, self.full_file_pattern or ""):
+            return "full"
+        return "delta"
+
+
+def reference_template(dataset: str) -> DatasetSource:
+    """The platform's own template for a region's reference lists (its units, its services): a UTF-8 CSV with the
+    contract's field names as headers, `<dataset>_<YYYYMMDD>.csv`. A region whose lists come otherwise says so in
+    its YAML like for any dataset."""
+    fields = DATASETS[dataset].field_names
+    return DatasetSource(format="csv", file_pattern=f"{dataset}_*.csv", columns={name: name for name in fields})
 
 
 class RegionSource(BaseModel):
@@ -50,12 +100,19 @@ class RegionSource(BaseModel):
     province: str
     datasets: dict[str, DatasetSource]
 
+    @model_validator(mode="after")
+    def _reference_lists(self) -> RegionSource:
+        for name in REGIONAL_DATASETS:
+            if DATASETS[name].reference and name not in self.datasets:
+                self.datasets[name] = reference_template(name)
+        return self
+
     @field_validator("datasets")
     @classmethod
     def _known_datasets(cls, datasets: dict[str, DatasetSource]) -> dict[str, DatasetSource]:
         for dataset, source in datasets.items():
-            if dataset not in DATASETS:
-                raise ValueError(f"unknown dataset {dataset!r}; the contract has {sorted(DATASETS)}")
+            if dataset not in REGIONAL_DATASETS:
+                raise ValueError(f"unknown dataset {dataset!r}; regions deliver {sorted(REGIONAL_DATASETS)}")
             contract = DATASETS[dataset]
             unknown = set(source.columns) - set(contract.field_names)
             if unknown:

@@ -47,7 +47,8 @@ def test_warehouse_dag_is_scheduled_on_what_the_ingestion_dags_emit(dag_bag: Dag
         for outlet in task.outlets
     }
     scheduled_on = {asset.name for asset in dag_bag.dags["asn_warehouse"].timetable.asset_condition.objects}
-    assert emitted == {"raw.personnel", "raw.training", "raw.survey_responses", "raw.complaints"}
+    assert emitted == {"raw.personnel", "raw.training", "raw.survey_responses", "raw.complaints", "raw.units",
+                       "raw.services"}  # fmt: skip
     assert scheduled_on == emitted
 
 
@@ -56,3 +57,18 @@ def test_warehouse_tasks_run_build_then_gate_then_publish(dag_bag: DagBag) -> No
     assert dag.get_task("dbt_build").downstream_task_ids == {"gate_marts"}
     assert dag.get_task("gate_marts").downstream_task_ids == {"publish"}
     assert pipeline_dag_ids(list(dag_bag.dag_ids))[-1] == "asn_warehouse"
+
+
+def test_regions_with_an_api_fetch_before_they_load(dag_bag: DagBag) -> None:
+    with_api = {
+        region
+        for region, source in load_registry().items()
+        if any(config.transport == "api" for config in source.datasets.values())
+    }
+    assert with_api == {"banjarbaru"}
+    for region in load_registry():
+        dag = dag_bag.dags[f"asn_ingest_{region}"]
+        if region in with_api:
+            assert dag.get_task("fetch_api").downstream_task_ids == {"load_deliveries"}
+        else:
+            assert "fetch_api" not in dag.task_ids

@@ -19,6 +19,15 @@ MALUT_FAMILY = (
     "Sangadji", "Tomagola", "Umasugi", "Buamona", "Kharie", "Laitupa", "Hasan", "Mahmud", "Syah", "Albaar",
     "Bopeng", "Tuasikal", "Djafar", "Soamole", "Kadir", "Haruna", "Ishak", "Gani", "Abdullah", "Saleh",
 )  # fmt: skip
+# Banjar families (South Kalimantan) and Batak, Malay, Javanese families common in Medan.
+BANJAR_FAMILY = (
+    "Noor", "Rahman", "Fauzi", "Hidayat", "Arsyad", "Baseri", "Anshari", "Mahmud", "Ramli", "Saberan", "Ilmi",
+    "Husaini", "Rusdi", "Jamal", "Syarifuddin", "Hasan", "Kurniawan", "Effendi", "Rizal", "Fikri",
+)  # fmt: skip
+MEDAN_FAMILY = (
+    "Nasution", "Lubis", "Harahap", "Siregar", "Simanjuntak", "Sitompul", "Hutapea", "Pasaribu", "Sinaga", "Tarigan",
+    "Ginting", "Sembiring", "Purba", "Damanik", "Saragih", "Batubara", "Matondang", "Syahputra", "Wibowo", "Lim",
+)  # fmt: skip
 FAMILY = (
     "Abdullah", "Ibrahim", "Hasibuan", "Nasution", "Lubis", "Harahap", "Siregar", "Syahputra", "Saputra", "Rahman",
     "Hidayat", "Kurniawan", "Setiawan", "Wijaya", "Pratama", "Maulana", "Ramadhan", "Yusuf", "Hakim", "Sulaiman",
@@ -111,4 +120,44 @@ SOFIFI_UNITS = (
     ("MLU-INSPEKTORAT", "Inspektorat", "supervision", 3),
     ("MLU-PUPR", "Dinas Pekerjaan Umum dan Penataan Ruang", "public_works", 5),
     ("MLU-PERTANIAN", "Dinas Pertanian", "agriculture", 4),
+)  # fmt: skip
+
+# Kota Banjarbaru (South Kalimantan's capital since 2022).
+BANJARBARU_UNITS = (
+    ("BJB-DINKES", "Dinas Kesehatan", "health", 8),
+    ("BJB-RSD", "RSD Idaman", "health", 9),
+    ("BJB-DISDIK", "Dinas Pendidikan", "education", 30),
+    ("BJB-DUKCAPIL", "Dinas Kependudukan dan Pencatatan Sipil", "civil_registration", 3),
+    ("BJB-DISHUB", "Dinas Perhubungan", "transport", 3),
+    ("BJB-DISKOMINFO", "Dinas Komunikasi dan Informatika", "ict", 2),
+    ("BJB-DPMPTSP", "Dinas Penanaman Modal dan PTSP", "investment_permits", 2),
+    ("BJB-DINSOS", "Dinas Sosial", "social", 2),
+    ("BJB-BKPSDM", "Badan Kepegawaian dan Pengembangan SDM", "human_resources", 2),
+    ("BJB-BKD", "Badan Keuangan Daerah", "finance", 3),
+    ("BJB-BAPPEDA", "Badan Perencanaan Pembangunan Daerah", "planning", 2),
+    ("BJB-INSPEKTORAT", "Inspektorat", "supervision", 2),
+    ("BJB-PUPR", "Dinas Pekerjaan Umum dan Penataan Ruang", "public_works", 4),
+    ("BJB-DLH", "Dinas Lingkungan Hidup", "environment", 3),
+)  # fmt: skip
+
+# Kota Medan, the largest: vendor system unit codes (kd_unor) are numeric.
+MEDAN_UNITS = (
+    ("1020100", "Dinas Kesehatan", "health", 10),
+    ("1020200", "RSUD dr. Pirngadi", "health", 14),
+    ("1010100", "Dinas Pendidikan", "education", 38),
+    ("1060100", "Dinas Kependudukan dan Pencatatan Sipil", "civil_registration", 3),
+    ("1150100", "Dinas Perhubungan", "transport", 5),
+    ("1160100", "Dinas Komunikasi dan Informatika", "ict", 2),
+    ("1180100", "Dinas Penanaman Modal dan PTSP", "investment_permits", 2),
+    ("1060200", "Dinas Sosial", "social", 3),
+    ("4050100", "Badan Kepegawaian dan Pengembangan SDM", "human_resources", 2),
+    ("4020100", "Badan Pengelolaan Keuangan dan Aset Daerah", "finance", 4),
+    ("4010100", "Bappeda", "planning", 2),
+    ("4060100", "Inspektorat", "supervision", 2),
+    ("1030100", "Dinas Sumber Daya Air, Bina Marga dan Bina Konstruksi", "public_works", 5),
+    ("1110100", "Dinas Lingkungan Hidup", "environment", 4),
+    ("3010100", "Dinas Pertanian dan Perikanan", "agriculture", 2),
+    ("3060100", "Dinas Perdagangan", "trade", 2),
+    ("3020100", "Dinas Kebudayaan dan Pariwisata", "tourism", 2),
+    ("7010100", "Kecamatan Medan Kota", "general_administration", 2),
 )  # fmt: skip

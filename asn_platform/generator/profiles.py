@@ -7,15 +7,19 @@ values, and its file style. Onboarding a region's habits means adding a profile,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from asn_platform.contract import IKM_ELEMENTS
 from asn_platform.generator.names import (
+    BANJAR_FAMILY,
+    BANJARBARU_UNITS,
     FAMILY,
     FEMALE_GIVEN,
     LANGSA_UNITS,
     MALE_GIVEN,
     MALUT_FAMILY,
+    MEDAN_FAMILY,
+    MEDAN_UNITS,
     PAPUA_FAMILY,
     SOFIFI_UNITS,
     SORONG_UNITS,
@@ -31,6 +35,15 @@ class CsvStyle:
     datetime_format: str = "%Y-%m-%d %H:%M:%S"
     decimal_comma: bool = False  # 1.250.000,00
     spaced_nip: bool = False  # 19850312 201001 1 003
+    gzip: bool = False
+
+
+@dataclass(frozen=True)
+class JsonLinesStyle:
+    """One JSON object per line; dotted headers nest (`skp.tahunLalu`)."""
+
+    date_format: str = "%Y-%m-%d"
+    datetime_format: str = "%Y-%m-%dT%H:%M:%S"
 
 
 @dataclass(frozen=True)
@@ -52,15 +65,34 @@ class RegionProfile:
     units: tuple[tuple[str, str, str, int], ...]
     headcount: int
     family_names: tuple[str, ...]
-    style: CsvStyle | WorkbookStyle
+    style: CsvStyle | WorkbookStyle | JsonLinesStyle
     files: Mapping[str, str]  # dataset -> file name, with {date} as YYYYMMDD
     columns: Mapping[str, Mapping[str, str]]  # dataset -> {header: contract field}, in the region's order
     values: Mapping[str, Mapping[object, str]] = field(default_factory=dict)  # field -> {contract value: label}
     oap_share: float | None = None  # share of indigenous Papuans, where the region records it
+    # Datasets the region serves through its HTTP API instead of files (written to the stand-in API's store).
+    api_datasets: frozenset[str] = frozenset()
+    # Regions that send one full extract and then daily deltas of changed rows: how many daily deltas follow.
+    delta_days: int = 0
 
     @property
     def given_names(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         return MALE_GIVEN, FEMALE_GIVEN
+
+
+def reference_profile(profile: RegionProfile) -> RegionProfile:
+    """How a region sends its reference lists (units, services): the platform's template, the same everywhere (a
+    UTF-8 CSV with the contract's field names; see ingestion.registry.reference_template)."""
+    from asn_platform.contract import DATASETS
+
+    return replace(
+        profile,
+        style=CsvStyle(),
+        files={dataset: f"{dataset}_{{date}}.csv" for dataset in ("units", "services")},
+        columns={dataset: {name: name for name in DATASETS[dataset].field_names} for dataset in ("units", "services")},
+        values={},
+        api_datasets=frozenset(),
+    )
 
 
 _STATUS_ID = {"active": "Aktif", "retired": "Pensiun", "transferred_out": "Mutasi Keluar", "deceased": "Meninggal"}
@@ -221,4 +253,104 @@ SOFIFI = RegionProfile(
     },
 )  # fmt: skip
 
-SAMPLE_PROFILES = (LANGSA, SOFIFI, SORONG)
+# Kota Banjarbaru: a modern web HR system. Personnel and training come as JSON Lines files (nested objects for
+# SKP and discipline); survey responses and complaints only through its paginated JSON API.
+BANJARBARU = RegionProfile(
+    region="banjarbaru",
+    prefix="BJB",
+    units=BANJARBARU_UNITS,
+    headcount=4_000,
+    family_names=BANJAR_FAMILY,
+    style=JsonLinesStyle(),
+    files={"personnel": "pegawai_{date}.jsonl", "training": "diklat_{date}.jsonl",
+           "survey_responses": "survey_responses.jsonl", "complaints": "complaints.jsonl"},
+    columns={
+        "personnel": {
+            "nip": "nip", "nama": "full_name", "tglLahir": "birth_date", "jenisKelamin": "gender",
+            "jenisAsn": "employment_type", "golongan": "golongan", "jabatan.nama": "position_title",
+            "jabatan.jenis": "position_type", "jabatan.tmt": "position_start", "unor.id": "unit_code",
+            "unor.nama": "unit_name", "tmtGolongan": "golongan_start", "pendidikan.jenjang": "education_level",
+            "pendidikan.jurusan": "education_field", "skp.tahunLalu": "skp_rating_last_year",
+            "skp.duaTahunLalu": "skp_rating_year_before", "hukdis.jenis": "discipline_sanction",
+            "hukdis.tanggal": "discipline_date", "status": "status",
+        },
+        "training": {
+            "nip": "nip", "kode": "course_code", "nama": "course_title", "jenis": "category", "topik": "topic_tags",
+            "penyelenggara": "provider", "metode": "mode", "mulai": "start_date", "selesai": "end_date",
+            "jp": "jp", "biaya": "cost_idr", "hasil": "result", "lintasOpd": "joint_opd",
+        },
+        "survey_responses": {
+            "id": "response_id", "unitCode": "unit_code", "serviceName": "service_name", "surveyDate": "response_date",
+            **{f"scores.u{index}": f"score_{key}" for index, (key, _) in enumerate(IKM_ELEMENTS, start=1)},
+            "respondent.ageBand": "respondent_age_band", "respondent.gender": "respondent_gender",
+            "respondent.education": "respondent_education", "respondent.occupation": "respondent_occupation",
+            "suggestion": "suggestion",
+        },
+        "complaints": {
+            "ticketId": "complaint_id", "unitCode": "unit_code", "channel": "channel", "category": "category",
+            "receivedAt": "received_at", "firstResponseAt": "first_response_at", "resolvedAt": "resolved_at",
+            "status": "complaint_status",
+        },
+    },
+    values={
+        "gender": {"M": "L", "F": "P"},
+        "status": {"active": "AKTIF", "retired": "PENSIUN", "transferred_out": "PINDAH", "deceased": "MENINGGAL"},
+        "discipline_sanction": {"none": "TIDAK_ADA", "light": "RINGAN", "moderate": "SEDANG", "heavy": "BERAT"},
+        "channel": {"sp4n_lapor": "LAPOR", "whatsapp": "WHATSAPP", "website": "WEB", "counter": "LOKET"},
+        "complaint_status": {"received": "OPEN", "in_progress": "IN_PROGRESS", "resolved": "RESOLVED",
+                             "closed_unresolved": "CLOSED"},
+    },
+    api_datasets=frozenset({"survey_responses", "complaints"}),
+)  # fmt: skip
+
+# Kota Medan, the largest: a vendor system's pipe-separated gzip extracts with abbreviated column names in its own
+# order, compact dates (yyyymmdd), coded gender (1/2): one full extract, then daily deltas of changed rows only.
+MEDAN = RegionProfile(
+    region="medan",
+    prefix="MDN",
+    units=MEDAN_UNITS,
+    headcount=12_000,
+    family_names=MEDAN_FAMILY,
+    style=CsvStyle(delimiter="|", date_format="%Y%m%d", datetime_format="%Y%m%d%H%M%S", gzip=True),
+    files={"personnel": "medan_pegawai_{kind}_{date}.csv.gz", "training": "medan_diklat_{kind}_{date}.csv.gz",
+           "survey_responses": "medan_skm_{kind}_{date}.csv.gz", "complaints": "medan_aduan_{kind}_{date}.csv.gz"},
+    columns={
+        "personnel": {
+            "kd_unor": "unit_code", "nm_unor": "unit_name", "nip_baru": "nip", "nm_pegawai": "full_name",
+            "jk": "gender", "tgl_lhr": "birth_date", "sts_peg": "status", "jns_asn": "employment_type",
+            "gol_ruang": "golongan", "tmt_gol": "golongan_start", "nm_jab": "position_title",
+            "jns_jab": "position_type", "tmt_jab": "position_start", "tk_pddk": "education_level",
+            "nm_jur": "education_field", "skp_1": "skp_rating_last_year", "skp_2": "skp_rating_year_before",
+            "hukdis": "discipline_sanction", "tgl_hukdis": "discipline_date",
+        },
+        "training": {
+            "nip_baru": "nip", "kd_dik": "course_code", "nm_dik": "course_title", "jns_dik": "category",
+            "tgl_mulai": "start_date", "tgl_sls": "end_date", "jml_jp": "jp", "topik": "topic_tags",
+            "pnylggr": "provider", "mtd": "mode", "biaya": "cost_idr", "hsl": "result", "lintas_opd": "joint_opd",
+        },
+        "survey_responses": {
+            "id_resp": "response_id", "tgl": "response_date", "kd_unor": "unit_code", "layanan": "service_name",
+            **{f"u{index}": f"score_{key}" for index, (key, _) in enumerate(IKM_ELEMENTS, start=1)},
+            "umur": "respondent_age_band", "jk": "respondent_gender", "pddk": "respondent_education",
+            "pkrj": "respondent_occupation", "saran": "suggestion",
+        },
+        "complaints": {
+            "no_tiket": "complaint_id", "kd_unor": "unit_code", "kanal": "channel", "ktgr": "category",
+            "tgl_terima": "received_at", "tgl_respon": "first_response_at", "tgl_sls": "resolved_at",
+            "sts": "complaint_status",
+        },
+    },
+    values={
+        "gender": {"M": "1", "F": "2"},
+        "respondent_gender": {"M": "1", "F": "2"},
+        "status": {"active": "AKTIF", "retired": "PENSIUN", "transferred_out": "MUTASI", "deceased": "WAFAT"},
+        "discipline_sanction": {"none": "0", "light": "1", "moderate": "2", "heavy": "3"},
+        "joint_opd": {True: "Y", False: "N"},
+        "channel": {"sp4n_lapor": "LAPOR", "whatsapp": "WA", "website": "WEB", "counter": "LOKET"},
+        "complaint_status": {"received": "BARU", "in_progress": "PROSES", "resolved": "SELESAI",
+                             "closed_unresolved": "TUTUP"},
+    },
+    delta_days=3,
+)  # fmt: skip
+
+SAMPLE_PROFILES = (LANGSA, SOFIFI, SORONG, BANJARBARU, MEDAN)

@@ -3,35 +3,177 @@ complaint extracts, written the way that region's systems write them (see profil
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Sequence
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from asn_platform.contract import DATASETS
+from asn_platform.generator.defects import (
+    EXTRA_FIELD,
+    FILE_DEFECTS,
+    DefectRates,
+    damage_file,
+    header_defect,
+    inject_row_defects,
+)
+from asn_platform.generator.deltas import delivery_dates, split_deltas
 from asn_platform.generator.names import EDUCATION_FIELD_SECTOR
 from asn_platform.generator.personnel import Unit, generate_personnel
-from asn_platform.generator.profiles import SAMPLE_PROFILES, CsvStyle, RegionProfile, WorkbookStyle
+from asn_platform.generator.profiles import SAMPLE_PROFILES, RegionProfile, WorkbookStyle, reference_profile
 from asn_platform.generator.service_quality import UnitProfile, generate_complaints, generate_surveys, services
 from asn_platform.generator.training import generate_training
+from asn_platform.generator.writers import write_extract
 
 SAMPLE_AS_OF = date(2026, 11, 1)
 TRAINING_YEARS = (2024, 2025, 2026)
 SURVEY_FROM = date(2024, 11, 1)  # two years of surveys and complaints up to the delivery date
 
 
+MANIFEST_NAME = "defects_manifest.json"
+
+
+@dataclass(frozen=True)
+class _Extract:
+    """One file to write: a region's dataset for one delivery (or its API's store)."""
+
+    profile: RegionProfile
+    dataset: str
+    path: Path
+    frame: pd.DataFrame
+    via_api: bool = False
+
+
 def generate_sample(
-    landing_dir: Path, seed: int, as_of: date = SAMPLE_AS_OF, profiles: Sequence[RegionProfile] = SAMPLE_PROFILES
+    landing_dir: Path,
+    seed: int,
+    as_of: date = SAMPLE_AS_OF,
+    profiles: Sequence[RegionProfile] = SAMPLE_PROFILES,
+    *,
+    api_dir: Path | None = None,
+    defects: DefectRates | None = None,
 ) -> list[Path]:
-    """Write every profile's deliveries under `landing_dir/<region>/<dataset>/<delivery date>/`; same seed, same
-    bytes. Returns the files, region by region in profile order, each region's in dataset order."""
-    return [
-        path for index, profile in enumerate(profiles) for path in _region(landing_dir, seed, index, profile, as_of)
+    """Write every profile's deliveries under `landing_dir/<region>/<dataset>/<delivery date>/`, and what a region
+    serves through its API into `api_dir/<region>/` (the stand-in API's store); same seed, same bytes. Returns the
+    files, region by region in profile order, each region's in dataset then delivery order.
+
+    With `defects`, realistic defects are injected at those rates and every one is listed, with the file, line
+    (or sheet row) and column where it sits, in `landing_dir/defects_manifest.json`."""
+    extracts = [
+        extract
+        for index, profile in enumerate(profiles)
+        for extract in _region(landing_dir, api_dir, seed=seed, index=index, profile=profile, as_of=as_of)
     ]
+    rates = defects or DefectRates.none()
+    file_defects = _place_file_defects(extracts, rates, np.random.default_rng([seed, 1_000]))
+    manifest: list[dict[str, object]] = []
+    for number, extract in enumerate(extracts):
+        rng = np.random.default_rng([seed, 2_000, number])
+        frame, injected = (extract.frame, [])
+        if not DATASETS[extract.dataset].reference:  # reference lists can get file defects, not row defects
+            frame, injected = inject_row_defects(extract.frame, extract.dataset, rng, rates, as_of=as_of)
+        columns = dict(extract.profile.columns[extract.dataset])
+        kinds = file_defects.get(number, [])
+        where = _where(extract, landing_dir, api_dir)
+        header_details = []
+        for kind in (k for k in kinds if k in HEADER_DEFECTS):
+            columns, detail = header_defect(columns, kind, rng)
+            frame = frame.assign(**{EXTRA_FIELD: "-"}) if kind == "extra_column" else frame
+            header_details.append((kind, detail))
+        writer = write_extract(frame, extract.profile, extract.dataset, extract.path, columns)
+        header_line = writer.first_record_position - 1 or None  # JSON Lines have no header line
+        manifest += [_entry(where, kind, line=header_line, detail=detail) for kind, detail in header_details]
+        headers = {field: header for header, field in columns.items()}
+        for defect in injected:
+            column = _frame_column(extract.dataset, defect.column)
+            manifest.append(
+                _entry(
+                    where,
+                    defect.kind,
+                    line=defect.row + writer.first_record_position if defect.row is not None else None,
+                    column=defect.column,
+                    source_column=headers.get(column) if column else None,
+                    original=defect.original,
+                    injected=defect.injected,
+                    detail=defect.detail,
+                )
+            )
+        for kind in (k for k in kinds if k not in HEADER_DEFECTS):
+            encoding = getattr(extract.profile.style, "encoding", "utf-8")
+            manifest.append(_entry(where, kind, detail=damage_file(extract.path, kind, rng, encoding=encoding)))
+    _write_manifest(landing_dir / MANIFEST_NAME, seed=seed, as_of=as_of, rates=rates, defects=manifest)
+    return [extract.path for extract in extracts]
 
 
-def _region(landing_dir: Path, seed: int, index: int, profile: RegionProfile, as_of: date) -> list[Path]:
+HEADER_DEFECTS = frozenset({"renamed_column", "extra_column"})
+
+
+def _entry(where: dict[str, object], kind: str, **found: object) -> dict[str, object]:
+    """A manifest entry: where (region, dataset, file, line or sheet row, column) and what was injected."""
+    fields = ("line", "column", "source_column", "original", "injected", "detail")
+    return where | {"kind": kind} | {name: found.get(name) for name in fields}
+
+
+def _frame_column(dataset: str, field: str | None) -> str | None:
+    """The generator's frames call the complaints' contract field `status` `complaint_status`."""
+    return "complaint_status" if (dataset, field) == ("complaints", "status") else field
+
+
+def _where(extract: _Extract, landing_dir: Path, api_dir: Path | None) -> dict[str, object]:
+    root = api_dir if extract.via_api and api_dir else landing_dir
+    return {
+        "region": extract.profile.region,
+        "dataset": extract.dataset,
+        "transport": "api" if extract.via_api else "file",
+        "file": extract.path.relative_to(root).as_posix(),
+    }
+
+
+def _place_file_defects(
+    extracts: Sequence[_Extract], rates: DefectRates, rng: np.random.Generator
+) -> dict[int, list[str]]:
+    """Which delivered files get which file-level defect: each kind `rate` files, never two kinds in one file,
+    never the API's store (the API itself misbehaves in its own ways)."""
+    placed: dict[int, list[str]] = {}
+    taken: set[int] = set()
+    for kind in FILE_DEFECTS:
+        count = int(rates.rate(kind))
+        candidates = [
+            number
+            for number, extract in enumerate(extracts)
+            if not extract.via_api
+            and number not in taken
+            and not (kind == "wrong_encoding" and isinstance(extract.profile.style, WorkbookStyle))
+        ]
+        for number in rng.choice(candidates, min(count, len(candidates)), replace=False) if candidates else []:
+            placed.setdefault(int(number), []).append(kind)
+            taken.add(int(number))
+    return placed
+
+
+def _write_manifest(
+    path: Path, *, seed: int, as_of: date, rates: DefectRates, defects: list[dict[str, object]]
+) -> None:
+    """Every injected defect, so a test can prove the pipeline caught each one where it sits."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "seed": seed,
+        "as_of": as_of.isoformat(),
+        "rates": str(rates),
+        "counts": dict(sorted(Counter(str(defect["kind"]) for defect in defects).items())),
+        "defects": defects,
+    }
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def _region(
+    landing_dir: Path, api_dir: Path | None, *, seed: int, index: int, profile: RegionProfile, as_of: date
+) -> list[_Extract]:
     units = [Unit(*unit) for unit in profile.units]
     male, female = profile.given_names
     people = generate_personnel(
@@ -68,14 +210,33 @@ def _region(landing_dir: Path, seed: int, index: int, profile: RegionProfile, as
         rng, units=profiles, first=SURVEY_FROM, as_of=as_of, id_prefix=f"{profile.prefix}-ADU-"
     ).rename(columns={"status": "complaint_status"})
     frames = {"personnel": people, "training": training, "survey_responses": surveys, "complaints": complaints}
-    written = []
-    for dataset, frame in frames.items():
-        delivery_dir = landing_dir / profile.region / dataset / as_of.isoformat()
-        delivery_dir.mkdir(parents=True, exist_ok=True)
-        path = delivery_dir / profile.files[dataset].format(date=f"{as_of:%Y%m%d}")
-        write_extract(frame, profile, dataset, path)
-        written.append(path)
-    return written
+    extracts = []
+    dates = delivery_dates(as_of, profile.delta_days)
+    for number, (dataset, frame) in enumerate(frames.items()):
+        if dataset in profile.api_datasets:
+            if api_dir is None:
+                raise ValueError(f"{profile.region} serves {dataset} through its API: pass api_dir")
+            path = api_dir / profile.region / profile.files[dataset]
+            extracts.append(_Extract(profile, dataset, path, frame, via_api=True))
+            continue
+        parts = split_deltas(dataset, frame, dates, np.random.default_rng([seed, index, 5, number]))
+        for part_number, (day, part) in enumerate(zip(dates, parts, strict=True)):
+            name = profile.files[dataset].format(date=f"{day:%Y%m%d}", kind="delta" if part_number else "full")
+            path = landing_dir / profile.region / dataset / day.isoformat() / name
+            extracts.append(_Extract(profile, dataset, path, part.reset_index(drop=True)))
+    reference = reference_profile(profile)
+    lists = {
+        "units": pd.DataFrame(
+            {"region": profile.region, "unit_code": [u.code for u in units], "unit_name": [u.name for u in units],
+             "sector": [u.sector for u in units]}
+        ),
+        "services": service_list.assign(region=profile.region),
+    }  # fmt: skip
+    for dataset, frame in lists.items():
+        name = reference.files[dataset].format(date=f"{as_of:%Y%m%d}")
+        path = landing_dir / profile.region / dataset / as_of.isoformat() / name
+        extracts.append(_Extract(reference, dataset, path, frame))
+    return extracts
 
 
 def unit_profiles(units: Sequence[Unit], people: pd.DataFrame, training: pd.DataFrame, year: int) -> list[UnitProfile]:
@@ -91,88 +252,3 @@ def unit_profiles(units: Sequence[Unit], people: pd.DataFrame, training: pd.Data
         UnitProfile(unit.code, unit.sector, float(coverage.get(unit.code, 0.0)), float(fit.get(unit.code, 0.0)))
         for unit in units
     ]
-
-
-def _spaced(nips: pd.Series) -> pd.Series:
-    return nips.str[:8] + " " + nips.str[8:14] + " " + nips.str[14] + " " + nips.str[14 + 1 :]
-
-
-def _decimal_comma(amounts: pd.Series) -> pd.Series:
-    """1250000 -> '1.250.000,00'; missing stays missing."""
-    text = amounts.map(lambda value: None if pd.isna(value) else f"{int(value):,}.00")
-    return text.str.replace(",", "\x00").str.replace(".", ",").str.replace("\x00", ".")
-
-
-def write_extract(frame: pd.DataFrame, profile: RegionProfile, dataset: str, path: Path) -> None:
-    """The contract-named frame written with the region's headers, labels and file style."""
-    if isinstance(profile.style, WorkbookStyle):
-        _write_workbook(frame, profile, dataset, path, profile.style)
-    else:
-        _write_csv(frame, profile, dataset, path, profile.style)
-
-
-def _write_workbook(
-    frame: pd.DataFrame, profile: RegionProfile, dataset: str, path: Path, style: WorkbookStyle
-) -> None:
-    """Typed cells: text, numbers, Excel dates; a title block above the header and a totals row below the data."""
-    import xlsxwriter
-
-    columns = profile.columns[dataset]
-    labelled = {
-        header: frame[field].map(lambda value, labels=profile.values[field]: labels.get(value, value))
-        if field in profile.values
-        else frame[field]
-        for header, field in columns.items()
-    }
-    # Deterministic bytes: a fixed creation time instead of "now".
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    workbook.set_properties({"created": datetime(2026, 1, 1)})
-    sheet = workbook.add_worksheet(style.sheets[dataset])
-    date_cell = workbook.add_format({"num_format": style.date_format})
-    time_cell = workbook.add_format({"num_format": style.datetime_format})
-    sheet.write_string(0, 0, style.title)
-    sheet.write_string(1, 0, f"{dataset.replace('_', ' ').upper()} — keadaan per {SAMPLE_AS_OF:%d-%m-%Y}")
-    sheet.write_row(style.header_row, 0, list(columns))
-    kinds = []
-    for header in columns:
-        values = labelled[header]
-        if pd.api.types.is_datetime64_any_dtype(values):
-            has_time = (values.dt.hour + values.dt.minute + values.dt.second).fillna(0).any()
-            kinds.append(("time", time_cell) if has_time else ("date", date_cell))
-        elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            kinds.append(("number", None))
-        else:
-            kinds.append(("text", None))
-    row_index = style.header_row
-    for row_index, row in enumerate(zip(*(labelled[h].to_numpy(dtype=object) for h in columns), strict=True),
-                                    start=style.header_row + 1):  # fmt: skip
-        for column, (value, (kind, cell)) in enumerate(zip(row, kinds, strict=True)):
-            if value is None or (not isinstance(value, str) and pd.isna(value)):
-                continue
-            if kind in {"date", "time"}:
-                sheet.write_datetime(row_index, column, pd.Timestamp(value).to_pydatetime(), cell)
-            elif kind == "number":
-                sheet.write_number(row_index, column, float(value))
-            else:
-                sheet.write_string(row_index, column, str(value))
-    sheet.write_string(row_index + 1, 0, style.totals_label)
-    sheet.write_number(row_index + 1, 1, len(frame))
-    workbook.close()
-
-
-def _write_csv(frame: pd.DataFrame, profile: RegionProfile, dataset: str, path: Path, style: CsvStyle) -> None:
-    out = pd.DataFrame(index=frame.index)
-    for header, field in profile.columns[dataset].items():
-        column = frame[field]
-        labels = profile.values.get(field)
-        if labels:
-            column = column.map(lambda value, labels=labels: labels.get(value, value))
-        elif pd.api.types.is_datetime64_any_dtype(column):
-            has_time = (column.dt.hour + column.dt.minute + column.dt.second).fillna(0).any()
-            column = column.dt.strftime(style.datetime_format if has_time else style.date_format)
-        elif field == "nip" and style.spaced_nip:
-            column = _spaced(column)
-        elif field == "cost_idr" and style.decimal_comma:
-            column = _decimal_comma(column)
-        out[header] = column
-    out.to_csv(path, index=False, sep=style.delimiter, lineterminator=style.line_end, encoding=style.encoding)

@@ -65,12 +65,13 @@ def services(rng: np.random.Generator, units: Sequence[UnitProfile]) -> pd.DataF
     return pd.DataFrame(rows, columns=["unit_code", "service_name", "yearly_volume"])
 
 
-def _quarters(first: date, as_of: date) -> list[tuple[date, date]]:
+def _quarters(first: date, as_of: date) -> list[tuple[date, date, float]]:
+    """(start, end, share of the quarter that has passed): the last one may have only just begun."""
     quarters, start = [], first
     while start <= as_of:
         month = start.month + 3
         end = date(start.year + (month > 12), (month - 1) % 12 + 1, 1) - timedelta(days=1)
-        quarters.append((start, min(end, as_of)))
+        quarters.append((start, min(end, as_of), ((min(end, as_of) - start).days + 1) / ((end - start).days + 1)))
         start = end + timedelta(days=1)
     return quarters
 
@@ -82,8 +83,8 @@ def generate_surveys(
     """One row per SKM response: every service surveyed every quarter, its unit's quality improving slowly."""
     quality = {unit.code: unit.quality for unit in units}
     blocks = []
-    for index, (start, end) in enumerate(_quarters(first, as_of)):
-        counts = rng.poisson(45, len(service_list))
+    for index, (start, end, passed) in enumerate(_quarters(first, as_of)):
+        counts = rng.poisson(45 * passed, len(service_list))
         row = np.repeat(np.arange(len(service_list)), counts)
         span = (end - start).days + 1
         blocks.append(
@@ -143,7 +144,7 @@ def generate_complaints(
     """One row per complaint: seasonal volume, more and slower-handled where a unit's service is weaker."""
     rows = []
     month = date(first.year, first.month, 1)
-    while month <= as_of:
+    while month < as_of:  # complaints up to the day before the delivery
         next_month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
         for unit in units:
             weakness = max(0.2, 3.6 - unit.quality)

@@ -86,7 +86,7 @@ def _courses_for(rng: np.random.Generator, sectors: np.ndarray) -> np.ndarray:
     weights = np.array([COURSES[i].weight for i in general])
     chosen = rng.choice(general, sectors.size, p=weights / weights.sum())
     own_sector = rng.random(sectors.size) < SECTOR_COURSE_SHARE
-    for sector in {c.sector for c in COURSES if c.sector}:
+    for sector in sorted({c.sector for c in COURSES if c.sector}):  # sorted: set order follows the hash seed
         pool = np.array([i for i, c in enumerate(COURSES) if c.sector == sector])
         mask = own_sector & (sectors == sector)
         chosen[mask] = pool[rng.integers(0, pool.size, int(mask.sum()))]

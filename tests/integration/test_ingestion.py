@@ -1,6 +1,8 @@
 """Loading real generated deliveries into a real DuckDB file."""
 
 import csv
+import gzip
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -8,7 +10,7 @@ import pytest
 import yaml
 
 from asn_platform.generator import generate_sample
-from asn_platform.generator.profiles import LANGSA, SOFIFI, SORONG
+from asn_platform.generator.profiles import BANJARBARU, LANGSA, MEDAN, SOFIFI, SORONG
 from asn_platform.settings import Settings
 from asn_platform.warehouse import connect
 from ingestion.deliveries import inside_landing
@@ -252,7 +254,8 @@ def test_a_raw_table_that_drifted_from_the_contract_stops_the_load(settings: Set
 def test_every_dataset_of_the_region_loads_in_one_call(settings: Settings, sample_delivery: Path) -> None:
     results = load_pending("langsa")
     assert [(r.delivery.dataset, r.status) for r in results] == [
-        ("complaints", "loaded"), ("personnel", "loaded"), ("survey_responses", "loaded"), ("training", "loaded")
+        ("complaints", "loaded"), ("personnel", "loaded"), ("services", "loaded"), ("survey_responses", "loaded"),
+        ("training", "loaded"), ("units", "loaded"),
     ]  # fmt: skip
     (training_file,) = settings.landing_dir.glob("langsa/training/*/*.csv")
     delivered = len(training_file.read_text(encoding="utf-8").splitlines()) - 1
@@ -264,7 +267,7 @@ def test_every_dataset_of_the_region_loads_in_one_call(settings: Settings, sampl
                       count(*) FILTER (end_date < start_date)
                FROM raw.training"""
         ).fetchone()
-    assert loaded == delivered == results[3].received
+    assert loaded == delivered == results[4].received
     assert backwards == 0
     assert 0.05 < never_trained / LANGSA.headcount < 0.4  # the tail of people who never train in three years
 
@@ -289,7 +292,8 @@ def test_sorong_windows_export_loads_with_nips_dates_numbers_and_oap_normalised(
     generate_sample(settings.landing_dir, settings.sample_seed, profiles=(SORONG,))
     results = load_pending("sorong")
     assert {(r.delivery.dataset, r.status) for r in results} == {
-        ("complaints", "loaded"), ("personnel", "loaded"), ("survey_responses", "loaded"), ("training", "loaded")
+        ("complaints", "loaded"), ("personnel", "loaded"), ("services", "loaded"), ("survey_responses", "loaded"),
+        ("training", "loaded"), ("units", "loaded"),
     }  # fmt: skip
     (personnel_file,) = settings.landing_dir.glob("sorong/personnel/*/*.csv")
     first = personnel_file.read_bytes().decode("cp1252").split("\r\n")[1].split(";")
@@ -316,7 +320,8 @@ def sofifi_personnel(settings: Settings) -> Path:
 def test_sofifi_workbooks_load_with_excel_rows_as_lineage(settings: Settings, sofifi_personnel: Path) -> None:
     results = load_pending("sofifi")
     assert [(r.delivery.dataset, r.status) for r in results] == [
-        ("complaints", "loaded"), ("personnel", "loaded"), ("survey_responses", "loaded"), ("training", "loaded")
+        ("complaints", "loaded"), ("personnel", "loaded"), ("services", "loaded"), ("survey_responses", "loaded"),
+        ("training", "loaded"), ("units", "loaded"),
     ]  # fmt: skip
     with connect(settings=settings) as connection:
         first, last, people, birth = connection.execute(
@@ -356,3 +361,102 @@ def test_a_renamed_header_in_a_workbook_names_the_column(settings: Settings, sof
     (result,) = load_pending("sofifi", dataset="personnel")
     assert result.status == "rejected"
     assert "missing column 'Unit Kerja' (unit_name)" in result.message
+
+
+@pytest.fixture
+def medan_files(settings: Settings) -> list[Path]:
+    return generate_sample(settings.landing_dir, settings.sample_seed, profiles=(MEDAN,))
+
+
+def test_medan_full_extract_and_deltas_load_in_delivery_order(settings: Settings, medan_files: list[Path]) -> None:
+    results = load_pending("medan", dataset="personnel")
+    assert [(r.delivery.delivery_date.isoformat(), r.status) for r in results] == [
+        ("2026-10-29", "loaded"), ("2026-10-30", "loaded"), ("2026-10-31", "loaded"), ("2026-11-01", "loaded")
+    ]  # fmt: skip
+    assert results[0].loaded == MEDAN.headcount
+    with connect(settings=settings) as connection:
+        kinds = connection.execute(
+            "SELECT delivery_kind, count(*) FROM raw.load_audit WHERE dataset = 'personnel' GROUP BY ALL ORDER BY 1"
+        ).fetchall()
+        # A person who changed in a delta: the full extract's version and the delta's, both kept in raw.
+        nip, versions = connection.execute(
+            """SELECT nip, list(status ORDER BY _delivery_id) FROM raw.personnel
+               GROUP BY nip HAVING count(*) > 1 ORDER BY nip LIMIT 1"""
+        ).fetchone()
+    assert kinds == [("delta", 3), ("full", 1)]
+    assert len(nip) == 18
+    assert versions[0] == "active"
+    assert load_pending("medan", dataset="personnel")[0].status == "unchanged"
+
+
+def test_a_truncated_gzip_delivery_is_rejected_and_the_others_load(settings: Settings, medan_files: list[Path]) -> None:
+    delta = settings.landing_dir / "medan/training/2026-10-31/medan_diklat_delta_20261031.csv.gz"
+    data = delta.read_bytes()
+    delta.write_bytes(data[: len(data) // 2])
+    results = {r.delivery.delivery_date.isoformat(): r for r in load_pending("medan", dataset="training")}
+    assert results["2026-10-31"].status == "rejected"
+    assert "medan_diklat_delta_20261031.csv.gz" in results["2026-10-31"].message
+    assert {date: r.status for date, r in results.items() if date != "2026-10-31"} == dict.fromkeys(
+        ("2026-10-29", "2026-10-30", "2026-11-01"), "loaded"
+    )
+
+
+def test_an_empty_delta_loads_as_no_change_but_an_empty_full_extract_is_rejected(
+    settings: Settings, medan_files: list[Path]
+) -> None:
+    for path in settings.landing_dir.glob("medan/complaints/*/*.csv.gz"):
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            header = handle.readline()
+        with gzip.open(path, "wt", encoding="utf-8") as handle:
+            handle.write(header)  # nothing changed that day; the full extract too is empty (a broken export)
+    results = load_pending("medan", dataset="complaints")
+    assert [(r.delivery.delivery_date.isoformat(), r.status, r.loaded) for r in results] == [
+        ("2026-10-29", "rejected", 0), ("2026-10-30", "loaded", 0), ("2026-10-31", "loaded", 0),
+        ("2026-11-01", "loaded", 0),
+    ]  # fmt: skip
+    assert "expect_table_row_count_to_be_between" in results[0].message
+
+
+@pytest.fixture
+def banjarbaru_personnel(settings: Settings) -> Path:
+    return generate_sample(
+        settings.landing_dir, settings.sample_seed, profiles=(BANJARBARU,), api_dir=settings.source_api_dir
+    )[0]
+
+
+def test_banjarbaru_json_lines_load_with_nested_keys_and_line_numbers(
+    settings: Settings, banjarbaru_personnel: Path
+) -> None:
+    (result,) = load_pending("banjarbaru", dataset="personnel")
+    assert (result.status, result.loaded) == ("loaded", BANJARBARU.headcount)
+    record = json.loads(banjarbaru_personnel.read_text(encoding="utf-8").splitlines()[0])
+    with connect(settings=settings) as connection:
+        row = connection.execute(
+            """SELECT nip, position_title, unit_code, skp_rating_last_year, discipline_sanction, gender
+               FROM raw.personnel WHERE _source_row = 1"""
+        ).fetchone()
+    expected_gender = {"L": "M", "P": "F"}[record["jenisKelamin"]]
+    expected_sanction = {"TIDAK_ADA": "none", "RINGAN": "light", "SEDANG": "moderate", "BERAT": "heavy"}
+    assert row == (
+        record["nip"], record["jabatan"]["nama"], record["unor"]["id"], record["skp"]["tahunLalu"],
+        expected_sanction[record["hukdis"]["jenis"]], expected_gender,
+    )  # fmt: skip
+
+
+def test_a_json_key_no_record_has_is_a_missing_column(settings: Settings, banjarbaru_personnel: Path) -> None:
+    lines = banjarbaru_personnel.read_text(encoding="utf-8").splitlines()
+    renamed = [json.dumps({("unit" if key == "unor" else key): value for key, value in json.loads(line).items()})
+               for line in lines]  # fmt: skip
+    banjarbaru_personnel.write_text("\n".join(renamed) + "\n", encoding="utf-8")
+    (result,) = load_pending("banjarbaru", dataset="personnel")
+    assert result.status == "rejected"
+    assert "missing key 'unor.id' (unit_code), 'unor.nama' (unit_name)" in result.message
+
+
+def test_a_broken_json_line_is_named(settings: Settings, banjarbaru_personnel: Path) -> None:
+    lines = banjarbaru_personnel.read_text(encoding="utf-8").splitlines()
+    lines[41] = lines[41][:-20]  # cut off mid-object
+    banjarbaru_personnel.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (result,) = load_pending("banjarbaru", dataset="personnel")
+    assert result.status == "rejected"
+    assert "cannot be read as JSON Lines" in result.message

@@ -171,5 +171,6 @@ def test_the_project_suites_all_load() -> None:
     marts = suites_for_stage("marts")
     assert {suite.table for suite in marts} == {"core.dim_employee"}
     assert {suite.name for suite in suites_for_stage("delivery")} == {
-        f"delivery.{dataset}" for dataset in ("personnel", "training", "survey_responses", "complaints")
+        f"delivery.{dataset}"
+        for dataset in ("personnel", "training", "survey_responses", "complaints", "units", "services")
     }

@@ -1,0 +1,137 @@
+"""Banjarbaru's API path against the real stand-in server on 127.0.0.1: auth, pagination, 429/5xx, resume."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+
+from asn_platform import settings as settings_module
+from asn_platform.generator import generate_sample
+from asn_platform.generator.profiles import BANJARBARU
+from asn_platform.regional_api import ApiBehaviour, RegionalApi, running_api
+from asn_platform.settings import Settings
+from ingestion.api import ApiError, fetch_dataset
+from ingestion.service import load_pending
+
+TOKEN = "test-token-banjarbaru"
+FETCH_DATE = date(2026, 11, 2)
+
+
+@pytest.fixture
+def store(settings: Settings) -> Path:
+    generate_sample(settings.landing_dir, settings.sample_seed, profiles=(BANJARBARU,), api_dir=settings.source_api_dir)
+    return settings.source_api_dir / "banjarbaru"
+
+
+@pytest.fixture
+def connect_to(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """Point the banjarbaru_api connection at a running server (with this token) for the test."""
+
+    def point(api: RegionalApi, token: str = TOKEN) -> Settings:
+        monkeypatch.setenv("AIRFLOW_CONN_BANJARBARU_API", f"http://:{token}@127.0.0.1:{api.server_address[1]}")
+        settings_module.get_settings.cache_clear()
+        return settings_module.get_settings()
+
+    yield point
+    settings_module.get_settings.cache_clear()
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def test_server_pages_with_a_cursor_and_refuses_a_wrong_token(store: Path) -> None:
+    with running_api(store, TOKEN, ApiBehaviour(fail_every=0)) as api:
+        url = f"{api.base_url}/v1/complaints"
+        assert httpx.get(url).status_code == 401
+        assert httpx.get(url, headers={"Authorization": "Bearer nope"}).status_code == 401
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        first = httpx.get(url, params={"limit": 100}, headers=auth).json()
+        second = httpx.get(url, params={"limit": 100, "cursor": first["next_cursor"]}, headers=auth).json()
+        assert len(first["data"]) == 100
+        assert first["data"][0]["ticketId"] != second["data"][0]["ticketId"]
+        assert first["total"] == len(_lines(store / "complaints.jsonl"))
+        assert httpx.get(url, params={"cursor": "garbage!"}, headers=auth).status_code == 400
+        assert httpx.get(f"{api.base_url}/v1/nothing", headers=auth).status_code == 404
+
+
+def test_server_throttles_with_retry_after(store: Path) -> None:
+    with running_api(store, TOKEN, ApiBehaviour(rate_per_second=2, fail_every=0)) as api:
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        answers = [httpx.get(f"{api.base_url}/v1/complaints", headers=auth) for _ in range(6)]
+    throttled = [answer for answer in answers if answer.status_code == 429]
+    assert throttled
+    assert throttled[0].headers["Retry-After"] == "1"
+
+
+def test_fetch_survives_throttling_and_server_errors_and_lands_every_record_once(
+    settings: Settings, store: Path, connect_to: object
+) -> None:
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        time.sleep(seconds)
+
+    with running_api(store, TOKEN, ApiBehaviour(rate_per_second=3, fail_every=4)) as api:
+        result = fetch_dataset("banjarbaru", "survey_responses", FETCH_DATE, connect_to(api), sleep=sleep)  # type: ignore[operator]
+        assert api.failed > 0
+        assert api.throttled > 0
+    served = _lines(store / "survey_responses.jsonl")
+    landed = _lines(result.path)
+    assert (
+        result.path == settings.landing_dir / "banjarbaru/survey_responses/2026-11-02/survey_responses_20261102.jsonl"
+    )
+    assert result.records == len(served) == len(landed)
+    assert [json.loads(line) for line in landed] == [json.loads(line) for line in served]  # same records, in order
+    assert result.retries >= api.failed
+    assert 1.0 in waits  # it honoured Retry-After
+    assert not list(result.path.parent.glob(".*"))  # no partial file or checkpoint left behind
+
+
+def test_an_interrupted_fetch_resumes_from_its_checkpoint(settings: Settings, store: Path, connect_to: object) -> None:
+    with running_api(store, TOKEN, ApiBehaviour(fail_every=0, outage_after=4)) as api:
+        current = connect_to(api)  # type: ignore[operator]
+        # Four pages answer, then the API is down for longer than the client's retries last.
+        with pytest.raises(ApiError, match=r"gave up after 6 attempts \(last: 503 Service Unavailable\)"):
+            fetch_dataset("banjarbaru", "survey_responses", FETCH_DATE, current, sleep=lambda _: None)
+        target_dir = settings.landing_dir / "banjarbaru" / "survey_responses" / FETCH_DATE.isoformat()
+        assert not list(target_dir.glob("*.jsonl"))  # nothing half-fetched is offered for loading
+        api.behaviour.outage_after = None  # the API is back
+        requests_before = api.requests
+        result = fetch_dataset("banjarbaru", "survey_responses", FETCH_DATE, current, sleep=lambda _: None)
+    assert result.resumed_from_page == 4
+    assert api.requests - requests_before == result.pages - 4  # it did not start over
+    landed = [json.loads(line)["id"] for line in _lines(result.path)]
+    assert len(landed) == len(set(landed)) == len(_lines(store / "survey_responses.jsonl"))
+
+
+def test_a_wrong_token_is_a_clear_error_and_nothing_lands(settings: Settings, store: Path, connect_to: object) -> None:
+    with running_api(store, TOKEN) as api:
+        current = connect_to(api, token="stale-token")  # type: ignore[operator]
+        with pytest.raises(ApiError, match=r"401 Unauthorized: check the connection's token"):
+            fetch_dataset("banjarbaru", "complaints", FETCH_DATE, current, sleep=lambda _: None)
+    assert not list((settings.landing_dir / "banjarbaru" / "complaints" / FETCH_DATE.isoformat()).glob("*.jsonl"))
+
+
+def test_fetched_and_file_deliveries_load_and_a_second_fetch_is_a_no_op(
+    settings: Settings, store: Path, connect_to: object
+) -> None:
+    with running_api(store, TOKEN, ApiBehaviour(fail_every=0)) as api:
+        current = connect_to(api)  # type: ignore[operator]
+        fetched = fetch_dataset("banjarbaru", "complaints", FETCH_DATE, current)
+        again = fetch_dataset("banjarbaru", "complaints", FETCH_DATE, current)
+        fetch_dataset("banjarbaru", "survey_responses", FETCH_DATE, current)
+    assert again.status == "already_fetched"
+    results = {result.delivery.dataset: result for result in load_pending("banjarbaru", settings=current)}
+    assert {dataset: result.status for dataset, result in results.items()} == dict.fromkeys(
+        ("complaints", "personnel", "services", "survey_responses", "training", "units"), "loaded"
+    )
+    assert results["complaints"].loaded == fetched.records
+    assert results["personnel"].loaded == BANJARBARU.headcount
