@@ -56,9 +56,12 @@ def _generate(settings: Settings, force: bool, defects: str = "none") -> None:
         print(f"==> defects injected at {rates}; listed in {settings.landing_dir / 'defects_manifest.json'}")
 
 
-def _serve_api(settings: Settings, region: str, port: int, token: str, host: str) -> None:
+def _serve_api(settings: Settings, region: str, port: int, token: str | None, host: str) -> None:
     import time
 
+    token = token or settings.regional_api_token
+    if not token:
+        raise SettingsError("regional-api needs a token: --token, or ASN_REGIONAL_API_TOKEN")
     from asn_platform.regional_api import running_api
 
     store = settings.source_api_dir / region
@@ -100,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     api.add_argument("region", help="e.g. banjarbaru")
     api.add_argument("--port", type=int, default=8765)
     api.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to serve other containers")
-    api.add_argument("--token", required=True, help="the bearer token clients must send")
+    api.add_argument("--token", help="the bearer token clients must send (default: $ASN_REGIONAL_API_TOKEN)")
     contract = commands.add_parser("contract", help="print the data contract as Markdown (--write: update the doc)")
     contract.add_argument("--write", action="store_true", help="write docs/data-contract.md")
     dbt = commands.add_parser("dbt", help="run dbt against the build database, e.g. `dbt build -s dim_employee`")

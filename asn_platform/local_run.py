@@ -76,7 +76,11 @@ def stand_in_apis(settings: Settings, progress: Callable[[str], None] = print) -
         for region, connection_id in sorted(wanted):
             variable = f"AIRFLOW_CONN_{connection_id.upper()}"
             store = settings.source_api_dir / region
-            if variable in os.environ or not store.is_dir():
+            if variable in os.environ:
+                continue
+            if not store.is_dir():
+                progress(f"==> no stand-in API store at {store} and {variable} unset: {region}'s API datasets will "
+                         "fail to fetch (`python -m asn_platform generate --force` writes the store)")  # fmt: skip
                 continue
             token = secrets.token_urlsafe(24)
             api = stack.enter_context(running_api(store, token))

@@ -7,6 +7,8 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset
 
+from asn_platform.settings import ApiConnection
+
 DEFAULT_ARGS = {
     "owner": "asn-data",
     "retries": 2,
@@ -15,6 +17,19 @@ DEFAULT_ARGS = {
     "max_retry_delay": timedelta(minutes=30),
 }
 START_DATE = pendulum.datetime(2026, 1, 1, tz="Asia/Jakarta")
+
+
+def api_connection(connection_id: str) -> ApiConnection:
+    """A regional API's connection as Airflow resolves it (environment, metadata database or secrets backend);
+    Airflow masks the token in task logs."""
+    from airflow.sdk import Connection
+
+    connection = Connection.get(connection_id)
+    scheme = connection.schema if connection.schema in {"http", "https"} else "http"
+    if not connection.host or not connection.password:
+        raise ValueError(f"connection {connection_id!r} needs a host and the API token as its password")
+    port = f":{connection.port}" if connection.port else ""
+    return ApiConnection(f"{scheme}://{connection.host}{port}", connection.password)
 
 
 def raw_asset(dataset: str) -> Asset:

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 from asn_platform.quality import QualityGateFailed, SuiteError, ValidationReport, suites_for_stage, validate_table
-from asn_platform.settings import Settings, get_settings
+from asn_platform.settings import ApiConnection, Settings, get_settings
 from asn_platform.transform import DbtResult, run_dbt
 from asn_platform.warehouse import connect
 
@@ -20,11 +20,17 @@ class IngestSummary:
     rejections: list[str]
 
 
-def fetch(region: str, delivery_date: date, settings: Settings | None = None) -> list[dict[str, object]]:
+def fetch(
+    region: str,
+    delivery_date: date,
+    settings: Settings | None = None,
+    connections: dict[str, ApiConnection] | None = None,
+) -> list[dict[str, object]]:
     """Fetch what the region serves through its API into the landing area, as the delivery of `delivery_date`."""
     from ingestion.api import fetch_region
 
-    return [asdict(result) | {"path": str(result.path)} for result in fetch_region(region, delivery_date, settings)]
+    results = fetch_region(region, delivery_date, settings, connections)
+    return [asdict(result) | {"path": str(result.path)} for result in results]
 
 
 def ingest(region: str, settings: Settings | None = None) -> IngestSummary:
@@ -37,7 +43,8 @@ def ingest(region: str, settings: Settings | None = None) -> IngestSummary:
         loaded=sum(result.status == "loaded" for result in results),
         unchanged=sum(result.status == "unchanged" for result in results),
         rows_loaded=sum(result.loaded for result in results),
-        rejections=[result.message for result in results if result.status == "rejected"],
+        # A delivery that waits (a delta before its full extract) is reported too: somebody has to send the full one.
+        rejections=[result.message for result in results if result.status in {"rejected", "waiting"}],
     )
 
 

@@ -49,6 +49,8 @@ def _parse_connection(name: str, raw: str) -> ApiConnection:
             document = json.loads(raw)
         except json.JSONDecodeError as error:
             raise SettingsError(f"{name} is not valid JSON: {error.msg}") from None
+        if not isinstance(document, dict):
+            raise SettingsError(f"{name} must be a JSON object (or a URI)")
         scheme = document.get("schema") or ("https" if document.get("conn_type") == "https" else "http")
         host, port, token = document.get("host"), document.get("port"), document.get("password")
     else:
@@ -58,6 +60,7 @@ def _parse_connection(name: str, raw: str) -> ApiConnection:
         raise SettingsError(f"{name} must name an http(s) host, like http://:TOKEN@127.0.0.1:8765")
     if not token:
         raise SettingsError(f"{name} has no token (the connection's password)")
+    host = f"[{host}]" if ":" in str(host) else host  # an IPv6 address keeps its brackets in a URL
     return ApiConnection(f"{scheme}://{host}{f':{port}' if port else ''}", str(token))
 
 
@@ -73,8 +76,9 @@ class Settings:
     dq_chunk_rows: int
     sample_seed: int
     source_api_dir: Path
+    regional_api_token: str | None = field(default=None, repr=False, compare=False)
     # AIRFLOW_CONN_<ID> values as given: the same variables Airflow itself reads its connections from.
-    connections: Mapping[str, str] = field(default_factory=dict, repr=False)
+    connections: Mapping[str, str] = field(default_factory=dict, repr=False, hash=False, compare=False)
 
     def api_connection(self, connection_id: str) -> ApiConnection:
         name = f"AIRFLOW_CONN_{connection_id.upper()}"
@@ -130,6 +134,7 @@ class Settings:
             dq_chunk_rows=integer("ASN_DQ_CHUNK_ROWS", 500_000, minimum=1_000),
             sample_seed=integer("ASN_SAMPLE_SEED", 20261123, minimum=0),
             source_api_dir=path("ASN_SOURCE_API_DIR", data_dir / "source_api"),
+            regional_api_token=env.get("ASN_REGIONAL_API_TOKEN", "").strip() or None,
             connections={name: value for name, value in env.items() if name.startswith("AIRFLOW_CONN_")},
         )
 

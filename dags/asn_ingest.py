@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from airflow.sdk import DAG, dag, task
 from airflow.sdk.exceptions import AirflowFailException
@@ -30,7 +31,8 @@ def build_ingest_dag(source: RegionSource) -> DAG:
     )
     def ingest_region() -> None:
         # Emits the raw Assets whenever it succeeds, so deliveries that did load still schedule the warehouse build.
-        @task(outlets=[raw_asset(dataset) for dataset in sorted(source.datasets)])
+        # all_done: a failed API fetch must not keep the region's file deliveries from loading.
+        @task(outlets=[raw_asset(dataset) for dataset in sorted(source.datasets)], trigger_rule="all_done")
         def load_deliveries() -> dict[str, Any]:
             from asn_platform.pipeline import ingest
 
@@ -42,17 +44,24 @@ def build_ingest_dag(source: RegionSource) -> DAG:
                 raise AirflowFailException("rejected deliveries:\n" + "\n".join(summary["rejections"]))
 
         loaded = load_deliveries()
-        report_rejections(loaded)
-        if any(config.transport == "api" for config in source.datasets.values()):
-            # What the region serves over HTTP is fetched into the landing area first, as today's delivery; a
-            # retried fetch resumes from its last page.
+        report = report_rejections(loaded)
+        api_connections = sorted({c.api.connection_id for c in source.datasets.values() if c.api is not None})
+        if api_connections:
+            # What the region serves over HTTP is fetched into the landing area first, as the delivery of the
+            # region's local date; a retried fetch resumes from its last page. A failed fetch still fails the run
+            # (the report waits on it) but not the loading of the files that did arrive.
             @task
             def fetch_api(**context: Any) -> list[dict[str, Any]]:
+                from asn_platform.orchestration import api_connection
                 from asn_platform.pipeline import fetch
 
-                return fetch(source.region, context["dag_run"].run_after.date())
+                local_date = context["dag_run"].run_after.astimezone(ZoneInfo(source.timezone)).date()
+                connections = {connection_id: api_connection(connection_id) for connection_id in api_connections}
+                return fetch(source.region, local_date, connections=connections)
 
-            fetch_api() >> loaded
+            fetched = fetch_api()
+            fetched >> loaded
+            fetched >> report
 
     return ingest_region()
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from asn_platform.settings import Settings, get_settings
+from asn_platform.settings import ApiConnection, Settings, get_settings
 from ingestion.registry import ApiTransport, RegistryError, region_source
 
 MAX_WAIT_S = 60.0  # longest honoured Retry-After or backoff step
@@ -102,12 +102,23 @@ class _Checkpoint:
     pages: int = 0
 
     @classmethod
-    def load(cls, path: Path) -> _Checkpoint:
-        return cls(**json.loads(path.read_text(encoding="utf-8")))
+    def resume(cls, path: Path, partial: Path) -> _Checkpoint:
+        """Where an earlier fetch stopped; from the start if there is no usable checkpoint (none, unreadable, or
+        claiming more bytes than the partial file holds)."""
+        try:
+            state = cls(**json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            return cls()
+        if not partial.exists() or partial.stat().st_size < state.bytes:
+            return cls()
+        return state
 
     def save(self, path: Path) -> None:
         draft = path.with_suffix(".tmp")
-        draft.write_text(json.dumps(asdict(self)), encoding="utf-8")
+        with draft.open("w", encoding="utf-8") as handle:
+            handle.write(json.dumps(asdict(self)))
+            handle.flush()
+            os.fsync(handle.fileno())
         draft.replace(path)  # atomic: a crash leaves the old checkpoint or the new one, never half of one
 
 
@@ -119,9 +130,11 @@ def fetch_dataset(
     *,
     sleep: Callable[[float], None] = time.sleep,
     progress: Callable[[str], None] | None = None,
+    connection: ApiConnection | None = None,
 ) -> FetchResult:
     """Fetch the whole collection as the delivery of `delivery_date`; a delivery already fetched is not fetched
-    again, and an interrupted one resumes from its checkpoint."""
+    again, and an interrupted one resumes from its checkpoint. The connection is the registry's, from the
+    environment, unless the caller resolved it (Airflow tasks use Airflow's connections and secrets backends)."""
     settings = settings or get_settings()
     config = region_source(region).dataset(dataset)
     if config.api is None:
@@ -135,9 +148,13 @@ def fetch_dataset(
         return FetchResult(region, dataset, target, "already_fetched")
     target_dir.mkdir(parents=True, exist_ok=True)
     partial, checkpoint = target_dir / f".{name}.partial", target_dir / f".{name}.checkpoint.json"
-    state = _Checkpoint.load(checkpoint) if checkpoint.exists() and partial.exists() else _Checkpoint()
+    state = _Checkpoint.resume(checkpoint, partial)
     resumed_from = state.pages
-    connection = settings.api_connection(config.api.connection_id)
+    if state.pages and state.cursor is None:
+        # Every page was written before an interruption; only the rename was missing.
+        _promote(partial, checkpoint, target)
+        return FetchResult(region, dataset, target, "fetched", state.records, state.pages, 0, resumed_from)
+    connection = connection or settings.api_connection(config.api.connection_id)
     url = connection.base_url + config.api.endpoint
     retries = 0
     headers = {"Authorization": f"Bearer {connection.token}", "Accept": "application/json"}
@@ -147,6 +164,7 @@ def fetch_dataset(
     ):
         out.truncate(state.bytes)  # drop whatever was written after the last checkpoint
         out.seek(0, os.SEEK_END)
+        seen = {state.cursor}
         while True:
             params: dict[str, str | int] = {"limit": config.api.page_size}
             if state.cursor:
@@ -166,23 +184,38 @@ def fetch_dataset(
                 progress(f"{region}/{dataset}: {state.records} records in {state.pages} pages")
             if not state.cursor:
                 break
-    partial.replace(target)
-    checkpoint.unlink()
+            if state.cursor in seen:  # a server that hands out the same cursor again would page forever
+                raise ApiError(f"{url}: cursor {state.cursor!r} came back after page {state.pages}; stopping")
+            seen.add(state.cursor)
+    _promote(partial, checkpoint, target)
     return FetchResult(region, dataset, target, "fetched", state.records, state.pages, retries, resumed_from)
 
 
+def _promote(partial: Path, checkpoint: Path, target: Path) -> None:
+    """The complete partial file becomes the delivery (atomically), and its checkpoint goes."""
+    partial.replace(target)
+    checkpoint.unlink()
+
+
 def _json_line(record: object) -> bytes:
-    """The record as the API sent it, one per line (same content; whitespace is the only thing that may differ)."""
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+    """The record as the API sent it, one per line: same keys, strings and values (numbers as JSON doubles), any
+    non-ASCII character escaped, so even a lone surrogate from a cut-off emoji is written, not a crash."""
+    return json.dumps(record, ensure_ascii=True, separators=(",", ":")).encode() + b"\n"
 
 
 def fetch_region(
-    region: str, delivery_date: date, settings: Settings | None = None, **options: object
+    region: str,
+    delivery_date: date,
+    settings: Settings | None = None,
+    connections: dict[str, ApiConnection] | None = None,
 ) -> list[FetchResult]:
-    """Fetch every dataset the region serves through an API, for `delivery_date`."""
+    """Fetch every dataset the region serves through an API, for `delivery_date`; `connections` by connection id
+    when the caller resolved them."""
     source = region_source(region)
     return [
-        fetch_dataset(region, dataset, delivery_date, settings, **options)  # type: ignore[arg-type]
+        fetch_dataset(
+            region, dataset, delivery_date, settings, connection=(connections or {}).get(config.api.connection_id)
+        )
         for dataset, config in sorted(source.datasets.items())
-        if config.transport == "api"
+        if config.api is not None
     ]

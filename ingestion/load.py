@@ -46,10 +46,14 @@ class DeliveryRejected(RuntimeError):
     """The delivery as a whole cannot be loaded; nothing of it reached the raw layer. The message says why and where."""
 
 
+class DeliveryWaiting(RuntimeError):
+    """The delivery cannot be applied yet (a delta before any full extract loaded); it is tried again next run."""
+
+
 @dataclass(frozen=True)
 class LoadResult:
     delivery: Delivery
-    status: str  # loaded | unchanged | rejected
+    status: str  # loaded | unchanged | rejected | waiting
     received: int = 0
     loaded: int = 0
     quarantined: int = 0
@@ -216,11 +220,38 @@ def _json_path(header: str) -> str:
     return "$." + ".".join('"' + part.replace('"', '\\"') + '"' for part in header.split("."))
 
 
+_BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
+_BLANK_FIRST_LINE = re.compile(rb"[ \t\r]*\n")
+
+
+def _reject_blank_lines(delivery: Delivery, config: DatasetSource) -> None:
+    """DuckDB skips blank lines, which would shift every later record's line number; a file with one inside is
+    refused, naming the line. Scanned in 1 MiB steps (bounded memory)."""
+    lines_before, carry, first = 0, b"", True
+    with _open_bytes(delivery, config) as source:
+        try:
+            for block in iter(lambda: source.read(1 << 20), b""):
+                text = carry + block
+                cut = text.rfind(b"\n") + 1  # complete lines only; the rest waits for the next block
+                if first and cut and _BLANK_FIRST_LINE.match(text):
+                    raise DeliveryRejected(f"{delivery.path}: line 1: blank line between JSON records")
+                # Keep the last newline of the previous step in view, so a blank line right at a step edge shows.
+                match = _BLANK_LINE.search(text, 0, cut)
+                if match:
+                    line = lines_before + text.count(b"\n", 0, match.start() + 1) + 1
+                    raise DeliveryRejected(f"{delivery.path}: line {line}: blank line between JSON records")
+                lines_before += text.count(b"\n", 0, cut - 1) if cut else 0
+                carry, first = text[cut - 1 :] if cut else text, False
+        except (OSError, EOFError) as error:
+            raise DeliveryRejected(f"{delivery.path}: not a readable {config.compression} file: {error}") from None
+
+
 def _read_json_lines(
     connection: duckdb.DuckDBPyConnection, delivery: Delivery, config: DatasetSource, work_table: str
 ) -> int:
     """Each line one JSON object, kept whole (for the row hash) with each mapped key path pulled out as text.
     A key path that no record has is a missing column; a key present with null is a blank value."""
+    _reject_blank_lines(delivery, config)
     try:
         connection.execute(
             f"""CREATE OR REPLACE TABLE {work_table}_json AS
@@ -392,6 +423,33 @@ def _earlier_outcome(connection: duckdb.DuckDBPyConnection, delivery: Delivery, 
     ).fetchone()
 
 
+def _already_loaded(
+    connection: duckdb.DuckDBPyConnection, delivery: Delivery, config: DatasetSource, sha256: str
+) -> bool:
+    """True if these bytes already loaded. Raises if they were rejected before (re-reading the same bytes would
+    only repeat the rejection; a corrected file loads), or if the delivery cannot be applied yet."""
+    earlier = _earlier_outcome(connection, delivery, sha256)
+    if earlier and earlier[0] == "loaded":
+        return True
+    if earlier:
+        raise DeliveryRejected(f"already rejected, unchanged since: {earlier[1]}")
+    if config.delivery_kind(delivery.path.name) == "delta" and not _full_extract_loaded(connection, delivery):
+        raise DeliveryWaiting(
+            f"{delivery.path}: a delta, but no full extract of {delivery.region}/{delivery.dataset} dated on or "
+            "before it has loaded; it waits (and is tried again each run) until one has"
+        )
+    return False
+
+
+def _full_extract_loaded(connection: duckdb.DuckDBPyConnection, delivery: Delivery) -> bool:
+    (found,) = connection.execute(
+        f"""SELECT count(*) FROM {AUDIT_TABLE}
+            WHERE region = ? AND dataset = ? AND delivery_kind = 'full' AND status = 'loaded' AND delivery_date <= ?""",
+        [delivery.region, delivery.dataset, delivery.delivery_date],
+    ).fetchone()
+    return found > 0
+
+
 def _audit(connection: duckdb.DuckDBPyConnection, values: dict[str, object]) -> None:
     names = ", ".join(values)
     connection.execute(
@@ -411,13 +469,9 @@ def load_delivery(
     dataset = DATASETS[delivery.dataset]
     _ensure_tables(connection, dataset)
     sha256 = delivery.sha256()
-    earlier = _earlier_outcome(connection, delivery, sha256)
-    if earlier and earlier[0] == "loaded":
+    if _already_loaded(connection, delivery, config, sha256):
         return LoadResult(delivery, "unchanged", message="already loaded; nothing to do")
-    if earlier:
-        # Re-reading the same rejected bytes every run would only repeat the rejection; a corrected file loads.
-        raise DeliveryRejected(f"already rejected, unchanged since: {earlier[1]}")
-
+    kind = config.delivery_kind(delivery.path.name)
     load_id = uuid.uuid4().hex
     started, clock = datetime.now(UTC), time.perf_counter()
     work_table = f"ingest_work.{delivery.region}_{delivery.dataset}"
@@ -430,7 +484,7 @@ def load_delivery(
         "delivery_date": delivery.delivery_date,
         "source_file": source_file,
         "file_sha256": sha256,
-        "delivery_kind": config.delivery_kind(delivery.path.name),
+        "delivery_kind": kind,
         "started_at": started,
     }
 

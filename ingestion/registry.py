@@ -9,6 +9,7 @@ from fnmatch import fnmatch
 from functools import cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -98,7 +99,20 @@ class RegionSource(BaseModel):
     region: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str
     province: str
+    # The region's local time (WIB Asia/Jakarta, WITA Asia/Makassar, WIT Asia/Jayapura): dates a fetch lands under.
+    timezone: str = "Asia/Jakarta"
     datasets: dict[str, DatasetSource]
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, timezone: str) -> str:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {timezone!r} (e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura)"
+            ) from None
+        return timezone
 
     @model_validator(mode="after")
     def _reference_lists(self) -> RegionSource:

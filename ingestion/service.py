@@ -5,7 +5,7 @@ from __future__ import annotations
 from asn_platform.settings import Settings, get_settings
 from asn_platform.warehouse import connect
 from ingestion.deliveries import find_deliveries
-from ingestion.load import AUDIT_TABLE, DeliveryRejected, LoadResult, load_delivery
+from ingestion.load import AUDIT_TABLE, DeliveryRejected, DeliveryWaiting, LoadResult, load_delivery
 from ingestion.registry import region_source
 
 
@@ -23,6 +23,8 @@ def load_pending(region: str, dataset: str | None = None, settings: Settings | N
                 results.append(load_delivery(connection, delivery, source.dataset(delivery.dataset), settings))
             except DeliveryRejected as rejection:
                 results.append(LoadResult(delivery, "rejected", message=str(rejection)))
+            except DeliveryWaiting as waiting:
+                results.append(LoadResult(delivery, "waiting", message=str(waiting)))
     return results
 
 

@@ -1,7 +1,8 @@
 {#
     The raw rows of `dataset` that stand now, per region: its latest full delivery with every later delta applied
-    on top in delivery order (the latest version of each key wins). A corrected re-delivery (same delivery id,
-    later load) replaces the earlier load. For regions that only send full snapshots this is their latest one.
+    on top in delivery order (the latest version of each key wins). A corrected re-delivery (same delivery id and
+    kind, later load) replaces the earlier load. The loader never loads a delta before a full extract is there.
+    For regions that only send full snapshots this is their latest one.
     Adds `_delivery_date` (the delivery the row came from) and `_snapshot_date` (the region's newest applied one).
 #}
 {% macro current_delivered_rows(dataset, key_columns) %}
@@ -14,7 +15,8 @@
             delivery_kind,
             load_id,
             finished_at,
-            row_number() over (partition by delivery_id order by finished_at desc) as attempt_recency
+            -- A corrected re-delivery (same delivery id and kind, later load) replaces the earlier load.
+            row_number() over (partition by delivery_id, delivery_kind order by finished_at desc) as attempt_recency
         from {{ source('simpeg', 'load_audit') }}
         where dataset = '{{ dataset }}' and status = 'loaded'
     ),
@@ -33,6 +35,7 @@
             loads.region,
             loads.load_id,
             loads.delivery_date,
+            loads.delivery_kind,
             loads.finished_at,
             max(loads.delivery_date) over (partition by loads.region) as snapshot_date
         from loads
@@ -49,6 +52,10 @@
     inner join applied_loads on delivered._load_id = applied_loads.load_id
     qualify row_number() over (
         partition by delivered._region, {% for column in key_columns %}delivered.{{ column }}{{ ", " if not loop.last }}{% endfor %}
-        order by applied_loads.delivery_date desc, applied_loads.finished_at desc
+        -- Newest delivery first; on one date a delta comes after (so wins over) the full extract it applies to.
+        order by
+            applied_loads.delivery_date desc,
+            case when applied_loads.delivery_kind = 'delta' then 0 else 1 end,
+            applied_loads.finished_at desc
     ) = 1
 {% endmacro %}

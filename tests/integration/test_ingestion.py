@@ -404,17 +404,26 @@ def test_a_truncated_gzip_delivery_is_rejected_and_the_others_load(settings: Set
 def test_an_empty_delta_loads_as_no_change_but_an_empty_full_extract_is_rejected(
     settings: Settings, medan_files: list[Path]
 ) -> None:
-    for path in settings.landing_dir.glob("medan/complaints/*/*.csv.gz"):
+    def empty(path: Path) -> None:
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             header = handle.readline()
         with gzip.open(path, "wt", encoding="utf-8") as handle:
-            handle.write(header)  # nothing changed that day; the full extract too is empty (a broken export)
+            handle.write(header)
+
+    for path in settings.landing_dir.glob("medan/complaints/*/*_delta_*.csv.gz"):
+        empty(path)  # nothing changed those days
     results = load_pending("medan", dataset="complaints")
-    assert [(r.delivery.delivery_date.isoformat(), r.status, r.loaded) for r in results] == [
-        ("2026-10-29", "rejected", 0), ("2026-10-30", "loaded", 0), ("2026-10-31", "loaded", 0),
-        ("2026-11-01", "loaded", 0),
+    assert [(r.delivery.delivery_date.isoformat(), r.status) for r in results] == [
+        ("2026-10-29", "loaded"), ("2026-10-30", "loaded"), ("2026-10-31", "loaded"), ("2026-11-01", "loaded"),
     ]  # fmt: skip
-    assert "expect_table_row_count_to_be_between" in results[0].message
+    assert [r.loaded for r in results[1:]] == [0, 0, 0]
+    broken_full = settings.landing_dir / "medan/complaints/2026-11-02/medan_aduan_full_20261102.csv.gz"
+    broken_full.parent.mkdir()
+    (empty_delta,) = settings.landing_dir.glob("medan/complaints/2026-11-01/*.gz")
+    broken_full.write_bytes(empty_delta.read_bytes())
+    (rejected,) = [r for r in load_pending("medan", dataset="complaints") if r.status != "unchanged"]
+    assert rejected.status == "rejected"
+    assert "expect_table_row_count_to_be_between" in rejected.message  # a full extract with no rows is an error
 
 
 @pytest.fixture
@@ -460,3 +469,27 @@ def test_a_broken_json_line_is_named(settings: Settings, banjarbaru_personnel: P
     (result,) = load_pending("banjarbaru", dataset="personnel")
     assert result.status == "rejected"
     assert "cannot be read as JSON Lines" in result.message
+
+
+def test_a_delta_waits_for_its_full_extract_and_loads_once_it_is_there(
+    settings: Settings, medan_files: list[Path]
+) -> None:
+    full = settings.landing_dir / "medan/personnel/2026-10-29/medan_pegawai_full_20261029.csv.gz"
+    held_back = full.read_bytes()
+    full.unlink()  # the full extract has not arrived (or was rejected)
+    results = load_pending("medan", dataset="personnel")
+    assert [r.status for r in results] == ["waiting", "waiting", "waiting"]
+    assert "no full extract of medan/personnel dated on or before it has loaded" in results[0].message
+    full.write_bytes(held_back)
+    assert [r.status for r in load_pending("medan", dataset="personnel")] == ["loaded"] * 4
+
+
+def test_a_blank_line_in_json_lines_is_refused_with_its_line_number(
+    settings: Settings, banjarbaru_personnel: Path
+) -> None:
+    lines = banjarbaru_personnel.read_text(encoding="utf-8").splitlines()
+    lines.insert(10, "")
+    banjarbaru_personnel.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (result,) = load_pending("banjarbaru", dataset="personnel")
+    assert result.status == "rejected"
+    assert "line 11: blank line between JSON records" in result.message

@@ -135,3 +135,26 @@ def test_fetched_and_file_deliveries_load_and_a_second_fetch_is_a_no_op(
     )
     assert results["complaints"].loaded == fetched.records
     assert results["personnel"].loaded == BANJARBARU.headcount
+
+
+def test_a_fetch_interrupted_after_its_last_page_finishes_without_fetching_again(
+    settings: Settings, store: Path, connect_to: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ingestion.api
+
+    promote = ingestion.api._promote
+
+    def crash(*args: object) -> None:
+        raise KeyboardInterrupt  # the process dies between the last checkpoint and the rename
+
+    with running_api(store, TOKEN, ApiBehaviour(fail_every=0)) as api:
+        current = connect_to(api)  # type: ignore[operator]
+        monkeypatch.setattr(ingestion.api, "_promote", crash)
+        with pytest.raises(KeyboardInterrupt):
+            fetch_dataset("banjarbaru", "complaints", FETCH_DATE, current)
+        monkeypatch.setattr(ingestion.api, "_promote", promote)
+        requests_before = api.requests
+        result = fetch_dataset("banjarbaru", "complaints", FETCH_DATE, current)
+    assert api.requests == requests_before  # nothing fetched twice
+    landed = [json.loads(line)["ticketId"] for line in _lines(result.path)]
+    assert len(landed) == len(set(landed)) == len(_lines(store / "complaints.jsonl"))
