@@ -11,7 +11,7 @@ from asn_platform.settings import Settings
 from asn_platform.warehouse import connect
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     cells = [[f"{value:,}" if isinstance(value, int) else str(value) for value in row] for row in rows]
     widths = [max([len(header), *(len(row[i]) for row in cells)]) for i, header in enumerate(headers)]
     lines = ["  ".join(header.ljust(width) for header, width in zip(headers, widths, strict=True))]
@@ -45,7 +45,7 @@ def render(settings: Settings) -> str:
                 parts += ["", "Deliveries (latest load of each):"]
                 headers = ("region", "dataset", "delivered", "status", "received", "loaded", "quarantined",
                            "duplicates", "seconds")  # fmt: skip
-                parts.append(_table(headers, rows))
+                parts.append(text_table(headers, rows))
             if _has_table(build, "dq", "expectation_results"):
                 rows = build.execute(
                     f"""SELECT stage, count(*), count(*) FILTER (NOT success AND severity = 'error'),
@@ -56,7 +56,7 @@ def render(settings: Settings) -> str:
                         GROUP BY stage ORDER BY stage"""
                 ).fetchall()
                 parts += ["", "Data-quality checks (latest run of each suite):"]
-                parts.append(_table(("stage", "checks", "failed", "warned"), rows))
+                parts.append(text_table(("stage", "checks", "failed", "warned"), rows))
     published = settings.analytics_path
     if published.exists():
         with connect(published, read_only=True, settings=settings) as analytics:
@@ -67,13 +67,13 @@ def render(settings: Settings) -> str:
                    FROM core.dim_employee WHERE status = 'active' GROUP BY region ORDER BY region"""
             ).fetchall()
             parts += ["", "Active civil servants by region (published mart core.dim_employee):"]
-            parts.append(_table(("region", "active", "PNS", "PPPK", "women"), rows))
+            parts.append(text_table(("region", "active", "PNS", "PPPK", "women"), rows))
             rows = analytics.execute(
                 """SELECT unit_code, count(*) FROM core.dim_employee WHERE status = 'active'
                    GROUP BY unit_code ORDER BY 2 DESC, 1 LIMIT 5"""
             ).fetchall()
             parts += ["", "Largest units:"]
-            parts.append(_table(("unit", "active"), rows))
+            parts.append(text_table(("unit", "active"), rows))
             (published_at,) = analytics.execute("SELECT published_at FROM main.publication").fetchone()
         parts += ["", f"Published {published_at:%Y-%m-%d %H:%M:%S %Z}"]
     else:

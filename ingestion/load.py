@@ -23,9 +23,11 @@ import duckdb
 
 from asn_platform.contract import DATASETS, Dataset, Field
 from asn_platform.quality import Suite, ValidationReport, load_suite, validate_table
+from asn_platform.quality.runner import ExpectationOutcome
 from asn_platform.quality.suites import ExpectationSpec
 from asn_platform.settings import EXPECTATIONS_DIR, Settings, get_settings
 from asn_platform.warehouse import quote_identifier, sql_literal
+from ingestion import quarantine
 from ingestion.deliveries import Delivery
 from ingestion.registry import DatasetSource
 
@@ -175,7 +177,20 @@ def _check_headers(delivery: Delivery, config: DatasetSource, names: list[str], 
     missing = [f"{header!r} ({field})" for field, header in config.columns.items() if header not in names]
     if missing:
         raise DeliveryRejected(f"{delivery.path}: missing column {', '.join(missing)}; the file has {names}")
+    _reject_unknown(delivery, config, names, "column")
     return names
+
+
+def _reject_unknown(delivery: Delivery, config: DatasetSource, names: list[str], what: str) -> None:
+    """A column the registry neither maps nor ignores would be dropped on the way into raw: losing data silently is
+    not an option, so the delivery waits for somebody to decide (map it, or list it under `ignore_columns`)."""
+    known = {header.split(".")[0] if what == "key" else header for header in config.columns.values()}
+    unknown = [name for name in names if name not in known and name not in config.ignore_columns]
+    if unknown:
+        raise DeliveryRejected(
+            f"{delivery.path}: unexpected {what}(s) {unknown} that ingestion/sources/{delivery.region}.yml neither "
+            f"maps nor ignores (add it under {delivery.dataset}.columns or {delivery.dataset}.ignore_columns)"
+        )
 
 
 def _read_workbook(
@@ -281,6 +296,9 @@ def _read_json_lines(
     if missing:
         (keys,) = connection.execute(f"SELECT json_keys(json) FROM {work_table}_json LIMIT 1").fetchone()
         raise DeliveryRejected(f"{delivery.path}: missing key {', '.join(missing)}; the first record has {keys}")
+    top_level = [key for (key,) in connection.execute(
+        f"SELECT DISTINCT unnest(json_keys(json)) FROM {work_table}_json ORDER BY 1").fetchall()]  # fmt: skip
+    _reject_unknown(delivery, config, top_level, "key")
     columns = ", ".join(
         f"json_extract_string(json, {sql_literal(_json_path(header))}) AS {quote_identifier(header)}"
         for header in dict.fromkeys(headers)
@@ -350,7 +368,8 @@ def _normalise(
             FROM (SELECT *, rowid + {first_row} AS _source_row, md5({row_json}) AS _row_hash FROM {work_table}_text)
             QUALIFY row_number() OVER (PARTITION BY _row_hash ORDER BY _source_row) = 1"""
     )
-    _reject_unparseable_values(connection, dataset, config, work_table, where=where, first_row=first_row)
+    quarantine.start(connection, work_table)
+    _quarantine_unparseable(connection, dataset, config, work_table, first_row)
 
 
 def _cleaned(field: Field, config: DatasetSource) -> str:
@@ -382,35 +401,23 @@ def _typed(field: Field, text: str, config: DatasetSource) -> str:
     return f"try_cast({text} AS {field.sql_type})"
 
 
-def _reject_unparseable_values(
-    connection: duckdb.DuckDBPyConnection,
-    dataset: Dataset,
-    config: DatasetSource,
-    work_table: str,
-    *,
-    where: str,
-    first_row: int,
+def _quarantine_unparseable(
+    connection: duckdb.DuckDBPyConnection, dataset: Dataset, config: DatasetSource, work_table: str, first_row: int
 ) -> None:
-    """A value that is present but does not parse as its type is an error with its text, never a silent NULL."""
+    """A value that is present but does not parse as its type sends its record to quarantine with the text, never
+    to a silent NULL."""
     for field in dataset.fields:
         if field.sql_type == "VARCHAR" or field.name not in config.columns:
             continue
-        header = quote_identifier(config.columns[field.name])
         text = _cleaned(field, config)
-        bad = connection.execute(
-            f"""SELECT rowid + {first_row}, {header} FROM {work_table}_text
-                WHERE {text} IS NOT NULL AND {_typed(field, text, config)} IS NULL
-                ORDER BY rowid LIMIT 5""",
-        ).fetchall()
-        if bad:
-            expected = {
-                "DATE": f"dates in the format {config.date_format!r}",
-                "TIMESTAMP": f"times in the format {config.datetime_format!r}",
-            }.get(field.sql_type, field.sql_type)
-            examples = ", ".join(f"line {line}: {value!r}" for line, value in bad)
-            raise DeliveryRejected(
-                f"{where}: column {config.columns[field.name]!r} ({field.name}): not {expected}: {examples}"
-            )
+        expected = {
+            "DATE": f"a date in the format {config.date_format!r}",
+            "TIMESTAMP": f"a time in the format {config.datetime_format!r}",
+        }.get(field.sql_type, f"a {field.sql_type.lower()}")
+        quarantine.add_unparseable(
+            connection, work_table, field=field.name, header=config.columns[field.name], text=text,
+            typed=_typed(field, text, config), first_row=first_row, expected=expected,
+        )  # fmt: skip
 
 
 def _earlier_outcome(connection: duckdb.DuckDBPyConnection, delivery: Delivery, sha256: str) -> tuple[str, str] | None:
@@ -503,10 +510,15 @@ def load_delivery(
         (distinct_rows,) = connection.execute(f"SELECT count(*) FROM {work_table}").fetchone()
         duplicates = received - distinct_rows
         report = validate_table(
-            connection, work_table, delivery_suite(dataset, audit["delivery_kind"]), stage="delivery", run_id=load_id
+            connection,
+            work_table,
+            delivery_suite(dataset, audit["delivery_kind"]),
+            stage="delivery",
+            run_id=load_id,
+            row_key="_source_row",
         )
-        if not report.success:
-            raise DeliveryRejected(f"{source_file}: " + _report_text(report))
+        quarantine.add_structural(connection, work_table, dataset, delivery.delivery_date)
+        _reject_broken_delivery(connection, report, config, work_table, source_file=source_file, rows=distinct_rows)
         field_list = ", ".join(quote_identifier(f.name) for f in dataset.fields)
         connection.execute("BEGIN TRANSACTION")
         try:
@@ -514,18 +526,26 @@ def load_delivery(
                 f"""INSERT INTO raw.{dataset.name} BY NAME
                     SELECT {field_list}, ? AS _region, ? AS _delivery_id, ? AS _load_id, ? AS _source_file,
                            _source_row, _row_hash, ? AS _loaded_at
-                    FROM {work_table}""",
+                    FROM {work_table} AS w
+                    ANTI JOIN {work_table}_reasons AS q ON w._source_row = q.source_row""",
                 [delivery.region, delivery.delivery_id, load_id, source_file, started],
             )
             (loaded,) = connection.execute(
                 f"SELECT count(*) FROM raw.{dataset.name} WHERE _load_id = ?", [load_id]
             ).fetchone()
-            if received != loaded + duplicates:
+            quarantined = quarantine.store(
+                connection,
+                work_table,
+                first_row=first_row,
+                metadata=audit | {"source_file": source_file, "quarantined_at": started},
+            )
+            if received != loaded + quarantined + duplicates:
                 raise RuntimeError(
                     f"{source_file}: reconciliation failed: {received} received != {loaded} in raw.{dataset.name} "
-                    f"+ {duplicates} duplicates"
+                    f"+ {quarantined} quarantined + {duplicates} duplicates"
                 )
-            finish("loaded", received_rows=received, loaded_rows=loaded, quarantined_rows=0, duplicate_rows=duplicates)
+            finish("loaded", received_rows=received, loaded_rows=loaded, quarantined_rows=quarantined,
+                   duplicate_rows=duplicates)  # fmt: skip
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
@@ -540,8 +560,34 @@ def load_delivery(
         connection.execute(f"DROP TABLE IF EXISTS {work_table}")
         connection.execute(f"DROP TABLE IF EXISTS {work_table}_text")
         connection.execute(f"DROP TABLE IF EXISTS {work_table}_json")
-    return LoadResult(delivery, "loaded", received, loaded, 0, duplicates)
+        quarantine.drop(connection, work_table)
+    return LoadResult(delivery, "loaded", received, loaded, quarantined, duplicates)
 
 
-def _report_text(report: ValidationReport) -> str:
-    return "delivery checks failed:\n  " + "\n  ".join(outcome.describe() for outcome in report.errors)
+def _reject_broken_delivery(
+    connection: duckdb.DuckDBPyConnection,
+    report: ValidationReport,
+    config: DatasetSource,
+    work_table: str,
+    *,
+    source_file: str,
+    rows: int,
+) -> None:
+    """A delivery-level check that failed (row count, columns), or more bad records than the region's tolerance,
+    means the delivery is broken rather than dirty: all of it is rejected, with the checks that failed. Otherwise
+    the failing records are listed for quarantine."""
+    whole = [o for o in report.errors if o.spec.is_table_level and not o.failing_rows]
+    if whole:
+        raise DeliveryRejected(f"{source_file}: " + _report_text(whole))
+    quarantine.add_failures(connection, work_table, report)
+    bad = quarantine.rows(connection, work_table)
+    if rows and bad / rows > config.max_quarantine_share:
+        raise DeliveryRejected(
+            f"{source_file}: {bad:,} of {rows:,} records fail their checks, more than the "
+            f"{config.max_quarantine_share:.0%} this source tolerates; the delivery looks broken, not dirty:\n  "
+            + "\n  ".join(outcome.describe() for outcome in report.errors)
+        )
+
+
+def _report_text(outcomes: list[ExpectationOutcome]) -> str:
+    return "delivery checks failed:\n  " + "\n  ".join(outcome.describe() for outcome in outcomes)

@@ -59,12 +59,17 @@ class DatasetSource(BaseModel):
     footer_pattern: str | None = None
     # full: every delivery is a whole snapshot. delta: a full extract (files matching `full_file_pattern`), then
     # deliveries of changed rows only, applied on top of it in delivery order.
+    # Records failing their checks go to quarantine and the rest loads; beyond this share the delivery is rejected.
+    max_quarantine_share: float = Field(0.5, ge=0, le=1)
     load_mode: Literal["full", "delta"] = "full"
     full_file_pattern: str | None = None
     columns: dict[str, str] = Field(
         description="contract field -> the region's column header (JSON: key path, dots for nested objects)"
     )
     values: dict[str, dict[str, str]] = Field(default_factory=dict, description="contract field -> {source: contract}")
+    ignore_columns: list[str] = Field(
+        default_factory=list, description="delivered columns (JSON: top-level keys) known and deliberately not loaded"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> DatasetSource:

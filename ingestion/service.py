@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from asn_platform.settings import Settings, get_settings
 from asn_platform.warehouse import connect
 from ingestion.deliveries import find_deliveries
 from ingestion.load import AUDIT_TABLE, DeliveryRejected, DeliveryWaiting, LoadResult, load_delivery
+from ingestion.quarantine import QUARANTINE_TABLE
 from ingestion.registry import region_source
 
 
-def load_pending(region: str, dataset: str | None = None, settings: Settings | None = None) -> list[LoadResult]:
+def load_pending(
+    region: str,
+    dataset: str | None = None,
+    settings: Settings | None = None,
+    progress: Callable[[LoadResult], None] | None = None,
+) -> list[LoadResult]:
     """Load every delivery of `region` in the landing area, oldest first. A rejected delivery is audited and
-    reported, and the others still load."""
+    reported, and the others still load. `progress` hears of each delivery as it is done."""
     settings = settings or get_settings()
     source = region_source(region)
     if dataset:
@@ -20,11 +28,14 @@ def load_pending(region: str, dataset: str | None = None, settings: Settings | N
     with connect(settings=settings) as connection:
         for delivery in find_deliveries(source, settings.landing_dir, dataset):
             try:
-                results.append(load_delivery(connection, delivery, source.dataset(delivery.dataset), settings))
+                result = load_delivery(connection, delivery, source.dataset(delivery.dataset), settings)
             except DeliveryRejected as rejection:
-                results.append(LoadResult(delivery, "rejected", message=str(rejection)))
+                result = LoadResult(delivery, "rejected", message=str(rejection))
             except DeliveryWaiting as waiting:
-                results.append(LoadResult(delivery, "waiting", message=str(waiting)))
+                result = LoadResult(delivery, "waiting", message=str(waiting))
+            results.append(result)
+            if progress:
+                progress(result)
     return results
 
 
@@ -43,6 +54,31 @@ def audit_rows(region: str | None = None, settings: Settings | None = None) -> l
                        quarantined_rows, duplicate_rows, round(duration_s, 2) AS duration_s, finished_at, error
                 FROM {AUDIT_TABLE} WHERE ? IS NULL OR region = ? ORDER BY finished_at""",
             [region, region],
+        )
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def quarantined(
+    region: str | None = None, delivery_id: str | None = None, limit: int = 50, settings: Settings | None = None
+) -> list[dict[str, object]]:
+    """Quarantined records with their reasons, newest load first."""
+    settings = settings or get_settings()
+    if not settings.warehouse_path.exists():
+        return []
+    with connect(settings=settings, read_only=True) as connection:
+        exists = connection.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' AND table_name = 'quarantine'"
+        ).fetchone()[0]
+        if not exists:
+            return []
+        cursor = connection.execute(
+            f"""SELECT delivery_id, source_file, source_row,
+                       list_transform(reasons, lambda r: r.code || coalesce(' = ' || r.value, '')) AS reasons
+                FROM {QUARANTINE_TABLE}
+                WHERE (? IS NULL OR region = ?) AND (? IS NULL OR delivery_id = ?)
+                ORDER BY quarantined_at DESC, source_file, source_row LIMIT ?""",
+            [region, region, delivery_id, delivery_id, limit],
         )
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

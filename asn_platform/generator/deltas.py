@@ -29,7 +29,7 @@ def split_deltas(dataset: str, truth: pd.DataFrame, dates: list[date], rng: np.r
     if len(dates) == 1:
         return [truth]
     if dataset == "personnel":
-        return _personnel(truth, len(dates) - 1, rng)
+        return _personnel(truth, dates, rng)
     if dataset == "complaints":
         return _complaints(truth, dates)
     column = {"training": "end_date", "survey_responses": "response_date"}[dataset]
@@ -51,22 +51,46 @@ def _by_day(truth: pd.DataFrame, when: pd.Series, dates: list[date]) -> list[pd.
     return parts
 
 
-def _personnel(truth: pd.DataFrame, days: int, rng: np.random.Generator) -> list[pd.DataFrame]:
+_PERSONNEL_EVENTS = ("position_start", "golongan_start", "discipline_date")
+
+
+def _personnel(truth: pd.DataFrame, dates: list[date], rng: np.random.Generator) -> list[pd.DataFrame]:
     """Some people changed on each delta day: the full extract holds their earlier record (still active, or one
-    golongan lower), the day's delta their current one."""
+    golongan lower), the day's delta their current one. Whoever has a position, rank or sanction dated after the
+    full extract changed then too: the full extract holds them with the earlier dates, the delta of that day the
+    new ones, so no extract carries a date after its own."""
+    days = len(dates) - 1
     previous_golongan = {current: before for before, current in itertools.pairwise(GOLONGAN)}
     left_service = truth["status"] != "active"
     promoted = truth["golongan"].isin(list(previous_golongan)) & ~left_service
     changeable = np.flatnonzero(left_service | promoted)
     count = min(len(changeable), round(len(truth) * DAILY_PERSONNEL_CHANGE * days))
-    changed = np.sort(rng.choice(changeable, count, replace=False))
+    changed = rng.choice(changeable, count, replace=False)
     day_of = rng.integers(0, days, count)
+    full_day = pd.Timestamp(dates[0])
+    events = truth[list(_PERSONNEL_EVENTS)]
+    latest = events.where(events > full_day).max(axis=1)
+    late = np.flatnonzero(latest.notna().to_numpy())
+    late_day = ((latest.iloc[late] - full_day).dt.days - 1).clip(0, days - 1).to_numpy()
+    keep = ~np.isin(changed, late)
+    changed = np.concatenate([changed[keep], late])
+    day_of = np.concatenate([day_of[keep], late_day])
+    order = np.argsort(changed, kind="stable")
+    changed, day_of = changed[order], day_of[order]
+
     full = truth.copy()
     rows = full.index[changed]
     full.loc[rows, "status"] = "active"
     was_promoted = rows[promoted.to_numpy()[changed]]
     full.loc[was_promoted, "golongan"] = full.loc[was_promoted, "golongan"].map(previous_golongan)
     full.loc[was_promoted, "golongan_start"] = full.loc[was_promoted, "golongan_start"] - pd.DateOffset(years=4)
+    # The earlier record: that event had not happened yet (the previous position or rank a year older; no sanction).
+    for column in ("position_start", "golongan_start"):
+        after = full[column] > full_day
+        full.loc[after, column] = full.loc[after, column] - pd.DateOffset(years=1)
+    sanctioned_later = full["discipline_date"] > full_day
+    full.loc[sanctioned_later, "discipline_sanction"] = "none"
+    full.loc[sanctioned_later, "discipline_date"] = pd.NaT
     return [full, *(truth.loc[rows[day_of == day]] for day in range(days))]
 
 

@@ -44,6 +44,8 @@ class ExpectationOutcome:
     unexpected_count: int | None = None
     observed_value: Any = None
     unexpected_sample: list[Any] = field(default_factory=list)
+    # With validate_table(row_key=...): the row_key value of every failing row (row-level and uniqueness checks).
+    failing_rows: list[Any] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -118,8 +120,11 @@ class _Tally:
     unexpected_count: int = 0
     chunks_failed: bool = False
     sample: list[Any] = field(default_factory=list)
+    failing_rows: list[Any] = field(default_factory=list)
 
-    def add(self, success: bool, result: dict[str, Any]) -> None:
+    def add(self, success: bool, result: dict[str, Any], row_key: str | None = None) -> None:
+        if row_key:
+            self.failing_rows.extend(_plain(row[row_key]) for row in result.get("unexpected_index_list") or [])
         self.element_count += int(result.get("element_count") or 0)
         self.missing_count += int(result.get("missing_count") or 0)
         self.unexpected_count += int(result.get("unexpected_count") or 0)
@@ -155,7 +160,9 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def _validate_rows(cursor: duckdb.DuckDBPyConnection, table: str, suite: Suite, chunk_rows: int) -> list[_Tally]:
+def _validate_rows(
+    cursor: duckdb.DuckDBPyConnection, table: str, suite: Suite, chunk_rows: int, row_key: str | None = None
+) -> list[_Tally]:
     tallies = [_Tally() for _ in suite.row_level]
     if not suite.row_level:
         return tallies
@@ -163,7 +170,14 @@ def _validate_rows(cursor: duckdb.DuckDBPyConnection, table: str, suite: Suite, 
     gx_suite = _gx_suite(suite)
     columns = {row[0] for row in cursor.execute(f"DESCRIBE {qualified(table)}").fetchall()}
     keys = [column for column in suite.key_columns if column in columns]
-    result_format: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
+    # COMPLETE lists every failing row (by its key) when the caller routes failing rows somewhere.
+    result_format: dict[str, Any] = {
+        "result_format": "COMPLETE" if row_key else "SUMMARY",
+        "partial_unexpected_count": SAMPLE_SIZE,
+        "return_unexpected_index_query": False,
+    }
+    if row_key and row_key not in keys:
+        keys = [row_key, *keys]
     if keys:
         result_format["unexpected_index_column_names"] = keys
     cursor.execute(f"SELECT * FROM {qualified(table)}")
@@ -182,11 +196,13 @@ def _validate_rows(cursor: duckdb.DuckDBPyConnection, table: str, suite: Suite, 
                 message = expectation_result.exception_info.get("exception_message")
                 raise SuiteError(f"{suite.path}: expectation #{index + 1} could not be evaluated: {message}")
             position = next(i for i, spec in enumerate(suite.row_level) if spec.index == index)
-            tallies[position].add(expectation_result.success, expectation_result.result)
+            tallies[position].add(expectation_result.success, expectation_result.result, row_key)
     return tallies
 
 
-def _validate_in_sql(cursor: duckdb.DuckDBPyConnection, table: str, spec: ExpectationSpec) -> ExpectationOutcome:
+def _validate_in_sql(
+    cursor: duckdb.DuckDBPyConnection, table: str, spec: ExpectationSpec, row_key: str | None = None
+) -> ExpectationOutcome:
     target = qualified(table)
     kwargs = spec.kwargs
     if spec.type == "expect_table_row_count_to_be_between":
@@ -208,7 +224,19 @@ def _validate_in_sql(cursor: duckdb.DuckDBPyConnection, table: str, spec: Expect
     (unexpected,) = cursor.execute(f"SELECT coalesce(sum(n), 0) FROM ({duplicates})").fetchone()
     sample_rows = cursor.execute(f"{duplicates} ORDER BY n DESC LIMIT {SAMPLE_SIZE}").fetchall()
     sample = [dict(zip([*columns, "rows"], (_plain(v) for v in row), strict=True)) for row in sample_rows]
-    return ExpectationOutcome(spec, table, unexpected == 0, element_count, int(unexpected), unexpected_sample=sample)
+    failing = []
+    if row_key and unexpected:
+        # Every row sharing a duplicated key: which of them is right cannot be told from the data.
+        failing = [
+            _plain(value)
+            for (value,) in cursor.execute(
+                f"""SELECT {quote_identifier(row_key)} FROM {target}
+                    WHERE ({column_sql}) IN (SELECT ({column_sql}) FROM ({duplicates})) ORDER BY 1"""
+            ).fetchall()
+        ]
+    return ExpectationOutcome(
+        spec, table, unexpected == 0, element_count, int(unexpected), unexpected_sample=sample, failing_rows=failing
+    )
 
 
 def _check_columns(cursor: duckdb.DuckDBPyConnection, table: str, suite: Suite) -> None:
@@ -234,18 +262,20 @@ def validate_table(
     run_id: str | None = None,
     chunk_rows: int | None = None,
     record: bool = True,
+    row_key: str | None = None,
 ) -> ValidationReport:
     """Validate `table` (schema.name) against `suite`; record the outcomes; return the report (it never raises on
-    failing data: call `report.raise_for_errors()` where an error must block)."""
+    failing data: call `report.raise_for_errors()` where an error must block). With `row_key` (a column naming each
+    row), every failing row of a row-level or uniqueness check is listed in its outcome's `failing_rows`."""
     chunk_rows = chunk_rows or get_settings().dq_chunk_rows
     cursor = connection.cursor()
     try:
         _check_columns(cursor, table, suite)
-        tallies = iter(_validate_rows(cursor, table, suite, chunk_rows))
+        tallies = iter(_validate_rows(cursor, table, suite, chunk_rows, row_key))
         outcomes = []
         for spec in suite.expectations:
             if spec.is_table_level:
-                outcomes.append(_validate_in_sql(cursor, table, spec))
+                outcomes.append(_validate_in_sql(cursor, table, spec, row_key))
             else:
                 tally = next(tallies)
                 outcomes.append(
@@ -256,6 +286,7 @@ def validate_table(
                         tally.element_count,
                         tally.unexpected_count,
                         unexpected_sample=tally.sample,
+                        failing_rows=tally.failing_rows,
                     )
                 )
     finally:

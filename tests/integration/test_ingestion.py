@@ -87,7 +87,16 @@ def test_missing_column_rejects_the_delivery_naming_file_and_column(settings: Se
         assert connection.execute("SELECT count(*) FROM raw.personnel").fetchone()[0] == 0
 
 
-def test_bad_values_reject_the_delivery_naming_expectation_row_and_value(
+def _quarantined(settings: Settings) -> list[tuple[int, list[str], dict[str, object]]]:
+    with connect(settings=settings) as connection:
+        rows = connection.execute(
+            """SELECT source_row, list_transform(reasons, lambda r: r.code), record
+               FROM raw.quarantine ORDER BY source_row"""
+        ).fetchall()
+    return [(row, codes, json.loads(record)) for row, codes, record in rows]
+
+
+def test_bad_records_go_to_quarantine_with_their_reasons_and_the_rest_loads(
     settings: Settings, sample_delivery: Path
 ) -> None:
     def corrupt(rows: list[list[str]]) -> list[list[str]]:
@@ -97,21 +106,29 @@ def test_bad_values_reject_the_delivery_naming_expectation_row_and_value(
 
     _rewrite(sample_delivery, corrupt)
     (result,) = load_pending("langsa", dataset="personnel")
-    assert result.status == "rejected"
-    assert "langsa/personnel/2026-11-01/langsa_pegawai_20261101.csv" in result.message
-    assert "expect_column_values_to_match_regex(nip) on ingest_work.langsa_personnel: 1 of 3,000 rows failed" in (
-        result.message
-    )
-    assert '"_source_row": 4' in result.message
-    assert '"nip": "1985031220100110"' in result.message
-    assert "expect_column_values_to_be_in_set(gender)" in result.message
-    assert '"_source_row": 8' in result.message
+    assert (result.status, result.loaded, result.quarantined) == ("loaded", LANGSA.headcount - 2, 2)
+    quarantined = _quarantined(settings)
+    assert [(row, codes) for row, codes, _ in quarantined] == [(4, ["bad_format:nip"]), (8, ["not_allowed:gender"])]
+    assert quarantined[0][2]["nip"] == "1985031220100110"  # the record as delivered, every column as text
+    assert quarantined[1][2]["jenis_kelamin"] == "X"
     with connect(settings=settings) as connection:
-        assert connection.execute("SELECT count(*) FROM raw.personnel").fetchone()[0] == 0
+        assert connection.execute("SELECT count(*) FROM raw.personnel").fetchone()[0] == LANGSA.headcount - 2
         failed = connection.execute(
             "SELECT count(*) FROM dq.expectation_results WHERE stage = 'delivery' AND NOT success"
         ).fetchone()[0]
-    assert failed == 2
+    assert failed == 2  # both checks recorded as failed in the data-quality results
+    (audit,) = audit_rows()
+    assert (audit["received_rows"], audit["loaded_rows"], audit["quarantined_rows"]) == (3000, 2998, 2)
+
+
+def test_a_delivery_with_mostly_bad_records_is_rejected_whole(settings: Settings, sample_delivery: Path) -> None:
+    _rewrite(sample_delivery, lambda rows: [rows[0], *([*row[:3], "X", *row[4:]] for row in rows[1:])])
+    (result,) = load_pending("langsa", dataset="personnel")
+    assert result.status == "rejected"
+    assert "3,000 of 3,000 records fail their checks, more than the 50% this source tolerates" in result.message
+    assert "expect_column_values_to_be_in_set(gender)" in result.message
+    with connect(settings=settings) as connection:
+        assert connection.execute("SELECT count(*) FROM raw.personnel").fetchone()[0] == 0
 
 
 def test_a_rejected_delivery_does_not_stop_the_next_one(settings: Settings, sample_delivery: Path) -> None:
@@ -193,17 +210,18 @@ def test_a_wrongly_encoded_file_is_rejected_naming_the_encoding(settings: Settin
     assert f"{sample_delivery}: line 1: not utf-8 text" in result.message
 
 
-def test_unparseable_dates_are_rejected_with_their_text(settings: Settings, sample_delivery: Path) -> None:
+def test_an_unparseable_date_quarantines_its_record_with_the_text(settings: Settings, sample_delivery: Path) -> None:
     def corrupt(rows: list[list[str]]) -> list[list[str]]:
         rows[4][LANGSA_HEADERS.index("tanggal_lahir")] = "31/02/1980"
         return rows
 
     _rewrite(sample_delivery, corrupt)
     (result,) = load_pending("langsa", dataset="personnel")
-    assert result.status == "rejected"
-    assert "column 'tanggal_lahir' (birth_date): not dates in the format '%Y-%m-%d': line 5: '31/02/1980'" in (
-        result.message
-    )
+    assert (result.status, result.quarantined) == ("loaded", 1)
+    with connect(settings=settings) as connection:
+        (reasons,) = connection.execute("SELECT reasons FROM raw.quarantine WHERE source_row = 5").fetchone()
+    assert {"code": "unparseable:birth_date", "column": "birth_date", "value": "31/02/1980",
+            "detail": "not a date in the format '%Y-%m-%d'"} in reasons  # fmt: skip
 
 
 def test_a_rejected_file_is_not_reread_until_it_changes(settings: Settings, sample_delivery: Path) -> None:
@@ -230,8 +248,11 @@ def test_records_differing_only_in_which_field_is_blank_are_not_duplicates(
 
     _rewrite(sample_delivery, add_lookalikes)
     (result,) = load_pending("langsa", dataset="personnel")
-    assert result.status == "rejected"  # two different records for one NIP: caught, not deduplicated away
-    assert "expect_column_values_to_be_unique(nip)" in result.message
+    # Two different records for one NIP: neither is deduplicated away, and which is right cannot be told: both wait.
+    assert (result.status, result.duplicates, result.quarantined) == ("loaded", 0, 2)
+    assert [(row, codes) for row, codes, _ in _quarantined(settings)] == [
+        (2, ["duplicate_key:nip"]), (3, ["duplicate_key:nip"])
+    ]  # fmt: skip
 
 
 def test_delivery_folders_must_be_real_iso_dates(settings: Settings, sample_delivery: Path) -> None:
@@ -279,11 +300,8 @@ def test_training_that_ends_before_it_starts_is_caught(settings: Settings, sampl
     with training_file.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle, lineterminator="\n").writerows(rows)
     (result,) = load_pending("langsa", dataset="training")
-    assert result.status == "rejected"
-    assert "expect_column_pair_values_a_to_be_greater_than_b(table) on ingest_work.langsa_training: 1 of" in (
-        result.message
-    )
-    assert '"_source_row": 3' in result.message
+    assert (result.status, result.quarantined) == ("loaded", 1)
+    assert [(row, codes) for row, codes, _ in _quarantined(settings)] == [(3, ["out_of_order:end_date<start_date"])]
 
 
 def test_sorong_windows_export_loads_with_nips_dates_numbers_and_oap_normalised(

@@ -1,0 +1,131 @@
+"""Command line for data engineers: `python -m ingestion {sources,fetch,load,audit,quarantine}`.
+
+Exit codes: 0 done, 1 some delivery was rejected or waits (the others loaded), 2 bad usage or configuration
+(unknown region or dataset, an invalid registry file, a setting that cannot be used).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from datetime import date
+
+from asn_platform.settings import SettingsError, get_settings
+from asn_platform.summary import text_table
+from ingestion.load import LoadResult
+from ingestion.registry import RegistryError, load_registry, region_source
+
+
+def _sources() -> int:
+    rows = [
+        (region, source.name, source.timezone, dataset, config.transport, config.format
+         + (".gz" if config.compression == "gzip" else ""), config.load_mode, config.file_pattern)
+        for region, source in sorted(load_registry().items())
+        for dataset, config in sorted(source.datasets.items())
+    ]  # fmt: skip
+    print(text_table(("region", "name", "time zone", "dataset", "transport", "format", "mode", "files"), rows))
+    return 0
+
+
+def _print_result(result: LoadResult) -> None:
+    delivery = result.delivery
+    counts = (
+        f"{result.received:,} received, {result.loaded:,} loaded, {result.quarantined:,} quarantined, "
+        f"{result.duplicates:,} duplicates"
+    )
+    detail = counts if result.status == "loaded" else result.message
+    print(f"{result.status:>9}  {delivery.delivery_id}  {delivery.path.name}: {detail}", flush=True)
+
+
+def _load(regions: list[str], dataset: str | None) -> int:
+    from ingestion.service import load_pending
+
+    results = [result for region in regions for result in load_pending(region, dataset, progress=_print_result)]
+    failed = [result for result in results if result.status in {"rejected", "waiting"}]
+    print(f"==> {len(results)} deliveries: {len(results) - len(failed)} fine, {len(failed)} rejected or waiting")
+    return 1 if failed else 0
+
+
+def _fetch(region: str, day: date) -> int:
+    from ingestion.api import fetch_region
+
+    for result in fetch_region(region, day):
+        print(f"{result.status:>15}  {result.region}/{result.dataset}: {result.records:,} records in "
+              f"{result.pages} pages ({result.retries} retries) -> {result.path}")  # fmt: skip
+    return 0
+
+
+def _audit(region: str | None) -> int:
+    from ingestion.service import audit_rows
+
+    rows = audit_rows(region)
+    columns = ("delivery_id", "status", "received_rows", "loaded_rows", "quarantined_rows", "duplicate_rows",
+               "duration_s")  # fmt: skip
+    print(text_table(columns, [[row[column] for column in columns] for row in rows]))
+    for row in rows:
+        if row["error"]:
+            print(f"\n{row['delivery_id']} ({row['source_file']}): {row['error']}")
+    return 0
+
+
+def _quarantine(region: str | None, delivery_id: str | None, limit: int) -> int:
+    from ingestion.service import quarantined
+
+    rows = [
+        (row["delivery_id"], row["source_file"], row["source_row"], "; ".join(row["reasons"]))  # type: ignore[arg-type]
+        for row in quarantined(region, delivery_id, limit)
+    ]
+    print(text_table(("delivery", "file", "line", "reasons"), rows))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ingestion", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("sources", help="list the registered regions and how each delivers each dataset")
+    load = commands.add_parser("load", help="load what is pending in the landing area")
+    load.add_argument("region", nargs="?", help="one region (default with --all: every region)")
+    load.add_argument("--all", action="store_true", help="every registered region")
+    load.add_argument("--dataset", help="only this dataset")
+    fetch = commands.add_parser("fetch", help="fetch a region's API datasets into the landing area")
+    fetch.add_argument("region")
+    fetch.add_argument("--date", type=date.fromisoformat, default=date.today(), help="delivery date (YYYY-MM-DD)")
+    audit = commands.add_parser("audit", help="show the load audit (every attempt, with counts and errors)")
+    audit.add_argument("region", nargs="?")
+    show = commands.add_parser("quarantine", help="show quarantined records with their reasons")
+    show.add_argument("--region")
+    show.add_argument("--delivery", help="a delivery id, e.g. langsa/personnel/2026-11-01")
+    show.add_argument("--limit", type=int, default=50)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    get_settings().ensure_dirs()
+    if args.command == "load":
+        if bool(args.region) == args.all:
+            raise RegistryError("name one region, or --all")
+        regions = sorted(load_registry()) if args.all else [region_source(args.region).region]
+        return _load(regions, args.dataset)
+    commands = {
+        "sources": _sources,
+        "fetch": lambda: _fetch(args.region, args.date),
+        "audit": lambda: _audit(args.region),
+        "quarantine": lambda: _quarantine(args.region, args.delivery, args.limit),
+    }
+    return commands[args.command]()
+
+
+def main(argv: list[str] | None = None) -> int:
+    if hasattr(signal, "SIGPIPE"):  # `python -m ingestion audit | head` ends quietly, like any Unix tool
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except (RegistryError, SettingsError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

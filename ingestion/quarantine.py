@@ -1,0 +1,160 @@
+"""Quarantine: the delivered records that cannot be loaded, kept whole with every reason, so nothing is lost.
+
+A record goes to `raw.quarantine` when a value does not parse as its type, or when it fails an error-severity
+row-level expectation of the delivery suite (or shares a key with another record). The rest of its delivery still
+loads. Each quarantined record keeps its source file and line (or sheet row), the delivered text of every column,
+and its reasons: a code (e.g. `missing:nip`, `out_of_range:score_waktu`, `unparseable:birth_date`), the column,
+the offending value and a readable detail.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+
+from asn_platform.contract import Dataset
+from asn_platform.quality import ValidationReport
+from asn_platform.quality.suites import ExpectationSpec
+from asn_platform.warehouse import quote_identifier, sql_literal
+
+QUARANTINE_TABLE = "raw.quarantine"
+
+# Expectation type -> the reason code's first part: short, stable names people can filter on.
+_CODES = {
+    "expect_column_values_to_not_be_null": "missing",
+    "expect_column_values_to_be_in_set": "not_allowed",
+    "expect_column_values_to_match_regex": "bad_format",
+    "expect_column_values_to_be_between": "out_of_range",
+    "expect_column_pair_values_a_to_be_greater_than_b": "out_of_order",
+    "expect_column_values_to_be_unique": "duplicate_key",
+    "expect_compound_columns_to_be_unique": "duplicate_key",
+}
+
+
+def ensure_table(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute(
+        f"""CREATE TABLE IF NOT EXISTS {QUARANTINE_TABLE} (
+            load_id VARCHAR NOT NULL, region VARCHAR NOT NULL, dataset VARCHAR NOT NULL,
+            delivery_id VARCHAR NOT NULL, source_file VARCHAR NOT NULL, source_row BIGINT NOT NULL,
+            reasons STRUCT(code VARCHAR, "column" VARCHAR, value VARCHAR, detail VARCHAR)[] NOT NULL,
+            record JSON NOT NULL, quarantined_at TIMESTAMPTZ NOT NULL)"""
+    )
+
+
+def reason_code(spec: ExpectationSpec) -> str:
+    columns = [spec.kwargs[key] for key in ("column", "column_A", "column_B") if key in spec.kwargs]
+    columns += list(spec.kwargs.get("column_list", []))
+    # A pair check names its violation: out_of_order:end_date<start_date.
+    return f"{_CODES.get(spec.type, spec.type.removeprefix('expect_'))}:{'<'.join(columns) or 'row'}"
+
+
+def start(connection: duckdb.DuckDBPyConnection, work_table: str) -> None:
+    """A fresh scratch table for this delivery's reasons."""
+    connection.execute(
+        f"""CREATE OR REPLACE TABLE {work_table}_reasons (
+            source_row BIGINT, code VARCHAR, "column" VARCHAR, value VARCHAR, detail VARCHAR)"""
+    )
+
+
+def add_unparseable(
+    connection: duckdb.DuckDBPyConnection, work_table: str, *, field: str, header: str, text: str, typed: str,
+    first_row: int, expected: str,
+) -> None:  # fmt: skip
+    """Every record whose `header` holds text (SQL `text`) that does not parse (SQL `typed` is NULL)."""
+    connection.execute(
+        f"""INSERT INTO {work_table}_reasons
+            SELECT rowid + {first_row}, {sql_literal("unparseable:" + field)}, {sql_literal(field)},
+                   {quote_identifier(header)}, {sql_literal(f"not {expected}")}
+            FROM {work_table}_text WHERE {text} IS NOT NULL AND {typed} IS NULL"""
+    )
+
+
+def add_structural(
+    connection: duckdb.DuckDBPyConnection, work_table: str, dataset: Dataset, delivery_date: date
+) -> None:
+    """What a format check cannot see: a NIP whose embedded birth date, appointment month or gender digit is
+    impossible (domain rule: such a NIP is invalid), and a date after the delivery that carries it."""
+    checks: list[tuple[str, str, str, str]] = []  # (code, column, condition, detail)
+    if "nip" in dataset.field_names:
+        well_formed = "regexp_full_match(nip, '[0-9]{18}')"
+        checks += [
+            ("invalid_nip:birth_date", "nip", f"{well_formed} AND try_strptime(nip[1:8], '%Y%m%d') IS NULL",
+             "digits 1-8 are not a real birth date"),
+            ("invalid_nip:appointment", "nip", f"{well_formed} AND try_strptime(nip[9:14] || '01', '%Y%m%d') IS NULL",
+             "digits 9-14 are not a real appointment month"),
+            ("invalid_nip:gender", "nip", f"{well_formed} AND nip[15] NOT IN ('1', '2')",
+             "digit 15 is neither 1 (male) nor 2 (female)"),
+        ]  # fmt: skip
+    after = delivery_date + timedelta(days=1)
+    checks += [
+        (f"future_date:{field.name}", field.name, f"{quote_identifier(field.name)} >= {sql_literal(after.isoformat())}",
+         f"after the delivery date {delivery_date.isoformat()}")
+        for field in dataset.fields
+        if field.sql_type in {"DATE", "TIMESTAMP"}
+    ]  # fmt: skip
+    for code, column, condition, detail in checks:
+        connection.execute(
+            f"""INSERT INTO {work_table}_reasons
+                SELECT _source_row, ?, ?, CAST({quote_identifier(column)} AS VARCHAR), ?
+                FROM {work_table} WHERE {condition}""",
+            [code, column, detail],
+        )
+
+
+def add_failures(connection: duckdb.DuckDBPyConnection, work_table: str, report: ValidationReport) -> None:
+    """The failing records of every error-severity row-level or uniqueness expectation, with the value they hold."""
+    for outcome in report.errors:
+        if not outcome.failing_rows:
+            continue
+        spec = outcome.spec
+        column = spec.kwargs.get("column") or spec.kwargs.get("column_A")
+        value = f"CAST({quote_identifier(column)} AS VARCHAR)" if column else "NULL"
+        connection.execute("CREATE OR REPLACE TEMP TABLE failing_rows (source_row BIGINT)")
+        connection.executemany("INSERT INTO failing_rows VALUES (?)", [(row,) for row in outcome.failing_rows])
+        connection.execute(
+            f"""INSERT INTO {work_table}_reasons
+                SELECT w._source_row, ?, ?, {value}, ?
+                FROM {work_table} AS w SEMI JOIN failing_rows AS f ON w._source_row = f.source_row""",
+            [reason_code(spec), column, outcome.label],
+        )
+    connection.execute("DROP TABLE IF EXISTS failing_rows")
+
+
+def rows(connection: duckdb.DuckDBPyConnection, work_table: str) -> int:
+    (count,) = connection.execute(f"SELECT count(DISTINCT source_row) FROM {work_table}_reasons").fetchone()
+    return count
+
+
+def record_json(columns: list[str]) -> str:
+    """SQL for a delivered record as JSON, over the text table `t`: a JSON Lines record as it came, any other
+    record as {header: delivered text}."""
+    if "_record" in columns:
+        return "t._record::JSON"
+    return "json_object(" + ", ".join(f"{sql_literal(c)}, t.{quote_identifier(c)}" for c in columns) + ")"
+
+
+def store(
+    connection: duckdb.DuckDBPyConnection, work_table: str, *, first_row: int, metadata: dict[str, object]
+) -> int:
+    """Move the records with reasons into raw.quarantine (one row per record, all its reasons, its delivered text);
+    returns how many. Runs inside the delivery's load transaction."""
+    ensure_table(connection)
+    columns = [row[0] for row in connection.execute(f"DESCRIBE {work_table}_text").fetchall()]
+    names = ["load_id", "region", "dataset", "delivery_id", "source_file", "quarantined_at"]
+    connection.execute(
+        f"""INSERT INTO {QUARANTINE_TABLE}
+            (source_row, reasons, record, {", ".join(names)})
+            SELECT r.source_row, r.reasons, {record_json(columns)}, {", ".join("?" for _ in names)}
+            FROM (SELECT source_row,
+                         list({{'code': code, 'column': "column", 'value': value, 'detail': detail}}
+                              ORDER BY code) AS reasons
+                  FROM {work_table}_reasons GROUP BY source_row) AS r
+            JOIN (SELECT *, rowid + {first_row} AS _line FROM {work_table}_text) AS t ON t._line = r.source_row""",
+        [metadata[name] for name in names],
+    )
+    return rows(connection, work_table)
+
+
+def drop(connection: duckdb.DuckDBPyConnection, work_table: str) -> None:
+    connection.execute(f"DROP TABLE IF EXISTS {work_table}_reasons")

@@ -1,0 +1,52 @@
+"""`python -m ingestion`: what a data engineer sees, and the exit codes scripts rely on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from asn_platform.settings import Settings
+from ingestion.__main__ import main
+
+
+def _bad_gender_on_line_2(path: Path) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    fields = lines[1].split(",")
+    fields[3] = "X"  # jenis_kelamin
+    path.write_text("".join([lines[0], ",".join(fields), *lines[2:]]), encoding="utf-8")
+
+
+def test_sources_lists_every_region_and_how_it_delivers(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sources"]) == 0
+    out = capsys.readouterr().out
+    for expected in ("langsa", "sofifi", "sorong", "banjarbaru", "medan", "Asia/Makassar", "csv.gz", "delta", "api"):
+        assert expected in out
+
+
+def test_load_reports_each_delivery_and_exits_1_when_one_is_rejected(
+    settings: Settings, sample_delivery: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (training,) = settings.landing_dir.glob("langsa/training/*/*.csv")
+    training.write_text("", encoding="utf-8")  # an empty file from the region
+    _bad_gender_on_line_2(sample_delivery)
+    assert main(["load", "langsa"]) == 1
+    out = capsys.readouterr().out
+    assert "loaded  langsa/personnel/2026-11-01  langsa_pegawai_20261101.csv: 3,000 received, 2,999 loaded, " in out
+    assert "1 quarantined" in out
+    assert "rejected  langsa/training/2026-11-01" in out
+    assert "empty file" in out
+    assert "==> 6 deliveries: 5 fine, 1 rejected or waiting" in out
+    assert main(["quarantine", "--region", "langsa"]) == 0
+    shown = capsys.readouterr().out
+    assert "langsa/personnel/2026-11-01/langsa_pegawai_20261101.csv" in shown
+    assert "not_allowed:gender = X" in shown
+    assert main(["audit", "langsa"]) == 0
+    assert "empty file (no header line)" in capsys.readouterr().out
+
+
+def test_an_unknown_region_is_a_usage_error(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["load", "atlantis"]) == 2
+    assert "unknown region 'atlantis'; configured regions: ['banjarbaru'" in capsys.readouterr().err
+    assert main(["load"]) == 2
+    assert "name one region, or --all" in capsys.readouterr().err
