@@ -76,6 +76,7 @@ class Settings:
     dq_chunk_rows: int
     sample_seed: int
     source_api_dir: Path
+    sources_dir: Path = SOURCES_DIR
     regional_api_token: str | None = field(default=None, repr=False, compare=False)
     # AIRFLOW_CONN_<ID> values as given: the same variables Airflow itself reads its connections from.
     connections: Mapping[str, str] = field(default_factory=dict, repr=False, hash=False, compare=False)
@@ -134,6 +135,7 @@ class Settings:
             dq_chunk_rows=integer("ASN_DQ_CHUNK_ROWS", 500_000, minimum=1_000),
             sample_seed=integer("ASN_SAMPLE_SEED", 20261123, minimum=0),
             source_api_dir=path("ASN_SOURCE_API_DIR", data_dir / "source_api"),
+            sources_dir=path("ASN_SOURCES_DIR", SOURCES_DIR),
             regional_api_token=env.get("ASN_REGIONAL_API_TOKEN", "").strip() or None,
             connections={name: value for name, value in env.items() if name.startswith("AIRFLOW_CONN_")},
         )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from asn_platform.contract import DATASETS
 from ingestion.registry import RegionSource, RegistryError
 
 _DATE_FOLDER = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -44,7 +45,8 @@ def inside_landing(path: Path, landing_dir: Path) -> Path:
 def find_deliveries(source: RegionSource, landing_dir: Path, dataset: str | None = None) -> list[Delivery]:
     """Every delivery of the region in the landing area, oldest first (the order they must be applied in)."""
     found = []
-    for name, config in sorted(source.datasets.items()):
+    # Reference lists first: the other datasets' units are checked against the region's current list.
+    for name, config in sorted(source.datasets.items(), key=lambda item: (not DATASETS[item[0]].reference, item[0])):
         if dataset and name != dataset:
             continue
         dated = []

@@ -518,6 +518,7 @@ def load_delivery(
             row_key="_source_row",
         )
         quarantine.add_structural(connection, work_table, dataset, delivery.delivery_date)
+        quarantine.match_units(connection, work_table, dataset, delivery.region)
         _reject_broken_delivery(connection, report, config, work_table, source_file=source_file, rows=distinct_rows)
         field_list = ", ".join(quote_identifier(f.name) for f in dataset.fields)
         connection.execute("BEGIN TRANSACTION")

@@ -85,6 +85,8 @@ def add_structural(
              "digits 9-14 are not a real appointment month"),
             ("invalid_nip:gender", "nip", f"{well_formed} AND nip[15] NOT IN ('1', '2')",
              "digit 15 is neither 1 (male) nor 2 (female)"),
+            ("invalid_nip:scientific_notation", "nip", "regexp_full_match(nip, '[0-9](\\.[0-9]+)?[eE]\\+?[0-9]+')",
+             "a spreadsheet turned the NIP into a number and lost its last digits: ask for NIP exported as text"),
         ]  # fmt: skip
     after = delivery_date + timedelta(days=1)
     checks += [
@@ -100,6 +102,41 @@ def add_structural(
                 FROM {work_table} WHERE {condition}""",
             [code, column, detail],
         )
+
+
+def match_units(connection: duckdb.DuckDBPyConnection, work_table: str, dataset: Dataset, region: str) -> None:
+    """Units against the region's current reference list (its latest loaded `units` delivery), when it has one: a
+    unit name that differs only in case or spacing becomes the list's spelling; an unknown unit code is a reason."""
+    if "unit_code" not in dataset.field_names or dataset.reference:
+        return
+    (has_list,) = connection.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' AND table_name = 'units'"
+    ).fetchone()
+    if not has_list:
+        return
+    connection.execute(
+        """CREATE OR REPLACE TEMP TABLE region_units AS
+           SELECT unit_code, unit_name FROM raw.units WHERE _load_id = (
+               SELECT load_id FROM raw.load_audit WHERE region = ? AND dataset = 'units' AND status = 'loaded'
+               ORDER BY delivery_date DESC, finished_at DESC LIMIT 1)""",
+        [region],
+    )
+    (units,) = connection.execute("SELECT count(*) FROM region_units").fetchone()
+    if units == 0:
+        return
+    loose = "lower(regexp_replace(trim({}), '\\s+', ' ', 'g'))"
+    if "unit_name" in dataset.field_names:
+        connection.execute(
+            f"""UPDATE {work_table} AS w SET unit_name = u.unit_name FROM region_units AS u
+                WHERE w.unit_code = u.unit_code AND w.unit_name <> u.unit_name
+                  AND {loose.format("w.unit_name")} = {loose.format("u.unit_name")}"""
+        )
+    connection.execute(
+        f"""INSERT INTO {work_table}_reasons
+            SELECT _source_row, 'unknown_unit:unit_code', 'unit_code', unit_code, 'not in the region''s list of units'
+            FROM {work_table} WHERE unit_code IS NOT NULL AND unit_code NOT IN (SELECT unit_code FROM region_units)"""
+    )
+    connection.execute("DROP TABLE region_units")
 
 
 def add_failures(connection: duckdb.DuckDBPyConnection, work_table: str, report: ValidationReport) -> None:

@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from asn_platform.contract import DATASETS, REGIONAL_DATASETS
-from asn_platform.settings import SOURCES_DIR
+from asn_platform.settings import get_settings
 
 
 class RegistryError(ValueError):
@@ -167,12 +167,19 @@ def load_region(path: Path) -> RegionSource:
     return source
 
 
+def load_registry(sources_dir: Path | None = None) -> dict[str, RegionSource]:
+    """Every region in `sources_dir` (default: the ASN_SOURCES_DIR setting, else ingestion/sources/)."""
+    return _registry(sources_dir or get_settings().sources_dir)
+
+
 @cache
-def load_registry(sources_dir: Path = SOURCES_DIR) -> dict[str, RegionSource]:
+def _registry(sources_dir: Path) -> dict[str, RegionSource]:
+    if not sources_dir.is_dir():
+        raise RegistryError(f"{sources_dir}: no such sources directory")
     return {path.stem: load_region(path) for path in sorted(sources_dir.glob("*.yml"))}
 
 
-def region_source(region: str, sources_dir: Path = SOURCES_DIR) -> RegionSource:
+def region_source(region: str, sources_dir: Path | None = None) -> RegionSource:
     registry = load_registry(sources_dir)
     if region not in registry:
         raise RegistryError(f"unknown region {region!r}; configured regions: {sorted(registry)}")

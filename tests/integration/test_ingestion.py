@@ -275,8 +275,8 @@ def test_a_raw_table_that_drifted_from_the_contract_stops_the_load(settings: Set
 def test_every_dataset_of_the_region_loads_in_one_call(settings: Settings, sample_delivery: Path) -> None:
     results = load_pending("langsa")
     assert [(r.delivery.dataset, r.status) for r in results] == [
-        ("complaints", "loaded"), ("personnel", "loaded"), ("services", "loaded"), ("survey_responses", "loaded"),
-        ("training", "loaded"), ("units", "loaded"),
+        ("services", "loaded"), ("units", "loaded"),  # the region's reference lists first
+        ("complaints", "loaded"), ("personnel", "loaded"), ("survey_responses", "loaded"), ("training", "loaded"),
     ]  # fmt: skip
     (training_file,) = settings.landing_dir.glob("langsa/training/*/*.csv")
     delivered = len(training_file.read_text(encoding="utf-8").splitlines()) - 1
@@ -288,7 +288,7 @@ def test_every_dataset_of_the_region_loads_in_one_call(settings: Settings, sampl
                       count(*) FILTER (end_date < start_date)
                FROM raw.training"""
         ).fetchone()
-    assert loaded == delivered == results[4].received
+    assert loaded == delivered == results[5].received
     assert backwards == 0
     assert 0.05 < never_trained / LANGSA.headcount < 0.4  # the tail of people who never train in three years
 
@@ -310,8 +310,8 @@ def test_sorong_windows_export_loads_with_nips_dates_numbers_and_oap_normalised(
     generate_sample(settings.landing_dir, settings.sample_seed, profiles=(SORONG,))
     results = load_pending("sorong")
     assert {(r.delivery.dataset, r.status) for r in results} == {
-        ("complaints", "loaded"), ("personnel", "loaded"), ("services", "loaded"), ("survey_responses", "loaded"),
-        ("training", "loaded"), ("units", "loaded"),
+        ("services", "loaded"), ("units", "loaded"),  # the region's reference lists first
+        ("complaints", "loaded"), ("personnel", "loaded"), ("survey_responses", "loaded"), ("training", "loaded"),
     }  # fmt: skip
     (personnel_file,) = settings.landing_dir.glob("sorong/personnel/*/*.csv")
     first = personnel_file.read_bytes().decode("cp1252").split("\r\n")[1].split(";")
@@ -338,8 +338,8 @@ def sofifi_personnel(settings: Settings) -> Path:
 def test_sofifi_workbooks_load_with_excel_rows_as_lineage(settings: Settings, sofifi_personnel: Path) -> None:
     results = load_pending("sofifi")
     assert [(r.delivery.dataset, r.status) for r in results] == [
-        ("complaints", "loaded"), ("personnel", "loaded"), ("services", "loaded"), ("survey_responses", "loaded"),
-        ("training", "loaded"), ("units", "loaded"),
+        ("services", "loaded"), ("units", "loaded"),  # the region's reference lists first
+        ("complaints", "loaded"), ("personnel", "loaded"), ("survey_responses", "loaded"), ("training", "loaded"),
     ]  # fmt: skip
     with connect(settings=settings) as connection:
         first, last, people, birth = connection.execute(
@@ -511,3 +511,33 @@ def test_a_blank_line_in_json_lines_is_refused_with_its_line_number(
     (result,) = load_pending("banjarbaru", dataset="personnel")
     assert result.status == "rejected"
     assert "line 11: blank line between JSON records" in result.message
+
+
+def test_units_are_checked_against_the_region_s_own_list(settings: Settings, sample_delivery: Path) -> None:
+    def corrupt(rows: list[list[str]]) -> list[list[str]]:
+        rows[1][UNIT] = "LGS-NOWHERE"  # a unit the region's list does not have, file line 2
+        rows[2][UNIT + 1] = "  " + rows[2][UNIT + 1].upper() + " "  # a known unit, spelt loosely, file line 3
+        return rows
+
+    original_name = list(csv.reader(sample_delivery.open(encoding="utf-8")))[2][UNIT + 1]
+    _rewrite(sample_delivery, corrupt)
+    results = {r.delivery.dataset: r for r in load_pending("langsa")}
+    assert (results["units"].status, results["personnel"].quarantined) == ("loaded", 1)
+    assert [(row, codes) for row, codes, _ in _quarantined(settings)] == [(2, ["unknown_unit:unit_code"])]
+    with connect(settings=settings) as connection:
+        (name,) = connection.execute("SELECT unit_name FROM raw.personnel WHERE _source_row = 3").fetchone()
+    assert name == original_name  # the list's spelling
+
+
+def test_a_nip_a_spreadsheet_turned_into_a_number_is_named_as_such(settings: Settings, sample_delivery: Path) -> None:
+    def corrupt(rows: list[list[str]]) -> list[list[str]]:
+        rows[1][0] = "1.98503E+17"  # what Excel shows for an 18-digit number; the last digits are gone
+        rows[2][0] = "'" + rows[2][0]  # the apostrophe Excel users type to keep it text: cleaned, not an error
+        return rows
+
+    _rewrite(sample_delivery, corrupt)
+    (result,) = load_pending("langsa", dataset="personnel")
+    assert result.quarantined == 1
+    assert [(row, codes) for row, codes, _ in _quarantined(settings)] == [
+        (2, ["bad_format:nip", "invalid_nip:scientific_notation"])
+    ]
