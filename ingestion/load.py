@@ -448,6 +448,40 @@ def _already_loaded(
     return False
 
 
+def _screen_records(
+    connection: duckdb.DuckDBPyConnection, delivery: Delivery, dataset: Dataset, work_table: str
+) -> None:
+    """The record rules a suite cannot express: NIP structure, dates after the delivery, the region's own units."""
+    quarantine.add_structural(connection, work_table, dataset, delivery.delivery_date)
+    quarantine.match_units(connection, work_table, dataset, delivery.region)
+
+
+def _reject_implausible_size(
+    connection: duckdb.DuckDBPyConnection,
+    delivery: Delivery,
+    config: DatasetSource,
+    kind: str,
+    received: int,
+    *,
+    source_file: str,
+) -> None:
+    """A full extract far smaller than the previous one is more likely cut off than a region that lost half its
+    staff overnight: it is rejected, naming both counts, until someone looks (or lowers `min_rows_vs_previous`)."""
+    if kind != "full":
+        return
+    previous = connection.execute(
+        f"""SELECT received_rows, delivery_id FROM {AUDIT_TABLE}
+            WHERE region = ? AND dataset = ? AND delivery_kind = 'full' AND status = 'loaded' AND delivery_date < ?
+            ORDER BY delivery_date DESC, finished_at DESC LIMIT 1""",
+        [delivery.region, delivery.dataset, delivery.delivery_date],
+    ).fetchone()
+    if previous and received < previous[0] * config.min_rows_vs_previous:
+        raise DeliveryRejected(
+            f"{source_file}: {received:,} records, the previous full delivery ({previous[1]}) had {previous[0]:,}: "
+            f"under {config.min_rows_vs_previous:.0%} of it, the file looks cut off"
+        )
+
+
 def _full_extract_loaded(connection: duckdb.DuckDBPyConnection, delivery: Delivery) -> bool:
     (found,) = connection.execute(
         f"""SELECT count(*) FROM {AUDIT_TABLE}
@@ -517,9 +551,9 @@ def load_delivery(
             run_id=load_id,
             row_key="_source_row",
         )
-        quarantine.add_structural(connection, work_table, dataset, delivery.delivery_date)
-        quarantine.match_units(connection, work_table, dataset, delivery.region)
+        _screen_records(connection, delivery, dataset, work_table)
         _reject_broken_delivery(connection, report, config, work_table, source_file=source_file, rows=distinct_rows)
+        _reject_implausible_size(connection, delivery, config, kind, received, source_file=source_file)
         field_list = ", ".join(quote_identifier(f.name) for f in dataset.fields)
         connection.execute("BEGIN TRANSACTION")
         try:

@@ -61,6 +61,8 @@ class DatasetSource(BaseModel):
     # deliveries of changed rows only, applied on top of it in delivery order.
     # Records failing their checks go to quarantine and the rest loads; beyond this share the delivery is rejected.
     max_quarantine_share: float = Field(0.5, ge=0, le=1)
+    # A full extract with fewer records than this share of the previous one looks cut off, not shrunk: rejected.
+    min_rows_vs_previous: float = Field(0.5, ge=0, le=1)
     load_mode: Literal["full", "delta"] = "full"
     full_file_pattern: str | None = None
     columns: dict[str, str] = Field(

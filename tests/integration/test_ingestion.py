@@ -541,3 +541,16 @@ def test_a_nip_a_spreadsheet_turned_into_a_number_is_named_as_such(settings: Set
     assert [(row, codes) for row, codes, _ in _quarantined(settings)] == [
         (2, ["bad_format:nip", "invalid_nip:scientific_notation"])
     ]
+
+
+def test_a_full_extract_far_smaller_than_the_last_one_is_rejected(settings: Settings, sample_delivery: Path) -> None:
+    assert load_pending("langsa", dataset="personnel")[0].status == "loaded"
+    later = settings.landing_dir / "langsa" / "personnel" / "2026-11-08" / "langsa_pegawai_20261108.csv"
+    later.parent.mkdir(parents=True)
+    lines = sample_delivery.read_text(encoding="utf-8").splitlines(keepends=True)
+    later.write_text("".join(lines[:1001]), encoding="utf-8")  # the export stopped after 1,000 people
+    result = load_pending("langsa", dataset="personnel")[-1]
+    assert result.status == "rejected"
+    assert "1,000 records, the previous full delivery (langsa/personnel/2026-11-01) had 3,000: under 50%" in (
+        result.message
+    )
