@@ -48,11 +48,9 @@ import numpy as np
 import pandas as pd
 
 from asn_platform.generator.deltas import delivery_dates, split_deltas
-from asn_platform.generator.personnel import Unit, generate_personnel
 from asn_platform.generator.profiles import SAMPLE_PROFILES, RegionProfile, reference_profile
-from asn_platform.generator.sample import SAMPLE_AS_OF, unit_profiles
+from asn_platform.generator.sample import SAMPLE_AS_OF, reference_lists, staff_and_training, unit_profiles
 from asn_platform.generator.service_quality import generate_complaints, generate_surveys, services
-from asn_platform.generator.training import generate_training
 from asn_platform.generator.writers import open_extract
 
 NATIONAL_HEADCOUNT = 5_600_000
@@ -286,24 +284,9 @@ def region_frames(seed: int, region: NationalRegion, as_of: date) -> dict[str, p
     """A region's personnel, one year of training, a year of survey responses and complaints, and its reference
     lists (units, services), in the contract's names."""
     profile, number = region.profile, region.number
-    units = [Unit(*unit) for unit in profile.units]
-    male, female = profile.given_names
-    people = generate_personnel(
-        np.random.default_rng([seed, number, 0]), profile.headcount, units, as_of, (male, female, profile.family_names)
-    )
-    if profile.oap_share is not None:
-        people["oap_status"] = np.random.default_rng([seed, number, 3]).random(len(people)) < profile.oap_share
-    never = np.random.default_rng([seed, number, 1]).uniform(*NEVER_TRAIN_SHARE, len(units))
-    never_share = dict(zip([unit.code for unit in units], never, strict=True))
     year = as_of.year - 1
-    training = generate_training(
-        np.random.default_rng([seed, number, 4]),
-        never_train_share=people["unit_code"].map(never_share).to_numpy(),
-        nips=people["nip"].to_numpy(),
-        sectors=people["unit_sector"].to_numpy(),
-        appointed=people["appointed"].to_numpy(),
-        years=(year,),
-        as_of=as_of,
+    units, people, training = staff_and_training(
+        seed, number, profile, as_of, years=(year,), never_train_share=NEVER_TRAIN_SHARE
     )
     quality = unit_profiles(units, people, training, year=year)
     rng = np.random.default_rng([seed, number, 2])
@@ -319,21 +302,12 @@ def region_frames(seed: int, region: NationalRegion, as_of: date) -> dict[str, p
     complaints = generate_complaints(
         rng, units=complaint_units, first=first, as_of=as_of, id_prefix=f"{profile.prefix}-ADU-"
     ).rename(columns={"status": "complaint_status"})
-    units_list = pd.DataFrame(
-        {
-            "region": profile.region,
-            "unit_code": [unit.code for unit in units],
-            "unit_name": [unit.name for unit in units],
-            "sector": [unit.sector for unit in units],
-        }
-    )
     return {
         "personnel": people,
         "training": training,
         "survey_responses": surveys,
         "complaints": complaints,
-        "units": units_list,
-        "services": catalogue.assign(region=profile.region),
+        **reference_lists(profile, units, catalogue),
     }
 
 

@@ -174,27 +174,7 @@ def _write_manifest(
 def _region(
     landing_dir: Path, api_dir: Path | None, *, seed: int, index: int, profile: RegionProfile, as_of: date
 ) -> list[_Extract]:
-    units = [Unit(*unit) for unit in profile.units]
-    male, female = profile.given_names
-    people = generate_personnel(
-        np.random.default_rng([seed, index, 0]), profile.headcount, units, as_of, (male, female, profile.family_names)
-    )
-    if profile.oap_share is not None:
-        people["oap_status"] = np.random.default_rng([seed, index, 3]).random(len(people)) < profile.oap_share
-    # Units differ in training budget and habits: in some nearly everybody trains, in others half never do.
-    never_share = dict(
-        zip([u.code for u in units], np.random.default_rng([seed, index, 1]).uniform(0.03, 0.4, len(units)),
-            strict=True)
-    )  # fmt: skip
-    training = generate_training(
-        np.random.default_rng([seed, index, 4]),
-        never_train_share=people["unit_code"].map(never_share).to_numpy(),
-        nips=people["nip"].to_numpy(),
-        sectors=people["unit_sector"].to_numpy(),
-        appointed=people["appointed"].to_numpy(),
-        years=TRAINING_YEARS,
-        as_of=as_of,
-    )
+    units, people, training = staff_and_training(seed, index, profile, as_of, years=TRAINING_YEARS)
     profiles = unit_profiles(units, people, training, year=as_of.year - 1)
     rng = np.random.default_rng([seed, index, 2])
     service_list = services(rng, profiles)
@@ -225,18 +205,54 @@ def _region(
             path = landing_dir / profile.region / dataset / day.isoformat() / name
             extracts.append(_Extract(profile, dataset, path, part.reset_index(drop=True)))
     reference = reference_profile(profile)
-    lists = {
-        "units": pd.DataFrame(
-            {"region": profile.region, "unit_code": [u.code for u in units], "unit_name": [u.name for u in units],
-             "sector": [u.sector for u in units]}
-        ),
-        "services": service_list.assign(region=profile.region),
-    }  # fmt: skip
+    lists = reference_lists(profile, units, service_list)
     for dataset, frame in lists.items():
         name = reference.files[dataset].format(date=f"{as_of:%Y%m%d}")
         path = landing_dir / profile.region / dataset / as_of.isoformat() / name
         extracts.append(_Extract(reference, dataset, path, frame))
     return extracts
+
+
+def staff_and_training(
+    seed: int,
+    index: int,
+    profile: RegionProfile,
+    as_of: date,
+    *,
+    years: Sequence[int],
+    never_train_share: tuple[float, float] = (0.03, 0.4),
+) -> tuple[list[Unit], pd.DataFrame, pd.DataFrame]:
+    """A region's units, its personnel (with OAP status where the region records it) and their training in `years`;
+    one random stream per part, so the sample and the national generator draw alike."""
+    units = [Unit(*unit) for unit in profile.units]
+    male, female = profile.given_names
+    people = generate_personnel(
+        np.random.default_rng([seed, index, 0]), profile.headcount, units, as_of, (male, female, profile.family_names)
+    )
+    if profile.oap_share is not None:
+        people["oap_status"] = np.random.default_rng([seed, index, 3]).random(len(people)) < profile.oap_share
+    # Units differ in training budget and habits: in some nearly everybody trains, in others many never do.
+    shares = np.random.default_rng([seed, index, 1]).uniform(*never_train_share, len(units))
+    never_share = dict(zip([unit.code for unit in units], shares, strict=True))
+    training = generate_training(
+        np.random.default_rng([seed, index, 4]),
+        never_train_share=people["unit_code"].map(never_share).to_numpy(),
+        nips=people["nip"].to_numpy(),
+        sectors=people["unit_sector"].to_numpy(),
+        appointed=people["appointed"].to_numpy(),
+        years=tuple(years),
+        as_of=as_of,
+    )
+    return units, people, training
+
+
+def reference_lists(profile: RegionProfile, units: Sequence[Unit], catalogue: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The region's own lists, in contract names: its units with their sector, its services with yearly volume."""
+    unit_list = pd.DataFrame(
+        {"region": profile.region, "unit_code": [u.code for u in units], "unit_name": [u.name for u in units],
+         "sector": [u.sector for u in units]}
+    )  # fmt: skip
+    return {"units": unit_list, "services": catalogue.assign(region=profile.region)}
 
 
 def unit_profiles(units: Sequence[Unit], people: pd.DataFrame, training: pd.DataFrame, year: int) -> list[UnitProfile]:
