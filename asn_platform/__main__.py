@@ -14,6 +14,8 @@ def _generate_national(settings: Settings, scale: float, workers: int | None) ->
 
     if not 0 < scale <= 1:
         raise SettingsError(f"--scale {scale}: must be above 0 and at most 1 (1 is national size: 5.6 million ASN)")
+    # The registry of 500 synthetic regions stays beside the data, out of the project's own ingestion/sources/.
+    sources_dir = settings.data_dir / "national_sources"
     summary = generate_national(
         settings.landing_dir,
         settings.sample_seed,
@@ -21,12 +23,14 @@ def _generate_national(settings: Settings, scale: float, workers: int | None) ->
         api_dir=settings.source_api_dir,
         progress=print,
         workers=workers,
+        sources_dir=sources_dir,
     )
     size = f"{summary.bytes_written / 1e9:.2f} GB"
     print(
         f"==> {summary.regions} regions, {summary.headcount:,} ASN, {summary.total_rows:,} rows in {summary.files} "
         f"files ({size}) in {summary.seconds:.1f} s: {summary.rows_per_second:,.0f} rows/s"
     )
+    print(f"==> their source registry is {sources_dir}: load them with ASN_SOURCES_DIR={sources_dir}")
 
 
 def _generate_command(settings: Settings, args: argparse.Namespace) -> None:

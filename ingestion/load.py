@@ -65,7 +65,9 @@ class LoadResult:
 
 def _ensure_tables(connection: duckdb.DuckDBPyConnection, dataset: Dataset) -> None:
     connection.execute("CREATE SCHEMA IF NOT EXISTS raw")
-    connection.execute("CREATE SCHEMA IF NOT EXISTS ingest_work")
+    # Scratch tables live in an in-memory database (spilling to disk if need be), never written into the warehouse
+    # file: writing them there cost as much as loading the delivery itself.
+    connection.execute("ATTACH IF NOT EXISTS ':memory:' AS ingest_work")
     columns = [f"{quote_identifier(f.name)} {f.sql_type}" for f in dataset.fields]
     columns += [f"{name} {sql_type} NOT NULL" for name, sql_type in METADATA_COLUMNS]
     connection.execute(f"CREATE TABLE IF NOT EXISTS raw.{dataset.name} ({', '.join(columns)})")
@@ -351,25 +353,46 @@ def _normalise(
     where: str,
     first_row: int,
 ) -> None:
-    """Map the region's columns and values to the contract: trimmed text, typed dates, blanks as NULL."""
-    projections = []
+    """Map the region's columns and values to the contract: trimmed text, typed dates, blanks as NULL. A value that
+    is present but does not parse as its type is noted in the same pass (`_unparseable`), to send its record to
+    quarantine with the text, never to a silent NULL."""
+    projections, unparseable = [], []
     for field in dataset.fields:
         if field.name not in config.columns:
             projections.append(f"CAST(NULL AS {field.sql_type}) AS {quote_identifier(field.name)}")
             continue
-        projections.append(f"{_typed(field, _cleaned(field, config), config)} AS {quote_identifier(field.name)}")
+        text = _cleaned(field, config)
+        typed = _typed(field, text, config)
+        projections.append(f"{typed} AS {quote_identifier(field.name)}")
+        if field.sql_type != "VARCHAR":
+            unparseable.append(
+                quarantine.Check(
+                    f"unparseable:{field.name}",
+                    field.name,
+                    f"{text} IS NOT NULL AND {typed} IS NULL",
+                    quote_identifier(config.columns[field.name]),
+                    f"not {_expected(field, config)}",
+                )
+            )
     all_columns = [row[0] for row in connection.execute(f"DESCRIBE {work_table}_text").fetchall()]
     # Every delivered column, NULLs kept apart from empty text: only truly identical records share a hash.
     row_json = "to_json([" + ", ".join(quote_identifier(column) for column in all_columns) + "])"
-    # Exact duplicate records are set aside before validation: they are counted, not loaded twice.
+    unparseable_sql = quarantine.reasons_sql(unparseable)
     connection.execute(
         f"""CREATE OR REPLACE TABLE {work_table} AS
-            SELECT {", ".join(projections)}, _source_row, _row_hash
-            FROM (SELECT *, rowid + {first_row} AS _source_row, md5({row_json}) AS _row_hash FROM {work_table}_text)
-            QUALIFY row_number() OVER (PARTITION BY _row_hash ORDER BY _source_row) = 1"""
+            SELECT {", ".join(projections)}, _source_row, _row_hash, {unparseable_sql} AS _unparseable
+            FROM (SELECT *, rowid + {first_row} AS _source_row, md5({row_json}) AS _row_hash FROM {work_table}_text)"""
+    )
+    # Exact duplicate records are set aside before validation: they are counted, not loaded twice. The first of
+    # each stays. (Finding the few repeated hashes first is much cheaper than numbering every record.)
+    connection.execute(
+        f"""DELETE FROM {work_table} AS w USING (
+                SELECT _row_hash, min(_source_row) AS first_row FROM {work_table}
+                GROUP BY _row_hash HAVING count(*) > 1) AS d
+            WHERE w._row_hash = d._row_hash AND w._source_row <> d.first_row"""
     )
     quarantine.start(connection, work_table)
-    _quarantine_unparseable(connection, dataset, config, work_table, first_row)
+    quarantine.add_reasons(connection, work_table, "_unparseable")
 
 
 def _cleaned(field: Field, config: DatasetSource) -> str:
@@ -401,23 +424,11 @@ def _typed(field: Field, text: str, config: DatasetSource) -> str:
     return f"try_cast({text} AS {field.sql_type})"
 
 
-def _quarantine_unparseable(
-    connection: duckdb.DuckDBPyConnection, dataset: Dataset, config: DatasetSource, work_table: str, first_row: int
-) -> None:
-    """A value that is present but does not parse as its type sends its record to quarantine with the text, never
-    to a silent NULL."""
-    for field in dataset.fields:
-        if field.sql_type == "VARCHAR" or field.name not in config.columns:
-            continue
-        text = _cleaned(field, config)
-        expected = {
-            "DATE": f"a date in the format {config.date_format!r}",
-            "TIMESTAMP": f"a time in the format {config.datetime_format!r}",
-        }.get(field.sql_type, f"a {field.sql_type.lower()}")
-        quarantine.add_unparseable(
-            connection, work_table, field=field.name, header=config.columns[field.name], text=text,
-            typed=_typed(field, text, config), first_row=first_row, expected=expected,
-        )  # fmt: skip
+def _expected(field: Field, config: DatasetSource) -> str:
+    return {
+        "DATE": f"a date in the format {config.date_format!r}",
+        "TIMESTAMP": f"a time in the format {config.datetime_format!r}",
+    }.get(field.sql_type, f"a {field.sql_type.lower()}")
 
 
 def _earlier_outcome(connection: duckdb.DuckDBPyConnection, delivery: Delivery, sha256: str) -> tuple[str, str] | None:

@@ -9,6 +9,7 @@ the offending value and a readable detail.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import duckdb
@@ -57,16 +58,52 @@ def start(connection: duckdb.DuckDBPyConnection, work_table: str) -> None:
     )
 
 
-def add_unparseable(
-    connection: duckdb.DuckDBPyConnection, work_table: str, *, field: str, header: str, text: str, typed: str,
-    first_row: int, expected: str,
-) -> None:  # fmt: skip
-    """Every record whose `header` holds text (SQL `text`) that does not parse (SQL `typed` is NULL)."""
+@dataclass(frozen=True)
+class Check:
+    """A record rule in SQL over the work table: `condition` true means the record fails it, with `value` (SQL)
+    the offending value and `detail` the reason in words."""
+
+    code: str
+    column: str
+    condition: str
+    value: str
+    detail: str
+
+
+def reasons_sql(checks: list[Check]) -> str:
+    """SQL for the list of a record's failed checks, each a reason struct; NULL if it passes them all (most do:
+    the list is built only for the others)."""
+    if not checks:
+        return 'NULL::STRUCT(code VARCHAR, "column" VARCHAR, value VARCHAR, detail VARCHAR)[]'
+    cases = ", ".join(
+        f"""CASE WHEN {check.condition} THEN {{'code': {sql_literal(check.code)}, 'column': {sql_literal(check.column)},
+                 'value': CAST({check.value} AS VARCHAR), 'detail': {sql_literal(check.detail)}}} END"""
+        for check in checks
+    )
+    failing = " OR ".join(f"coalesce({check.condition}, false)" for check in checks)
+    return f"CASE WHEN {failing} THEN list_filter([{cases}], lambda reason: reason IS NOT NULL) END"
+
+
+def add_reasons(connection: duckdb.DuckDBPyConnection, work_table: str, reasons_column: str) -> None:
+    """The reasons listed in a column of the work table (see `reasons_sql`), one row each."""
     connection.execute(
         f"""INSERT INTO {work_table}_reasons
-            SELECT rowid + {first_row}, {sql_literal("unparseable:" + field)}, {sql_literal(field)},
-                   {quote_identifier(header)}, {sql_literal(f"not {expected}")}
-            FROM {work_table}_text WHERE {text} IS NOT NULL AND {typed} IS NULL"""
+            SELECT _source_row, reason.code, reason."column", reason.value, reason.detail
+            FROM (SELECT _source_row, unnest({quote_identifier(reasons_column)}) AS reason
+                  FROM {work_table} WHERE {quote_identifier(reasons_column)} IS NOT NULL)"""
+    )
+
+
+def add_checks(connection: duckdb.DuckDBPyConnection, work_table: str, checks: list[Check]) -> None:
+    """Every record failing any of `checks`, one reason per failed check, in one scan of the work table."""
+    if not checks:
+        return
+    connection.execute(
+        f"""INSERT INTO {work_table}_reasons
+            SELECT _source_row, reason.code, reason."column", reason.value, reason.detail
+            FROM (SELECT _source_row, unnest(reasons) AS reason
+                  FROM (SELECT _source_row, {reasons_sql(checks)} AS reasons FROM {work_table})
+                  WHERE reasons IS NOT NULL)"""
     )
 
 
@@ -75,33 +112,30 @@ def add_structural(
 ) -> None:
     """What a format check cannot see: a NIP whose embedded birth date, appointment month or gender digit is
     impossible (domain rule: such a NIP is invalid), and a date after the delivery that carries it."""
-    checks: list[tuple[str, str, str, str]] = []  # (code, column, condition, detail)
+    checks: list[Check] = []
     if "nip" in dataset.field_names:
         well_formed = "regexp_full_match(nip, '[0-9]{18}')"
         checks += [
-            ("invalid_nip:birth_date", "nip", f"{well_formed} AND try_strptime(nip[1:8], '%Y%m%d') IS NULL",
-             "digits 1-8 are not a real birth date"),
-            ("invalid_nip:appointment", "nip", f"{well_formed} AND try_strptime(nip[9:14] || '01', '%Y%m%d') IS NULL",
-             "digits 9-14 are not a real appointment month"),
-            ("invalid_nip:gender", "nip", f"{well_formed} AND nip[15] NOT IN ('1', '2')",
-             "digit 15 is neither 1 (male) nor 2 (female)"),
-            ("invalid_nip:scientific_notation", "nip", "regexp_full_match(nip, '[0-9](\\.[0-9]+)?[eE]\\+?[0-9]+')",
-             "a spreadsheet turned the NIP into a number and lost its last digits: ask for NIP exported as text"),
+            Check("invalid_nip:birth_date", "nip", f"{well_formed} AND try_strptime(nip[1:8], '%Y%m%d') IS NULL",
+                  "nip", "digits 1-8 are not a real birth date"),
+            Check("invalid_nip:appointment", "nip",
+                  f"{well_formed} AND try_strptime(nip[9:14] || '01', '%Y%m%d') IS NULL",
+                  "nip", "digits 9-14 are not a real appointment month"),
+            Check("invalid_nip:gender", "nip", f"{well_formed} AND nip[15] NOT IN ('1', '2')",
+                  "nip", "digit 15 is neither 1 (male) nor 2 (female)"),
+            Check("invalid_nip:scientific_notation", "nip",
+                  "regexp_full_match(nip, '[0-9](\\.[0-9]+)?[eE]\\+?[0-9]+')", "nip",
+                  "a spreadsheet turned the NIP into a number and lost its last digits: ask for NIP exported as text"),
         ]  # fmt: skip
     after = delivery_date + timedelta(days=1)
     checks += [
-        (f"future_date:{field.name}", field.name, f"{quote_identifier(field.name)} >= {sql_literal(after.isoformat())}",
-         f"after the delivery date {delivery_date.isoformat()}")
+        Check(f"future_date:{field.name}", field.name,
+              f"{quote_identifier(field.name)} >= {sql_literal(after.isoformat())}", quote_identifier(field.name),
+              f"after the delivery date {delivery_date.isoformat()}")
         for field in dataset.fields
         if field.sql_type in {"DATE", "TIMESTAMP"}
     ]  # fmt: skip
-    for code, column, condition, detail in checks:
-        connection.execute(
-            f"""INSERT INTO {work_table}_reasons
-                SELECT _source_row, ?, ?, CAST({quote_identifier(column)} AS VARCHAR), ?
-                FROM {work_table} WHERE {condition}""",
-            [code, column, detail],
-        )
+    add_checks(connection, work_table, checks)
 
 
 def match_units(connection: duckdb.DuckDBPyConnection, work_table: str, dataset: Dataset, region: str) -> None:
@@ -134,7 +168,8 @@ def match_units(connection: duckdb.DuckDBPyConnection, work_table: str, dataset:
     connection.execute(
         f"""INSERT INTO {work_table}_reasons
             SELECT _source_row, 'unknown_unit:unit_code', 'unit_code', unit_code, 'not in the region''s list of units'
-            FROM {work_table} WHERE unit_code IS NOT NULL AND unit_code NOT IN (SELECT unit_code FROM region_units)"""
+            FROM {work_table} AS w ANTI JOIN region_units AS u ON w.unit_code = u.unit_code
+            WHERE w.unit_code IS NOT NULL"""
     )
     connection.execute("DROP TABLE region_units")
 

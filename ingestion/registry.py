@@ -152,11 +152,52 @@ class RegionSource(BaseModel):
         return self.datasets[name]
 
 
-def load_region(path: Path) -> RegionSource:
+def _read_document(path: Path) -> dict[str, object]:
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         raise RegistryError(f"{path}: not valid YAML: {error}") from None
+    except FileNotFoundError:
+        raise RegistryError(f"{path}: no such source file") from None
+    if not isinstance(document, dict):
+        raise RegistryError(f"{path}: expected a mapping of keys (region, name, province, datasets)")
+    return document
+
+
+def _resolve_extends(path: Path, document: dict[str, object], seen: tuple[Path, ...] = ()) -> dict[str, object]:
+    """A region whose systems export exactly like another's (the same vendor's SIMPEG, say) writes
+    `extends: <region>` and only what differs: its own region, name and province, and per dataset the keys that
+    differ (a dataset's keys replace the base's keys of that dataset one by one). The base is the file of that name
+    beside it; it may extend another in turn."""
+    base_name = document.pop("extends", None)
+    if base_name is None:
+        return document
+    if not isinstance(base_name, str) or not base_name:
+        raise RegistryError(f"{path}: extends: must name a region (the file name without .yml), got {base_name!r}")
+    base_path = path.parent / f"{base_name}.yml"
+    if base_path in (*seen, path):
+        chain = " -> ".join(p.stem for p in (*seen, path, base_path))
+        raise RegistryError(f"{(*seen, path)[0]}: extends: a cycle ({chain})")
+    if not base_path.is_file():
+        raise RegistryError(f"{path}: extends: no region {base_name!r} ({base_path} does not exist)")
+    base = _resolve_extends(base_path, _read_document(base_path), (*seen, path))
+    merged = {key: value for key, value in base.items() if key not in ("region", "name", "province")} | {
+        key: value for key, value in document.items() if key != "datasets"
+    }
+    base_datasets = base.get("datasets") or {}
+    own_datasets = document.get("datasets") or {}
+    if not isinstance(base_datasets, dict) or not isinstance(own_datasets, dict):
+        raise RegistryError(f"{path}: datasets: expected a mapping of dataset names (here and in {base_path})")
+    datasets = dict(base_datasets)
+    for name, own in own_datasets.items():
+        inherited = datasets.get(name)
+        datasets[name] = (inherited if isinstance(inherited, dict) else {}) | own if isinstance(own, dict) else own
+    merged["datasets"] = datasets
+    return merged
+
+
+def load_region(path: Path) -> RegionSource:
+    document = _resolve_extends(path, _read_document(path))
     try:
         source = RegionSource.model_validate(document)
     except ValidationError as error:

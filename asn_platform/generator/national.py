@@ -35,6 +35,7 @@ import math
 import multiprocessing
 import os
 import resource
+import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -52,6 +53,7 @@ from asn_platform.generator.profiles import SAMPLE_PROFILES, RegionProfile, refe
 from asn_platform.generator.sample import SAMPLE_AS_OF, reference_lists, staff_and_training, unit_profiles
 from asn_platform.generator.service_quality import generate_complaints, generate_surveys, services
 from asn_platform.generator.writers import open_extract
+from asn_platform.settings import SOURCES_DIR
 
 NATIONAL_HEADCOUNT = 5_600_000
 NATIONAL_REGIONS = 500
@@ -186,10 +188,12 @@ def generate_national(
     api_dir: Path | None = None,
     progress: Callable[[str], None] | None = None,
     workers: int | None = None,
+    sources_dir: Path | None = None,
 ) -> NationalSummary:
     """Write every region's deliveries under `landing_dir/<region>/<dataset>/<delivery date>/` (API datasets under
     `api_dir/<region>/`, see the module docstring); same seed and scale, same bytes. `workers` processes generate
-    regions side by side (default: one per CPU); `progress` hears of each region as it is done."""
+    regions side by side (default: one per CPU); `progress` hears of each region as it is done. With `sources_dir`,
+    the source registry that loads them is written there too (see `write_sources`)."""
     started = time.perf_counter()
     regions = plan_regions(seed, scale)
     workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
@@ -205,6 +209,8 @@ def generate_national(
                 f"{sum(result.rows.values()):,} rows, {result.seconds:.1f} s"
             )
 
+    if sources_dir is not None:
+        write_sources(regions, sources_dir)
     with _worker_pool(workers) as pool:
         for future in as_completed([pool.submit(generate_region, *task) for task in tasks]):
             done(future.result())
@@ -222,6 +228,21 @@ def generate_national(
         workers=workers,
         worker_peak_rss_mb=max((result.peak_rss_mb for result in results), default=0.0),
     )
+
+
+def write_sources(regions: list[NationalRegion], sources_dir: Path, base_dir: Path = SOURCES_DIR) -> None:
+    """The source registry for `regions`: the five sample regions' files from `base_dir`, and one file per region
+    that `extends` its profile's (the same system, the same file names), with its own name."""
+    sources_dir.mkdir(parents=True, exist_ok=True)
+    for base in SAMPLE_PROFILES:
+        shutil.copyfile(base_dir / f"{base.region}.yml", sources_dir / f"{base.region}.yml")
+    for region in regions:
+        text = (
+            f"# Synthetic region {region.number} of the national benchmark; it exports like {region.base}.\n"
+            f"region: {region.region}\nname: {region.base.title()} {region.number} (synthetic)\n"
+            f"province: Synthetic\nextends: {region.base}\n"
+        )
+        (sources_dir / f"{region.region}.yml").write_text(text, encoding="utf-8")
 
 
 @contextmanager

@@ -20,7 +20,7 @@ import pandas as pd
 
 from asn_platform.quality.suites import ExpectationSpec, Suite, SuiteError
 from asn_platform.settings import get_settings
-from asn_platform.warehouse import qualified, quote_identifier
+from asn_platform.warehouse import qualified, quote_identifier, sql_literal
 
 SAMPLE_SIZE = 20
 _DUCKDB_VECTOR_ROWS = 2048
@@ -102,13 +102,13 @@ def _batch_definition() -> Any:
     return source.add_dataframe_asset("chunk").add_batch_definition_whole_dataframe("whole_chunk")
 
 
-def _gx_suite(suite: Suite) -> Any:
+def _gx_suite(suite: Suite, specs: list[ExpectationSpec]) -> Any:
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     expectations = [
         ExpectationConfiguration(type=spec.type, kwargs=spec.kwargs, meta={"index": spec.index}).to_domain_obj()
-        for spec in suite.row_level
+        for spec in specs
     ]
     return gx.ExpectationSuite(name=suite.name, expectations=expectations)
 
@@ -151,6 +151,8 @@ def _plain(value: Any) -> Any:
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(item) for item in value]
+    if value is pd.NA or value is pd.NaT:
+        return None
     if hasattr(value, "item"):
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
@@ -160,24 +162,130 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def _row_conditions(spec: ExpectationSpec) -> tuple[str, str] | None:  # noqa: PLR0911 - one return per type
+    """SQL for a row-level expectation Great Expectations would evaluate row by row: (the rows it ignores, the
+    rows it counts as unexpected among the rest), or None for a type without a translation here (those run in
+    Great Expectations itself). tests/unit/test_quality.py holds each translation to Great Expectations' own
+    result on the same rows, NULLs and edge values included."""
+    kwargs = spec.kwargs
+    if spec.type == "expect_column_pair_values_a_to_be_greater_than_b":
+        a, b = quote_identifier(kwargs["column_A"]), quote_identifier(kwargs["column_B"])
+        ignore = {
+            "both_values_are_missing": f"{a} IS NULL AND {b} IS NULL",
+            "either_value_is_missing": f"({a} IS NULL OR {b} IS NULL)",
+            "neither": "false",
+        }.get(kwargs.get("ignore_row_if", "both_values_are_missing"))
+        if ignore is None:
+            return None
+        # A comparison with one side missing is not true: unexpected, as in pandas.
+        return ignore, f"({a} {'>=' if kwargs.get('or_equal') else '>'} {b}) IS NOT TRUE"
+    column = quote_identifier(kwargs["column"]) if "column" in kwargs else None
+    if column is None:
+        return None
+    missing = f"{column} IS NULL"
+    if spec.type == "expect_column_values_to_not_be_null":
+        return "false", missing
+    if spec.type == "expect_column_values_to_be_in_set" and kwargs.get("value_set"):
+        values = ", ".join(sql_literal(value) for value in kwargs["value_set"])
+        return missing, f"{column} NOT IN ({values})"
+    if spec.type == "expect_column_values_to_match_regex":
+        # Great Expectations searches (re.search); so does regexp_matches.
+        return missing, f"NOT regexp_matches({column}::VARCHAR, {sql_literal(kwargs['regex'])})"
+    if spec.type == "expect_column_values_to_be_between":
+        low, high = kwargs.get("min_value"), kwargs.get("max_value")
+        if low is None and high is None:
+            return None
+        outside = []
+        if low is not None:
+            outside.append(f"{column} {'<=' if kwargs.get('strict_min') else '<'} {sql_literal(low)}")
+        if high is not None:
+            outside.append(f"{column} {'>=' if kwargs.get('strict_max') else '>'} {sql_literal(high)}")
+        return missing, " OR ".join(outside)
+    return None
+
+
+def _validate_rows_in_sql(
+    cursor: duckdb.DuckDBPyConnection,
+    table: str,
+    specs: list[tuple[ExpectationSpec, tuple[str, str]]],
+    keys: list[str],
+    row_key: str | None,
+) -> list[_Tally]:
+    """Every translated expectation counted in one scan; failing rows fetched only for those that failed."""
+    target = qualified(table)
+    counts = ", ".join(
+        f"count_if({ignore}), count_if(NOT ({ignore}) AND ({unexpected}))" for _, (ignore, unexpected) in specs
+    )
+    (total, *tallied) = cursor.execute(f"SELECT count(*), {counts} FROM {target}").fetchall()[0]
+    tallies = []
+    for position, (spec, (ignore, unexpected)) in enumerate(specs):
+        missing, failed = tallied[2 * position], tallied[2 * position + 1]
+        tally = _Tally(element_count=total, missing_count=missing, unexpected_count=failed)
+        if failed:
+            failing = f"NOT ({ignore}) AND ({unexpected})"
+            shown = list(dict.fromkeys([*keys, *_spec_columns(spec)]))
+            sample_sql = ", ".join(quote_identifier(column) for column in shown)
+            rows = cursor.execute(
+                f"SELECT {sample_sql} FROM {target} WHERE {failing} ORDER BY rowid LIMIT {SAMPLE_SIZE}"
+            ).fetchall()
+            tally.sample = [{column: _plain(value) for column, value in zip(shown, row, strict=True)} for row in rows]
+            if row_key:
+                tally.failing_rows = [
+                    _plain(value)
+                    for (value,) in cursor.execute(
+                        f"SELECT {quote_identifier(row_key)} FROM {target} WHERE {failing} ORDER BY rowid"
+                    ).fetchall()
+                ]
+        tallies.append(tally)
+    return tallies
+
+
+def _spec_columns(spec: ExpectationSpec) -> list[str]:
+    return [spec.kwargs[key] for key in ("column", "column_A", "column_B") if key in spec.kwargs]
+
+
 def _validate_rows(
     cursor: duckdb.DuckDBPyConnection, table: str, suite: Suite, chunk_rows: int, row_key: str | None = None
 ) -> list[_Tally]:
-    tallies = [_Tally() for _ in suite.row_level]
-    if not suite.row_level:
-        return tallies
-    batch_definition = _batch_definition()
-    gx_suite = _gx_suite(suite)
+    """Row-level expectations: those with a SQL translation in one scan in DuckDB, any other in Great Expectations
+    on chunks of the table."""
     columns = {row[0] for row in cursor.execute(f"DESCRIBE {qualified(table)}").fetchall()}
     keys = [column for column in suite.key_columns if column in columns]
+    if row_key and row_key not in keys:
+        keys = [row_key, *keys]
+    translated = {spec.index: _row_conditions(spec) for spec in suite.row_level}
+    in_sql = [(spec, conditions) for spec in suite.row_level if (conditions := translated[spec.index])]
+    by_index: dict[int, _Tally] = {}
+    if in_sql:
+        sql_tallies = _validate_rows_in_sql(cursor, table, in_sql, keys, row_key)
+        by_index.update(zip([spec.index for spec, _ in in_sql], sql_tallies, strict=True))
+    in_gx = [spec for spec in suite.row_level if not translated[spec.index]]
+    gx_tallies = _validate_rows_in_gx(cursor, table, suite, in_gx, chunk_rows=chunk_rows, keys=keys, row_key=row_key)
+    by_index.update(zip([spec.index for spec in in_gx], gx_tallies, strict=True))
+    return [by_index[spec.index] for spec in suite.row_level]
+
+
+def _validate_rows_in_gx(
+    cursor: duckdb.DuckDBPyConnection,
+    table: str,
+    suite: Suite,
+    specs: list[ExpectationSpec],
+    *,
+    chunk_rows: int,
+    keys: list[str],
+    row_key: str | None,
+) -> list[_Tally]:
+    tallies = [_Tally() for _ in specs]
+    if not specs:
+        return tallies
+    batch_definition = _batch_definition()
+    gx_suite = _gx_suite(suite, specs)
     # COMPLETE lists every failing row (by its key) when the caller routes failing rows somewhere.
     result_format: dict[str, Any] = {
         "result_format": "COMPLETE" if row_key else "SUMMARY",
         "partial_unexpected_count": SAMPLE_SIZE,
         "return_unexpected_index_query": False,
     }
-    if row_key and row_key not in keys:
-        keys = [row_key, *keys]
     if keys:
         result_format["unexpected_index_column_names"] = keys
     cursor.execute(f"SELECT * FROM {qualified(table)}")
@@ -195,7 +303,7 @@ def _validate_rows(
             if raised:
                 message = expectation_result.exception_info.get("exception_message")
                 raise SuiteError(f"{suite.path}: expectation #{index + 1} could not be evaluated: {message}")
-            position = next(i for i, spec in enumerate(suite.row_level) if spec.index == index)
+            position = next(i for i, spec in enumerate(specs) if spec.index == index)
             tallies[position].add(expectation_result.success, expectation_result.result, row_key)
     return tallies
 
@@ -329,4 +437,8 @@ def record_report(connection: duckdb.DuckDBPyConnection, report: ValidationRepor
         )
         for o in report.outcomes
     ]
-    connection.executemany(f"INSERT INTO {RESULTS_TABLE} VALUES ({', '.join('?' * 14)})", rows)
+    if not rows:
+        return
+    # One statement for the whole report (executemany costs a round of planning per row).
+    values = ", ".join(f"({', '.join('?' * 14)})" for _ in rows)
+    connection.execute(f"INSERT INTO {RESULTS_TABLE} VALUES {values}", [value for row in rows for value in row])

@@ -7,6 +7,7 @@ a severity: `error` blocks the stage, `warning` is recorded and shown.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -62,7 +63,8 @@ class Suite:
         object.__setattr__(self, "row_level", tuple(e for e in self.expectations if not e.is_table_level))
 
 
-def _map_expectation_types() -> set[str]:
+@lru_cache(maxsize=1)
+def _map_expectation_types() -> frozenset[str]:
     # Which expectation types GX can evaluate row by row, so a chunk's result adds up to the table's.
     from great_expectations.expectations.expectation import (
         ColumnMapExpectation,
@@ -75,11 +77,11 @@ def _map_expectation_types() -> set[str]:
     )
 
     map_bases = (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)
-    return {
+    return frozenset(
         name
         for name in list_registered_expectation_implementations()
         if issubclass(get_expectation_impl(name), map_bases)
-    }
+    )
 
 
 def _check_gx_kwargs(kind: str, kwargs: dict[str, Any], where: str) -> None:
@@ -97,6 +99,16 @@ def _check_gx_kwargs(kind: str, kwargs: dict[str, Any], where: str) -> None:
 
 
 def load_suite(path: Path) -> Suite:
+    """The suite in `path`, checked; read again only when the file changes (ingestion asks once per delivery)."""
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError as error:
+        raise SuiteError(f"{path}: cannot be read: {error.strerror}") from None
+    return _load_suite(path, stamp)
+
+
+@lru_cache(maxsize=256)
+def _load_suite(path: Path, _stamp: int) -> Suite:
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:

@@ -13,7 +13,7 @@ from asn_platform import settings as settings_module
 from asn_platform.generator import generate_sample
 from asn_platform.generator.profiles import LANGSA
 from asn_platform.settings import SOURCES_DIR, Settings
-from ingestion.registry import load_registry
+from ingestion.registry import RegistryError, load_registry
 from ingestion.service import load_pending
 
 
@@ -53,3 +53,41 @@ def test_the_new_region_gets_its_ingestion_dag(with_kota_baru: Settings) -> None
     bag = DagBag(dag_folder=str(DAGS_DIR))
     assert bag.import_errors == {}
     assert "asn_ingest_kota_baru" in bag.dag_ids
+
+
+def test_a_region_on_the_same_system_as_another_extends_it(settings: Settings, tmp_path: Path) -> None:
+    sources = tmp_path / "sources"
+    shutil.copytree(SOURCES_DIR, sources)
+    (sources / "kota_tual.yml").write_text(
+        "region: kota_tual\nname: Kota Tual\nprovince: Maluku\ntimezone: Asia/Jayapura\nextends: medan\n"
+        "datasets:\n  personnel:\n    file_pattern: 'tual_pegawai_*.csv.gz'\n    max_quarantine_share: 0.1\n",
+        encoding="utf-8",
+    )
+    tual, medan = load_registry(sources)["kota_tual"], load_registry(sources)["medan"]
+    assert (tual.name, tual.province, tual.timezone) == ("Kota Tual", "Maluku", "Asia/Jayapura")
+    personnel = tual.dataset("personnel")
+    assert (personnel.file_pattern, personnel.max_quarantine_share) == ("tual_pegawai_*.csv.gz", 0.1)
+    # Everything the region did not say comes from Medan's file, dataset by dataset and key by key.
+    assert personnel.columns == medan.dataset("personnel").columns
+    assert (personnel.compression, personnel.load_mode, personnel.delimiter) == ("gzip", "delta", "|")
+    assert tual.dataset("training") == medan.dataset("training")
+    assert set(tual.datasets) == set(medan.datasets)
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({"a": "extends: atlantis"}, "a.yml: extends: no region 'atlantis'"),
+        ({"a": "extends: b", "b": "extends: a"}, "a.yml: extends: a cycle (a -> b -> a)"),
+        ({"a": "extends: [langsa]"}, "a.yml: extends: must name a region"),
+        ({"a": "extends: langsa\ndatasets: {personnel: {delimter: ';'}}"}, "delimter: Extra inputs are not permitted"),
+    ],
+)
+def test_extends_errors_name_the_file(tmp_path: Path, files: dict[str, str], message: str) -> None:
+    shutil.copy(SOURCES_DIR / "langsa.yml", tmp_path / "langsa.yml")
+    for name, body in files.items():
+        (tmp_path / f"{name}.yml").write_text(f"region: {name}\nname: A\nprovince: P\n{body}\n", encoding="utf-8")
+    with pytest.raises(RegistryError) as failure:
+        load_registry(tmp_path)
+    assert message in str(failure.value)
+    assert str(failure.value).startswith(str(tmp_path / "a.yml"))

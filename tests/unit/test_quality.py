@@ -79,11 +79,17 @@ def test_counts_and_failing_keys_are_exact(people: duckdb.DuckDBPyConnection, tm
 
 
 def test_chunked_validation_adds_up_to_the_whole_table(people: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    suite = load_suite(_write(tmp_path, SUITE))
-    whole = validate_table(people, "main.people", suite, chunk_rows=10_000, record=False)
-    chunked = validate_table(people, "main.people", suite, chunk_rows=1_000, record=False)
-    summary = [(o.label, o.success, o.element_count, o.unexpected_count) for o in whole.outcomes]
-    assert summary == [(o.label, o.success, o.element_count, o.unexpected_count) for o in chunked.outcomes]
+    # A type without a SQL translation runs in Great Expectations, chunk by chunk, beside the translated ones.
+    text = SUITE + "  - type: expect_column_value_lengths_to_equal\n    kwargs: {column: nip, value: 18}\n"
+    suite = load_suite(_write(tmp_path, text))
+    whole = validate_table(people, "main.people", suite, chunk_rows=10_000, record=False, row_key="id")
+    chunked = validate_table(people, "main.people", suite, chunk_rows=1_000, record=False, row_key="id")
+    summary = [(o.label, o.success, o.element_count, o.unexpected_count, o.failing_rows) for o in whole.outcomes]
+    assert summary == [
+        (o.label, o.success, o.element_count, o.unexpected_count, o.failing_rows) for o in chunked.outcomes
+    ]
+    lengths = _by_type(chunked)["expect_column_value_lengths_to_equal"]
+    assert (lengths.unexpected_count, lengths.failing_rows) == (2, [10, 4000])
 
 
 def test_mostly_is_judged_on_the_whole_table_not_per_chunk(people: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
@@ -174,3 +180,74 @@ def test_the_project_suites_all_load() -> None:
         f"delivery.{dataset}"
         for dataset in ("personnel", "training", "survey_responses", "complaints", "units", "services")
     }
+
+
+# Each row-level expectation the runner translates to SQL, with the edges where SQL and pandas could part ways:
+# NULLs, empty text, boundaries, a search (not a full match) regex, a pair with one side missing.
+TRANSLATED = [
+    ("expect_column_values_to_not_be_null", {"column": "s"}),
+    ("expect_column_values_to_not_be_null", {"column": "n", "mostly": 0.8}),
+    ("expect_column_values_to_be_in_set", {"column": "s", "value_set": ["M", "F"]}),
+    ("expect_column_values_to_be_in_set", {"column": "n", "value_set": [1, 2, 3, 4]}),
+    ("expect_column_values_to_be_in_set", {"column": "s", "value_set": ["M", "F", "x", ""], "mostly": 0.9}),
+    ("expect_column_values_to_match_regex", {"column": "s", "regex": "^[MF]$"}),
+    ("expect_column_values_to_match_regex", {"column": "s", "regex": "M"}),
+    ("expect_column_values_to_match_regex", {"column": "s", "regex": "^$"}),
+    ("expect_column_values_to_be_between", {"column": "n", "min_value": 1, "max_value": 4}),
+    ("expect_column_values_to_be_between", {"column": "n", "min_value": 1, "max_value": 4, "strict_min": True}),
+    ("expect_column_values_to_be_between", {"column": "n", "min_value": 0, "strict_max": True, "max_value": 4}),
+    ("expect_column_values_to_be_between", {"column": "n", "min_value": 2}),
+    ("expect_column_values_to_be_between", {"column": "n", "max_value": 2, "mostly": 0.5}),
+    ("expect_column_pair_values_a_to_be_greater_than_b", {"column_A": "d1", "column_B": "d2"}),
+    ("expect_column_pair_values_a_to_be_greater_than_b", {"column_A": "d1", "column_B": "d2", "or_equal": True}),
+    (
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        {"column_A": "d1", "column_B": "d2", "or_equal": True, "ignore_row_if": "either_value_is_missing"},
+    ),
+    (
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        {"column_A": "d1", "column_B": "d2", "ignore_row_if": "neither"},
+    ),
+]
+
+
+@pytest.fixture
+def edges(settings: Settings) -> duckdb.DuckDBPyConnection:
+    with connect(settings=settings) as connection:
+        connection.execute(
+            """CREATE TABLE edges AS
+               SELECT i AS id,
+                      ['M', 'F', NULL, '', 'x', ' M', 'FM', 'M'][i % 8 + 1] AS s,
+                      [NULL, 0, 1, 2, 4, 5, 3][i % 7 + 1]::INTEGER AS n,
+                      DATE '2026-01-10' + [NULL, 0, 1, -1, 5][i % 5 + 1] AS d1,
+                      DATE '2026-01-10' + [0, NULL, 0, 0, -3, NULL][i % 6 + 1] AS d2
+               FROM range(1, 3001) AS t(i)"""
+        )
+        yield connection
+
+
+@pytest.mark.parametrize(("kind", "kwargs"), TRANSLATED, ids=str)
+def test_sql_translation_agrees_with_great_expectations(
+    edges: duckdb.DuckDBPyConnection, kind: str, kwargs: dict
+) -> None:
+    from asn_platform.quality.runner import _row_conditions, _validate_rows_in_gx, _validate_rows_in_sql
+    from asn_platform.quality.suites import ExpectationSpec, Suite
+
+    spec = ExpectationSpec(kind, kwargs, "error", 0)
+    suite = Suite("edges", "test", "main.edges", ("id",), (spec,), Path("edges.yml"))
+    conditions = _row_conditions(spec)
+    assert conditions is not None
+    (sql,) = _validate_rows_in_sql(edges, "main.edges", [(spec, conditions)], ["id"], "id")
+    (gx,) = _validate_rows_in_gx(edges, "main.edges", suite, [spec], chunk_rows=1_000, keys=["id"], row_key="id")
+    assert sql.unexpected_count > 0 or kind == "expect_column_values_to_not_be_null"  # the case is not vacuous
+    assert (sql.element_count, sql.unexpected_count, sql.failing_rows) == (
+        gx.element_count,
+        gx.unexpected_count,
+        gx.failing_rows,
+    )
+    assert sql.success(spec) == gx.success(spec)
+
+    def as_text(row: dict) -> dict:  # pandas shows a DATE as a midnight timestamp; SQL keeps it a date
+        return {k: v.removesuffix(" 00:00:00") if isinstance(v, str) else v for k, v in row.items()}
+
+    assert sql.sample == [as_text(row) for row in gx.sample]
