@@ -38,13 +38,29 @@ def _print_result(result: LoadResult) -> None:
     print(f"{result.status:>9}  {delivery.delivery_id}  {delivery.path.name}: {detail}", flush=True)
 
 
-def _load(regions: list[str], dataset: str | None) -> int:
+def _load(regions: list[str], dataset: str | None, delivery_date: date | None = None) -> int:
     from ingestion.service import load_pending
 
-    results = [result for region in regions for result in load_pending(region, dataset, progress=_print_result)]
+    results = [
+        result
+        for region in regions
+        for result in load_pending(region, dataset, progress=_print_result, delivery_date=delivery_date)
+    ]
     failed = [result for result in results if result.status in {"rejected", "waiting"}]
     print(f"==> {len(results)} deliveries: {len(results) - len(failed)} fine, {len(failed)} rejected or waiting")
     return 1 if failed else 0
+
+
+def _load_one(delivery_id: str) -> int:
+    """One delivery by its id (region/dataset/YYYY-MM-DD), as the audit and the quarantine name it."""
+    parts = delivery_id.strip("/").split("/")
+    try:
+        region, dataset, day = parts
+        delivery_date = date.fromisoformat(day)
+    except ValueError:
+        raise RegistryError(f"--delivery {delivery_id!r}: expected region/dataset/YYYY-MM-DD") from None
+    region_source(region).dataset(dataset)  # an unknown region or dataset is named, with what there is
+    return _load([region], dataset, delivery_date)
 
 
 def _fetch(region: str, day: date) -> int:
@@ -88,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("region", nargs="?", help="one region (default with --all: every region)")
     load.add_argument("--all", action="store_true", help="every registered region")
     load.add_argument("--dataset", help="only this dataset")
+    load.add_argument("--delivery", help="only this delivery, by its id: region/dataset/YYYY-MM-DD")
     fetch = commands.add_parser("fetch", help="fetch a region's API datasets into the landing area")
     fetch.add_argument("region")
     fetch.add_argument("--date", type=date.fromisoformat, default=date.today(), help="delivery date (YYYY-MM-DD)")
@@ -103,8 +120,10 @@ def _parser() -> argparse.ArgumentParser:
 def _run(args: argparse.Namespace) -> int:
     get_settings().ensure_dirs()
     if args.command == "load":
+        if args.delivery:
+            return _load_one(args.delivery)
         if bool(args.region) == args.all:
-            raise RegistryError("name one region, or --all")
+            raise RegistryError("name one region, or --all, or --delivery ID")
         regions = sorted(load_registry()) if args.all else [region_source(args.region).region]
         return _load(regions, args.dataset)
     commands = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from asn_platform.settings import Settings, get_settings
 from asn_platform.warehouse import connect
@@ -17,9 +18,11 @@ def load_pending(
     dataset: str | None = None,
     settings: Settings | None = None,
     progress: Callable[[LoadResult], None] | None = None,
+    *,
+    delivery_date: date | None = None,
 ) -> list[LoadResult]:
-    """Load every delivery of `region` in the landing area, oldest first. A rejected delivery is audited and
-    reported, and the others still load. `progress` hears of each delivery as it is done."""
+    """Load every delivery of `region` in the landing area (of `dataset`, of `delivery_date`), oldest first. A
+    rejected delivery is audited and reported, and the others still load. `progress` hears of each as it is done."""
     settings = settings or get_settings()
     source = region_source(region)
     if dataset:
@@ -27,6 +30,8 @@ def load_pending(
     results = []
     with connect(settings=settings) as connection:
         for delivery in find_deliveries(source, settings.landing_dir, dataset):
+            if delivery_date and delivery.delivery_date != delivery_date:
+                continue
             try:
                 result = load_delivery(connection, delivery, source.dataset(delivery.dataset), settings)
             except DeliveryRejected as rejection:
@@ -39,46 +44,45 @@ def load_pending(
     return results
 
 
-def audit_rows(region: str | None = None, settings: Settings | None = None) -> list[dict[str, object]]:
+def _query(settings: Settings | None, table: str, sql: str, parameters: list[object]) -> list[dict[str, object]]:
+    """Rows of a read-only query on `table` (schema.name) as dicts; none while the warehouse or table is not there."""
     settings = settings or get_settings()
     if not settings.warehouse_path.exists():
         return []
-    with connect(settings=settings) as connection:
-        exists = connection.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' AND table_name = 'load_audit'"
-        ).fetchone()[0]
+    schema, name = table.split(".")
+    with connect(settings=settings, read_only=True) as connection:
+        (exists,) = connection.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?", [schema, name]
+        ).fetchone()
         if not exists:
             return []
-        cursor = connection.execute(
-            f"""SELECT region, dataset, delivery_id, source_file, status, received_rows, loaded_rows,
-                       quarantined_rows, duplicate_rows, round(duration_s, 2) AS duration_s, finished_at, error
-                FROM {AUDIT_TABLE} WHERE ? IS NULL OR region = ? ORDER BY finished_at""",
-            [region, region],
-        )
+        cursor = connection.execute(sql, parameters)
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def audit_rows(region: str | None = None, settings: Settings | None = None) -> list[dict[str, object]]:
+    return _query(
+        settings,
+        AUDIT_TABLE,
+        f"""SELECT region, dataset, delivery_id, source_file, status, received_rows, loaded_rows,
+                       quarantined_rows, duplicate_rows, round(duration_s, 2) AS duration_s, finished_at, error
+                FROM {AUDIT_TABLE} WHERE ? IS NULL OR region = ? ORDER BY finished_at""",
+        [region, region],
+    )
 
 
 def quarantined(
     region: str | None = None, delivery_id: str | None = None, limit: int = 50, settings: Settings | None = None
 ) -> list[dict[str, object]]:
     """Quarantined records with their reasons, newest load first."""
-    settings = settings or get_settings()
-    if not settings.warehouse_path.exists():
-        return []
-    with connect(settings=settings, read_only=True) as connection:
-        exists = connection.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' AND table_name = 'quarantine'"
-        ).fetchone()[0]
-        if not exists:
-            return []
-        cursor = connection.execute(
-            f"""SELECT delivery_id, source_file, source_row,
+    return _query(
+        settings,
+        QUARANTINE_TABLE,
+        f"""SELECT delivery_id, source_file, source_row,
                        list_transform(reasons, lambda r: r.code || coalesce(' = ' || r.value, '')) AS reasons
                 FROM {QUARANTINE_TABLE}
                 WHERE (? IS NULL OR region = ?) AND (? IS NULL OR delivery_id = ?)
                 ORDER BY quarantined_at DESC, source_file, source_row LIMIT ?""",
-            [region, region, delivery_id, delivery_id, limit],
-        )
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        [region, region, delivery_id, delivery_id, limit],
+    )

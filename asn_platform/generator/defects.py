@@ -299,45 +299,45 @@ def _unit_name_variant(rows: _Rows) -> None:
         rows.record("unit_name_variant", position, "unit_name", before=name, after=variant)
 
 
-def _invalid_nip_length(rows: _Rows) -> None:
+def _break_nips(rows: _Rows, kind: str, breaker: Callable[[str], tuple[str, str]]) -> None:
+    """Personnel NIPs chosen for `kind`, each replaced by `breaker`'s broken NIP (and its description)."""
     column = rows.column("nip", only="personnel")
     if column is None:
         return
-    for position in rows.choose("invalid_nip_length", lambda: rows.valid_nips):
+    for position in rows.choose(kind, lambda: rows.valid_nips):
         nip = str(rows.value(column, position))
+        broken, detail = breaker(nip)
+        rows.set(column, position, broken)
+        rows.record(kind, position, "nip", before=nip, after=broken, detail=detail)
+
+
+def _invalid_nip_length(rows: _Rows) -> None:
+    def breaker(nip: str) -> tuple[str, str]:
         if rows.rng.random() < 0.5:
             dropped = int(rows.rng.integers(18))
-            broken, detail = nip[:dropped] + nip[dropped + 1 :], f"digit {dropped + 1} dropped: 17 digits"
-        else:
-            broken, detail = nip + str(rows.rng.integers(10)), "a digit appended: 19 digits"
-        rows.set(column, position, broken)
-        rows.record("invalid_nip_length", position, "nip", before=nip, after=broken, detail=detail)
+            return nip[:dropped] + nip[dropped + 1 :], f"digit {dropped + 1} dropped: 17 digits"
+        return nip + str(rows.rng.integers(10)), "a digit appended: 19 digits"
+
+    _break_nips(rows, "invalid_nip_length", breaker)
 
 
 def _invalid_nip_date(rows: _Rows) -> None:
-    column = rows.column("nip", only="personnel")
-    if column is None:
-        return
-    for position in rows.choose("invalid_nip_date", lambda: rows.valid_nips):
-        nip = str(rows.value(column, position))
+    def breaker(nip: str) -> tuple[str, str]:
         part, what, impossible = rows.pick(_NIP_DATE_PARTS)
         value = rows.pick(impossible)
-        broken = nip[: part.start] + value + nip[part.stop :]
-        rows.set(column, position, broken)
-        rows.record("invalid_nip_date", position, "nip", before=nip, after=broken, detail=f"{what} {value}")
+        return nip[: part.start] + value + nip[part.stop :], f"{what} {value}"
+
+    _break_nips(rows, "invalid_nip_date", breaker)
 
 
 def _invalid_nip_gender(rows: _Rows) -> None:
     """The 15th digit (after birth date and TMT CPNS) is the gender, 1 or 2; anything else is impossible."""
-    column = rows.column("nip", only="personnel")
-    if column is None:
-        return
-    for position in rows.choose("invalid_nip_gender", lambda: rows.valid_nips):
-        nip = str(rows.value(column, position))
+
+    def breaker(nip: str) -> tuple[str, str]:
         digit = rows.pick("03456789")
-        broken = nip[:14] + digit + nip[15:]
-        rows.set(column, position, broken)
-        rows.record("invalid_nip_gender", position, "nip", before=nip, after=broken, detail=f"gender digit {digit}")
+        return nip[:14] + digit + nip[15:], f"gender digit {digit}"
+
+    _break_nips(rows, "invalid_nip_gender", breaker)
 
 
 def _score_out_of_range(rows: _Rows) -> None:

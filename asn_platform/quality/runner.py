@@ -213,8 +213,12 @@ def _validate_rows_in_sql(
 ) -> list[_Tally]:
     """Every translated expectation counted in one scan; failing rows fetched only for those that failed."""
     target = qualified(table)
+    # Failing rows in key order (a view has no rowid); without keys, in the table's own order.
+    order = ("ORDER BY " + ", ".join(map(quote_identifier, keys))) if keys else ""
     counts = ", ".join(
-        f"count_if({ignore}), count_if(NOT ({ignore}) AND ({unexpected}))" for _, (ignore, unexpected) in specs
+        # coalesce: over no rows at all, count_if gives NULL, not 0
+        f"coalesce(count_if({ignore}), 0), coalesce(count_if(NOT ({ignore}) AND ({unexpected})), 0)"
+        for _, (ignore, unexpected) in specs
     )
     (total, *tallied) = cursor.execute(f"SELECT count(*), {counts} FROM {target}").fetchall()[0]
     tallies = []
@@ -226,14 +230,14 @@ def _validate_rows_in_sql(
             shown = list(dict.fromkeys([*keys, *_spec_columns(spec)]))
             sample_sql = ", ".join(quote_identifier(column) for column in shown)
             rows = cursor.execute(
-                f"SELECT {sample_sql} FROM {target} WHERE {failing} ORDER BY rowid LIMIT {SAMPLE_SIZE}"
+                f"SELECT {sample_sql} FROM {target} WHERE {failing} {order} LIMIT {SAMPLE_SIZE}"
             ).fetchall()
             tally.sample = [{column: _plain(value) for column, value in zip(shown, row, strict=True)} for row in rows]
             if row_key:
                 tally.failing_rows = [
                     _plain(value)
                     for (value,) in cursor.execute(
-                        f"SELECT {quote_identifier(row_key)} FROM {target} WHERE {failing} ORDER BY rowid"
+                        f"SELECT {quote_identifier(row_key)} FROM {target} WHERE {failing} {order}"
                     ).fetchall()
                 ]
         tallies.append(tally)

@@ -49,4 +49,19 @@ def test_an_unknown_region_is_a_usage_error(settings: Settings, capsys: pytest.C
     assert main(["load", "atlantis"]) == 2
     assert "unknown region 'atlantis'; configured regions: ['banjarbaru'" in capsys.readouterr().err
     assert main(["load"]) == 2
-    assert "name one region, or --all" in capsys.readouterr().err
+    assert "name one region, or --all, or --delivery ID" in capsys.readouterr().err
+
+
+def test_load_one_delivery_by_its_id(
+    settings: Settings, sample_delivery: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["load", "--delivery", "langsa/personnel/2026-11-01"]) == 0
+    out = capsys.readouterr().out
+    assert "loaded  langsa/personnel/2026-11-01  langsa_pegawai_20261101.csv: 3,000 received" in out
+    assert "==> 1 deliveries: 1 fine, 0 rejected or waiting" in out
+    assert main(["load", "--delivery", "langsa/personnel/2026-11-01"]) == 0  # again: nothing to do
+    assert "unchanged  langsa/personnel/2026-11-01" in capsys.readouterr().out
+    assert main(["load", "--delivery", "langsa/personnel"]) == 2
+    assert "expected region/dataset/YYYY-MM-DD" in capsys.readouterr().err
+    assert main(["load", "--delivery", "langsa/payroll/2026-11-01"]) == 2
+    assert "region 'langsa' delivers no dataset 'payroll'" in capsys.readouterr().err

@@ -158,3 +158,17 @@ def test_a_fetch_interrupted_after_its_last_page_finishes_without_fetching_again
     assert api.requests == requests_before  # nothing fetched twice
     landed = [json.loads(line)["ticketId"] for line in _lines(result.path)]
     assert len(landed) == len(set(landed)) == len(_lines(store / "complaints.jsonl"))
+
+
+def test_the_stand_in_api_command_names_what_is_missing(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from asn_platform.__main__ import main
+
+    monkeypatch.delenv("ASN_REGIONAL_API_TOKEN", raising=False)
+    assert main(["regional-api", "banjarbaru"]) == 2
+    assert "regional-api needs a token: --token, or ASN_REGIONAL_API_TOKEN" in capsys.readouterr().err
+    with pytest.raises(
+        SystemExit, match=r"no API store at .*source_api/banjarbaru; run `python -m asn_platform generate`"
+    ):
+        main(["regional-api", "banjarbaru", "--token", "t"])

@@ -1,0 +1,29 @@
+"""The benchmark scripts run end to end at a tiny scale and report what they promise (figures are not asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from asn_platform.settings import PROJECT_ROOT
+
+
+def test_ingestion_benchmark_reports_every_format_beside_duckdb(tmp_path: Path) -> None:
+    out = tmp_path / "ingestion.json"
+    script = PROJECT_ROOT / "benchmarks" / "ingestion_throughput.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--scale", "0.002", "--out", str(tmp_path), "--json", str(out)],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(out.read_text())
+    rows = {row["format"]: row for row in report["formats"]}
+    assert set(rows) == {"csv", "csv.gz", "jsonl", "xlsx", "all CSV", "all"}
+    assert report["status"] == {"loaded": rows["all"]["files"]}  # every delivery loaded
+    assert rows["all"]["rows"] == sum(rows[name]["rows"] for name in ("csv", "csv.gz", "jsonl", "xlsx"))
+    assert all(row["floor_mb_s"] > 0 and row["ingest_mb_s"] > 0 for row in rows.values())
+    assert 0 < report["peak_rss_mb"]["ingest"] < 6_000
+    assert "target ingestion >= 0.5x read_csv on CSV" in done.stdout
+    assert list(tmp_path.glob("asn-ingest-bench-*")) == []  # deleted unless --keep
