@@ -21,7 +21,7 @@ from typing import BinaryIO
 
 import duckdb
 
-from asn_platform.contract import DATASETS, Dataset, Field
+from asn_platform.contract import DATASETS, REGIONAL_DATASETS, Dataset, Field
 from asn_platform.quality import Suite, ValidationReport, load_suite, validate_table
 from asn_platform.quality.runner import ExpectationOutcome
 from asn_platform.quality.suites import ExpectationSpec
@@ -89,6 +89,13 @@ def _ensure_tables(connection: duckdb.DuckDBPyConnection, dataset: Dataset) -> N
     )
     # Audit tables from before deltas existed: every load they hold was a full snapshot.
     connection.execute(f"ALTER TABLE {AUDIT_TABLE} ADD COLUMN IF NOT EXISTS delivery_kind VARCHAR DEFAULT 'full'")
+
+
+def ensure_raw_tables(connection: duckdb.DuckDBPyConnection) -> None:
+    """Every regional dataset's raw table, empty until its first load: staging reads all of them, and a region
+    that has not sent training yet must not stop the build of what it has sent."""
+    for name in REGIONAL_DATASETS:
+        _ensure_tables(connection, DATASETS[name])
 
 
 def delivery_suite(dataset: Dataset, delivery_kind: str = "full") -> Suite:

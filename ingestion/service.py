@@ -8,7 +8,14 @@ from datetime import date
 from asn_platform.settings import Settings, get_settings
 from asn_platform.warehouse import connect
 from ingestion.deliveries import find_deliveries
-from ingestion.load import AUDIT_TABLE, DeliveryRejected, DeliveryWaiting, LoadResult, load_delivery
+from ingestion.load import (
+    AUDIT_TABLE,
+    DeliveryRejected,
+    DeliveryWaiting,
+    LoadResult,
+    ensure_raw_tables,
+    load_delivery,
+)
 from ingestion.quarantine import QUARANTINE_TABLE
 from ingestion.registry import region_source
 
@@ -29,6 +36,7 @@ def load_pending(
         source.dataset(dataset)
     results = []
     with connect(settings=settings) as connection:
+        ensure_raw_tables(connection)
         for delivery in find_deliveries(source, settings.landing_dir, dataset):
             if delivery_date and delivery.delivery_date != delivery_date:
                 continue

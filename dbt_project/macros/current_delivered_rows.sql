@@ -1,11 +1,11 @@
 {#
-    The raw rows of `dataset` that stand now, per region: its latest full delivery with every later delta applied
+    The raw rows of `dataset` (a table of dbt source `source_name`) that stand now, per region: its latest full delivery with every later delta applied
     on top in delivery order (the latest version of each key wins). A corrected re-delivery (same delivery id and
     kind, later load) replaces the earlier load. The loader never loads a delta before a full extract is there.
     For regions that only send full snapshots this is their latest one.
     Adds `_delivery_date` (the delivery the row came from) and `_snapshot_date` (the region's newest applied one).
 #}
-{% macro current_delivered_rows(dataset, key_columns) %}
+{% macro current_delivered_rows(source_name, dataset, key_columns) %}
     with
 
     loads as (
@@ -48,7 +48,7 @@
         delivered.*,
         applied_loads.delivery_date as _delivery_date,
         applied_loads.snapshot_date as _snapshot_date
-    from {{ source('simpeg', dataset) }} as delivered
+    from {{ source(source_name, dataset) }} as delivered
     inner join applied_loads on delivered._load_id = applied_loads.load_id
     qualify row_number() over (
         partition by delivered._region, {% for column in key_columns %}delivered.{{ column }}{{ ", " if not loop.last }}{% endfor %}

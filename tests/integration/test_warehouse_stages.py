@@ -82,3 +82,15 @@ def test_nothing_to_publish_is_an_error_and_keeps_no_partial_file(settings: Sett
     with pytest.raises(RuntimeError, match="nothing to publish"):
         publish(settings)
     assert list(settings.published_dir.iterdir()) == []
+
+
+def test_a_region_that_has_sent_only_personnel_still_builds(settings: Settings, sample_delivery: Path) -> None:
+    for other in ("training", "survey_responses", "complaints"):
+        for path in settings.landing_dir.glob(f"langsa/{other}/*/*"):
+            path.unlink()
+    ingest("langsa")
+    build()
+    with connect(settings=settings, read_only=True) as connection:
+        (people,) = connection.execute("SELECT count(*) FROM core.dim_employee").fetchone()
+        (trainings,) = connection.execute("SELECT count(*) FROM staging.stg_diklat__training").fetchone()
+    assert (people, trainings) == (3_000, 0)

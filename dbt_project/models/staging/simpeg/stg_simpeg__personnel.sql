@@ -1,7 +1,7 @@
 with
 
 personnel as (
-    {{ current_delivered_rows('personnel', ['nip']) }}
+    {{ current_delivered_rows('simpeg', 'personnel', ['nip']) }}
 )
 
 select
@@ -11,9 +11,19 @@ select
     gender,
     employment_type,
     golongan,
+    golongan_start,
+    position_title,
+    position_type,
+    position_start,
     unit_code,
     unit_name,
     education_level,
+    education_field,
+    skp_rating_last_year,
+    skp_rating_year_before,
+    discipline_sanction,
+    discipline_date,
+    oap_status,
     status,
     _region as region,
     _snapshot_date as snapshot_date,
