@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+import duckdb
+
 from asn_platform.settings import Settings, get_settings
 from asn_platform.warehouse import connect
 from ingestion.deliveries import find_deliveries
@@ -17,7 +19,7 @@ from ingestion.load import (
     load_delivery,
 )
 from ingestion.quarantine import QUARANTINE_TABLE
-from ingestion.registry import region_source
+from ingestion.registry import RegionSource, region_source
 
 
 def load_pending(
@@ -37,6 +39,7 @@ def load_pending(
     results = []
     with connect(settings=settings) as connection:
         ensure_raw_tables(connection)
+        _register_region(connection, source)
         for delivery in find_deliveries(source, settings.landing_dir, dataset):
             if delivery_date and delivery.delivery_date != delivery_date:
                 continue
@@ -50,6 +53,18 @@ def load_pending(
             if progress:
                 progress(result)
     return results
+
+
+def _register_region(connection: duckdb.DuckDBPyConnection, source: RegionSource) -> None:
+    """The region as the registry describes it, in `raw.regions` (the warehouse's region dimension reads it)."""
+    connection.execute(
+        """CREATE TABLE IF NOT EXISTS raw.regions (
+            region VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, province VARCHAR NOT NULL, timezone VARCHAR NOT NULL)"""
+    )
+    connection.execute(
+        "INSERT OR REPLACE INTO raw.regions VALUES (?, ?, ?, ?)",
+        [source.region, source.name, source.province, source.timezone],
+    )
 
 
 def _query(settings: Settings | None, table: str, sql: str, parameters: list[object]) -> list[dict[str, object]]:

@@ -175,7 +175,12 @@ def test_the_project_suites_all_load() -> None:
     from asn_platform.quality import suites_for_stage
 
     marts = suites_for_stage("marts")
-    assert {suite.table for suite in marts} == {"core.dim_employee"}
+    assert {suite.table for suite in marts} == {
+        "core.dim_employee",
+        "core.dim_region",
+        "core.dim_unit",
+        "core.dim_date",
+    }
     assert {suite.name for suite in suites_for_stage("delivery")} == {
         f"delivery.{dataset}"
         for dataset in ("personnel", "training", "survey_responses", "complaints", "units", "services")

@@ -1,0 +1,6 @@
+select
+    region,
+    name,
+    province,
+    timezone
+from {{ source('simpeg', 'regions') }}
