@@ -72,12 +72,13 @@ def test_publish_swaps_atomically_while_a_reader_holds_the_old_version(built: Se
         reader.close()
     with duckdb.connect(str(second.path), read_only=True) as fresh:
         assert fresh.execute("SELECT published_at FROM main.publication").fetchone()[0] > before
-    # Langsa's sample: 3,000 staff (2,854 active) in its 16 units; one region; 2000-2035 day by day.
+    # Langsa's sample: 3,000 staff in its 16 units, 31,749 trainings; one region; 2000-2035 day by day.
     assert second.tables == {
         "core.dim_employee": 3000,
         "core.dim_region": 1,
         "core.dim_unit": 16,
         "core.dim_date": 13149,
+        "competency.fct_training": 31749,
     }
     assert sorted(p.name for p in built.published_dir.iterdir()) == ["analytics.duckdb"]
 

@@ -180,6 +180,7 @@ def test_the_project_suites_all_load() -> None:
         "core.dim_region",
         "core.dim_unit",
         "core.dim_date",
+        "competency.fct_training",
     }
     assert {suite.name for suite in suites_for_stage("delivery")} == {
         f"delivery.{dataset}"
