@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import duckdb
-
 from asn_platform.quality.runner import RESULTS_TABLE
 from asn_platform.settings import Settings
-from asn_platform.warehouse import connect
+from asn_platform.warehouse import connect, has_table
 
 
 def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -25,16 +23,11 @@ def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return "\n".join("  " + line for line in lines)
 
 
-def _has_table(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    query = "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?"
-    return bool(connection.execute(query, [schema, table]).fetchone()[0])
-
-
 def render(settings: Settings) -> str:
     parts = ["", "=" * 100, "ASN workforce data platform: result", "=" * 100]
     if settings.warehouse_path.exists():
         with connect(settings.warehouse_path, read_only=True, settings=settings) as build:
-            if _has_table(build, "raw", "load_audit"):
+            if has_table(build, "raw", "load_audit"):
                 rows = build.execute(
                     """SELECT region, dataset, delivery_date::VARCHAR, status, received_rows, loaded_rows,
                               quarantined_rows, duplicate_rows, round(duration_s, 1)
@@ -46,7 +39,7 @@ def render(settings: Settings) -> str:
                 headers = ("region", "dataset", "delivered", "status", "received", "loaded", "quarantined",
                            "duplicates", "seconds")  # fmt: skip
                 parts.append(text_table(headers, rows))
-            if _has_table(build, "dq", "expectation_results"):
+            if has_table(build, "dq", "expectation_results"):
                 rows = build.execute(
                     f"""SELECT stage, count(*), count(*) FILTER (NOT success AND severity = 'error'),
                                count(*) FILTER (NOT success AND severity = 'warning')

@@ -51,6 +51,11 @@ def sql_literal(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def has_table(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    query = "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?"
+    return bool(connection.execute(query, [schema, table]).fetchone()[0])
+
+
 def qualified(table: str) -> str:
     """`schema.table` quoted part by part, for names that come from configuration."""
     return ".".join(quote_identifier(part) for part in table.split("."))

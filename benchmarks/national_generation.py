@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python benchmarks/national_generation.py [--scale 1.0] [--out DIR] [--keep] [--workers N] [--seed S]
 
-Scale 1.0 is national size (500 regions, 5.6 million ASN, ~39 million rows, ~4.5 GB on disk); 0.1 is a tenth. The
+Scale 1.0 is national size (500 regions, 5.6 million ASN, ~39 million rows, ~5.7 GB on disk); 0.1 is a tenth. The
 deliveries go to a temporary directory (under --out if given), deleted afterwards unless --keep. Reports figures;
 asserts nothing. Peak memory is each process's maximum resident set (ru_maxrss): this process, and the largest
 worker; with N workers side by side, the machine's peak is at most this process + N x the largest worker.

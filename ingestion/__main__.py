@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from asn_platform.settings import SettingsError, get_settings
 from asn_platform.summary import text_table
@@ -63,10 +64,12 @@ def _load_one(delivery_id: str) -> int:
     return _load([region], dataset, delivery_date)
 
 
-def _fetch(region: str, day: date) -> int:
+def _fetch(region: str, day: date | None) -> int:
     from ingestion.api import fetch_region
 
-    for result in fetch_region(region, day):
+    # By default the region's own today, as the ingestion DAG dates a fetch (WITA and WIT run ahead of the host).
+    day = day or datetime.now(ZoneInfo(region_source(region).timezone)).date()
+    for result in fetch_region(region, day, progress=lambda message: print(f"  {message}", flush=True)):
         print(f"{result.status:>15}  {result.region}/{result.dataset}: {result.records:,} records in "
               f"{result.pages} pages ({result.retries} retries) -> {result.path}")  # fmt: skip
     return 0
@@ -107,7 +110,9 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--delivery", help="only this delivery, by its id: region/dataset/YYYY-MM-DD")
     fetch = commands.add_parser("fetch", help="fetch a region's API datasets into the landing area")
     fetch.add_argument("region")
-    fetch.add_argument("--date", type=date.fromisoformat, default=date.today(), help="delivery date (YYYY-MM-DD)")
+    fetch.add_argument(
+        "--date", type=date.fromisoformat, help="delivery date (YYYY-MM-DD; default: the region's today)"
+    )
     audit = commands.add_parser("audit", help="show the load audit (every attempt, with counts and errors)")
     audit.add_argument("region", nargs="?")
     show = commands.add_parser("quarantine", help="show quarantined records with their reasons")

@@ -136,7 +136,7 @@ def fetch_dataset(
     again, and an interrupted one resumes from its checkpoint. The connection is the registry's, from the
     environment, unless the caller resolved it (Airflow tasks use Airflow's connections and secrets backends)."""
     settings = settings or get_settings()
-    config = region_source(region).dataset(dataset)
+    config = region_source(region, settings.sources_dir).dataset(dataset)
     if config.api is None:
         raise RegistryError(f"{region}/{dataset} is delivered as files, not through an API")
     name = f"{dataset}_{delivery_date:%Y%m%d}.jsonl"
@@ -208,13 +208,20 @@ def fetch_region(
     delivery_date: date,
     settings: Settings | None = None,
     connections: dict[str, ApiConnection] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> list[FetchResult]:
     """Fetch every dataset the region serves through an API, for `delivery_date`; `connections` by connection id
-    when the caller resolved them."""
-    source = region_source(region)
+    when the caller resolved them; `progress` hears every 20 pages."""
+    settings = settings or get_settings()
+    source = region_source(region, settings.sources_dir)
     return [
         fetch_dataset(
-            region, dataset, delivery_date, settings, connection=(connections or {}).get(config.api.connection_id)
+            region,
+            dataset,
+            delivery_date,
+            settings,
+            connection=(connections or {}).get(config.api.connection_id),
+            progress=progress,
         )
         for dataset, config in sorted(source.datasets.items())
         if config.api is not None

@@ -14,6 +14,8 @@ import io
 import re
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,10 +94,12 @@ def _ensure_tables(connection: duckdb.DuckDBPyConnection, dataset: Dataset) -> N
 
 
 def ensure_raw_tables(connection: duckdb.DuckDBPyConnection) -> None:
-    """Every regional dataset's raw table, empty until its first load: staging reads all of them, and a region
-    that has not sent training yet must not stop the build of what it has sent."""
+    """Every regional dataset's raw table (empty until its first load), the audit and the quarantine, and the
+    scratch database: once per connection, before `load_delivery`. Staging reads every raw table, and a region that
+    has not sent training yet must not stop the build of what it has sent."""
     for name in REGIONAL_DATASETS:
         _ensure_tables(connection, DATASETS[name])
+    quarantine.ensure_table(connection)
 
 
 def delivery_suite(dataset: Dataset, delivery_kind: str = "full") -> Suite:
@@ -133,22 +137,27 @@ def delivery_suite(dataset: Dataset, delivery_kind: str = "full") -> Suite:
     return Suite(suite.name, suite.stage, suite.table, suite.key_columns, tuple(specs), suite.path, suite.description)
 
 
-def _open_bytes(delivery: Delivery, config: DatasetSource) -> BinaryIO:
-    """The delivered bytes, decompressed if the registry says the region compresses them."""
-    if config.compression == "gzip":
-        return gzip.open(delivery.path, "rb")  # type: ignore[return-value]
-    return delivery.path.open("rb")
+@contextmanager
+def _delivered_bytes(delivery: Delivery, config: DatasetSource) -> Iterator[BinaryIO]:
+    """The delivered bytes, decompressed if the registry says the region compresses them. A stream that cannot be
+    read to its end (not gzip, cut off) rejects the delivery, naming the file."""
+    try:
+        with gzip.open(delivery.path, "rb") if config.compression == "gzip" else delivery.path.open("rb") as source:
+            yield source  # type: ignore[misc]
+    except (OSError, EOFError) as error:  # gzip.BadGzipFile is an OSError; a cut-off stream is an EOFError
+        raise DeliveryRejected(f"{delivery.path}: not a readable {config.compression} file: {error}") from None
 
 
 def _header(delivery: Delivery, config: DatasetSource) -> list[str]:
     """The header line, read as the registry says; DuckDB's dialect sniffer is never trusted with a delivery."""
     try:
-        with io.TextIOWrapper(_open_bytes(delivery, config), encoding=config.encoding, newline="") as handle:
+        with (
+            _delivered_bytes(delivery, config) as source,
+            io.TextIOWrapper(source, encoding=config.encoding, newline="") as handle,
+        ):
             header = next(csv.reader(handle, delimiter=config.delimiter), None)
     except UnicodeDecodeError as error:
         raise DeliveryRejected(f"{delivery.path}: line 1: not {config.encoding} text ({error.reason})") from None
-    except (OSError, EOFError) as error:  # gzip.BadGzipFile is an OSError; a cut-off stream is an EOFError
-        raise DeliveryRejected(f"{delivery.path}: not a readable {config.compression} file: {error}") from None
     if not header or not any(name.strip() for name in header):
         raise DeliveryRejected(f"{delivery.path}: empty file (no header line)")
     return _check_headers(delivery, config, header, "line 1")
@@ -162,18 +171,15 @@ def _utf8_copy(delivery: Delivery, config: DatasetSource, work_dir: Path) -> Pat
     copy = work_dir / f"{delivery.region}_{delivery.dataset}.utf8.csv"
     decoder = codecs.getincrementaldecoder(config.encoding)()
     offset = 0
-    with _open_bytes(delivery, config) as source, copy.open("w", encoding="utf-8", newline="") as target:
-        try:
-            for block in iter(lambda: source.read(1 << 20), b""):
-                try:
-                    target.write(decoder.decode(block))
-                except UnicodeDecodeError as error:
-                    raise DeliveryRejected(
-                        f"{delivery.path}: byte {offset + error.start}: not {config.encoding} text ({error.reason})"
-                    ) from None
-                offset += len(block)
-        except (OSError, EOFError) as error:
-            raise DeliveryRejected(f"{delivery.path}: not a readable {config.compression} file: {error}") from None
+    with _delivered_bytes(delivery, config) as source, copy.open("w", encoding="utf-8", newline="") as target:
+        for block in iter(lambda: source.read(1 << 20), b""):
+            try:
+                target.write(decoder.decode(block))
+            except UnicodeDecodeError as error:
+                raise DeliveryRejected(
+                    f"{delivery.path}: byte {offset + error.start}: not {config.encoding} text ({error.reason})"
+                ) from None
+            offset += len(block)
         target.write(decoder.decode(b"", final=True))
     return copy
 
@@ -252,22 +258,19 @@ def _reject_blank_lines(delivery: Delivery, config: DatasetSource) -> None:
     """DuckDB skips blank lines, which would shift every later record's line number; a file with one inside is
     refused, naming the line. Scanned in 1 MiB steps (bounded memory)."""
     lines_before, carry, first = 0, b"", True
-    with _open_bytes(delivery, config) as source:
-        try:
-            for block in iter(lambda: source.read(1 << 20), b""):
-                text = carry + block
-                cut = text.rfind(b"\n") + 1  # complete lines only; the rest waits for the next block
-                if first and cut and _BLANK_FIRST_LINE.match(text):
-                    raise DeliveryRejected(f"{delivery.path}: line 1: blank line between JSON records")
-                # Keep the last newline of the previous step in view, so a blank line right at a step edge shows.
-                match = _BLANK_LINE.search(text, 0, cut)
-                if match:
-                    line = lines_before + text.count(b"\n", 0, match.start() + 1) + 1
-                    raise DeliveryRejected(f"{delivery.path}: line {line}: blank line between JSON records")
-                lines_before += text.count(b"\n", 0, cut - 1) if cut else 0
-                carry, first = text[cut - 1 :] if cut else text, False
-        except (OSError, EOFError) as error:
-            raise DeliveryRejected(f"{delivery.path}: not a readable {config.compression} file: {error}") from None
+    with _delivered_bytes(delivery, config) as source:
+        for block in iter(lambda: source.read(1 << 20), b""):
+            text = carry + block
+            cut = text.rfind(b"\n") + 1  # complete lines only; the rest waits for the next block
+            if first and cut and _BLANK_FIRST_LINE.match(text):
+                raise DeliveryRejected(f"{delivery.path}: line 1: blank line between JSON records")
+            # Keep the last newline of the previous step in view, so a blank line right at a step edge shows.
+            match = _BLANK_LINE.search(text, 0, cut)
+            if match:
+                line = lines_before + text.count(b"\n", 0, match.start() + 1) + 1
+                raise DeliveryRejected(f"{delivery.path}: line {line}: blank line between JSON records")
+            lines_before += text.count(b"\n", 0, cut - 1) if cut else 0
+            carry, first = text[cut - 1 :] if cut else text, False
 
 
 # Helper columns of a JSON Lines text table, dropped before normalising: each record's JSON type, and each mapped
@@ -359,7 +362,6 @@ def _normalise(
     config: DatasetSource,
     work_table: str,
     *,
-    where: str,
     first_row: int,
 ) -> None:
     """Map the region's columns and values to the contract: trimmed text, typed dates, blanks as NULL. A value that
@@ -533,7 +535,6 @@ def load_delivery(
     delivery as a whole fails its checks."""
     settings = settings or get_settings()
     dataset = DATASETS[delivery.dataset]
-    _ensure_tables(connection, dataset)
     sha256 = delivery.sha256()
     if _already_loaded(connection, delivery, config, sha256):
         return LoadResult(delivery, "unchanged", message="already loaded; nothing to do")
@@ -564,14 +565,14 @@ def load_delivery(
 
     try:
         first_row = _read(connection, delivery, config, work_table, settings.warehouse_dir / "ingest_work")
-        _normalise(connection, dataset, config, work_table, where=str(delivery.path), first_row=first_row)
+        _normalise(connection, dataset, config, work_table, first_row=first_row)
         (received,) = connection.execute(f"SELECT count(*) FROM {work_table}_text").fetchone()
         (distinct_rows,) = connection.execute(f"SELECT count(*) FROM {work_table}").fetchone()
         duplicates = received - distinct_rows
         report = validate_table(
             connection,
             work_table,
-            delivery_suite(dataset, audit["delivery_kind"]),
+            delivery_suite(dataset, kind),
             stage="delivery",
             run_id=load_id,
             row_key="_source_row",

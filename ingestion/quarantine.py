@@ -44,8 +44,7 @@ def ensure_table(connection: duckdb.DuckDBPyConnection) -> None:
 
 
 def reason_code(spec: ExpectationSpec) -> str:
-    columns = [spec.kwargs[key] for key in ("column", "column_A", "column_B") if key in spec.kwargs]
-    columns += list(spec.kwargs.get("column_list", []))
+    columns = spec.columns
     # A pair check names its violation: out_of_order:end_date<start_date.
     return f"{_CODES.get(spec.type, spec.type.removeprefix('expect_'))}:{'<'.join(columns) or 'row'}"
 
@@ -84,27 +83,22 @@ def reasons_sql(checks: list[Check]) -> str:
     return f"CASE WHEN {failing} THEN list_filter([{cases}], lambda reason: reason IS NOT NULL) END"
 
 
-def add_reasons(connection: duckdb.DuckDBPyConnection, work_table: str, reasons_column: str) -> None:
-    """The reasons listed in a column of the work table (see `reasons_sql`), one row each."""
+def add_reasons(connection: duckdb.DuckDBPyConnection, work_table: str, reasons: str) -> None:
+    """The reasons `reasons` lists per record (SQL over the work table, as `reasons_sql` writes it, or a column
+    holding what it wrote), one row each."""
     connection.execute(
         f"""INSERT INTO {work_table}_reasons
             SELECT _source_row, reason.code, reason."column", reason.value, reason.detail
-            FROM (SELECT _source_row, unnest({quote_identifier(reasons_column)}) AS reason
-                  FROM {work_table} WHERE {quote_identifier(reasons_column)} IS NOT NULL)"""
+            FROM (SELECT _source_row, unnest(reasons) AS reason
+                  FROM (SELECT _source_row, {reasons} AS reasons FROM {work_table})
+                  WHERE reasons IS NOT NULL)"""
     )
 
 
 def add_checks(connection: duckdb.DuckDBPyConnection, work_table: str, checks: list[Check]) -> None:
     """Every record failing any of `checks`, one reason per failed check, in one scan of the work table."""
-    if not checks:
-        return
-    connection.execute(
-        f"""INSERT INTO {work_table}_reasons
-            SELECT _source_row, reason.code, reason."column", reason.value, reason.detail
-            FROM (SELECT _source_row, unnest(reasons) AS reason
-                  FROM (SELECT _source_row, {reasons_sql(checks)} AS reasons FROM {work_table})
-                  WHERE reasons IS NOT NULL)"""
-    )
+    if checks:
+        add_reasons(connection, work_table, reasons_sql(checks))
 
 
 def add_structural(
@@ -143,11 +137,6 @@ def match_units(connection: duckdb.DuckDBPyConnection, work_table: str, dataset:
     unit name that differs only in case or spacing becomes the list's spelling; an unknown unit code is a reason."""
     if "unit_code" not in dataset.field_names or dataset.reference:
         return
-    (has_list,) = connection.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' AND table_name = 'units'"
-    ).fetchone()
-    if not has_list:
-        return
     connection.execute(
         """CREATE OR REPLACE TEMP TABLE region_units AS
            SELECT unit_code, unit_name FROM raw.units WHERE _load_id = (
@@ -182,15 +171,14 @@ def add_failures(connection: duckdb.DuckDBPyConnection, work_table: str, report:
         spec = outcome.spec
         column = spec.kwargs.get("column") or spec.kwargs.get("column_A")
         value = f"CAST({quote_identifier(column)} AS VARCHAR)" if column else "NULL"
-        connection.execute("CREATE OR REPLACE TEMP TABLE failing_rows (source_row BIGINT)")
-        connection.executemany("INSERT INTO failing_rows VALUES (?)", [(row,) for row in outcome.failing_rows])
+        # The failing rows as one list parameter (a row-by-row executemany costs a statement per row).
         connection.execute(
             f"""INSERT INTO {work_table}_reasons
                 SELECT w._source_row, ?, ?, {value}, ?
-                FROM {work_table} AS w SEMI JOIN failing_rows AS f ON w._source_row = f.source_row""",
-            [reason_code(spec), column, outcome.label],
+                FROM {work_table} AS w
+                SEMI JOIN (SELECT unnest(?::BIGINT[]) AS source_row) AS f ON w._source_row = f.source_row""",
+            [reason_code(spec), column, outcome.label, outcome.failing_rows],
         )
-    connection.execute("DROP TABLE IF EXISTS failing_rows")
 
 
 def rows(connection: duckdb.DuckDBPyConnection, work_table: str) -> int:
@@ -210,8 +198,7 @@ def store(
     connection: duckdb.DuckDBPyConnection, work_table: str, *, first_row: int, metadata: dict[str, object]
 ) -> int:
     """Move the records with reasons into raw.quarantine (one row per record, all its reasons, its delivered text);
-    returns how many. Runs inside the delivery's load transaction."""
-    ensure_table(connection)
+    returns how many. Runs inside the delivery's load transaction (`ensure_table` has run before it)."""
     columns = [row[0] for row in connection.execute(f"DESCRIBE {work_table}_text").fetchall()]
     names = ["load_id", "region", "dataset", "delivery_id", "source_file", "quarantined_at"]
     connection.execute(

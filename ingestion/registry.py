@@ -5,8 +5,9 @@ Onboarding a region is one new file; it is validated on load and errors name the
 
 from __future__ import annotations
 
+import copy
 from fnmatch import fnmatch
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -153,12 +154,21 @@ class RegionSource(BaseModel):
 
 
 def _read_document(path: Path) -> dict[str, object]:
+    """The file's YAML mapping, a fresh copy each time (`_resolve_extends` edits it). A base that hundreds of
+    regions extend is parsed once while it is unchanged."""
+    try:
+        stamp = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        raise RegistryError(f"{path}: no such source file") from None
+    return copy.deepcopy(_parsed(path, stamp))
+
+
+@lru_cache(maxsize=1024)
+def _parsed(path: Path, _stamp: int) -> dict[str, object]:
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         raise RegistryError(f"{path}: not valid YAML: {error}") from None
-    except FileNotFoundError:
-        raise RegistryError(f"{path}: no such source file") from None
     if not isinstance(document, dict):
         raise RegistryError(f"{path}: expected a mapping of keys (region, name, province, datasets)")
     return document

@@ -8,7 +8,7 @@ from datetime import date
 import duckdb
 
 from asn_platform.settings import Settings, get_settings
-from asn_platform.warehouse import connect
+from asn_platform.warehouse import connect, has_table
 from ingestion.deliveries import find_deliveries
 from ingestion.load import (
     AUDIT_TABLE,
@@ -33,7 +33,7 @@ def load_pending(
     """Load every delivery of `region` in the landing area (of `dataset`, of `delivery_date`), oldest first. A
     rejected delivery is audited and reported, and the others still load. `progress` hears of each as it is done."""
     settings = settings or get_settings()
-    source = region_source(region)
+    source = region_source(region, settings.sources_dir)
     if dataset:
         source.dataset(dataset)
     results = []
@@ -72,12 +72,8 @@ def _query(settings: Settings | None, table: str, sql: str, parameters: list[obj
     settings = settings or get_settings()
     if not settings.warehouse_path.exists():
         return []
-    schema, name = table.split(".")
     with connect(settings=settings, read_only=True) as connection:
-        (exists,) = connection.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?", [schema, name]
-        ).fetchone()
-        if not exists:
+        if not has_table(connection, *table.split(".")):
             return []
         cursor = connection.execute(sql, parameters)
         names = [column[0] for column in cursor.description]

@@ -21,17 +21,23 @@ from asn_platform.settings import Settings
 TEST_KEY = "test-pseudonym-key"
 
 
-@pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    """Settings rooted in a fresh temporary folder, also returned by get_settings() for code that asks for it."""
-    monkeypatch.setenv("ASN_DATA_DIR", str(tmp_path / "data"))
+def isolated_settings(root: Path, monkeypatch: pytest.MonkeyPatch, key: str = TEST_KEY) -> Settings:
+    """Settings rooted in `root` (whatever the developer's environment points at), also returned by get_settings();
+    the caller clears the settings cache and undoes `monkeypatch` afterwards."""
+    monkeypatch.setenv("ASN_DATA_DIR", str(root / "data"))
     for name in ("ASN_LANDING_DIR", "ASN_WAREHOUSE_DIR", "ASN_PUBLISHED_DIR"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("ASN_PSEUDONYM_KEY", TEST_KEY)
+    monkeypatch.setenv("ASN_PSEUDONYM_KEY", key)
     settings_module.get_settings.cache_clear()
     current = settings_module.get_settings()
     current.ensure_dirs()
-    yield current
+    return current
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """Settings rooted in a fresh temporary folder, also returned by get_settings() for code that asks for it."""
+    yield isolated_settings(tmp_path, monkeypatch)
     settings_module.get_settings.cache_clear()
 
 

@@ -48,10 +48,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from asn_platform.contract import DATASETS, REGIONAL_DATASETS
 from asn_platform.generator.deltas import delivery_dates, split_deltas
 from asn_platform.generator.profiles import SAMPLE_PROFILES, RegionProfile, reference_profile
 from asn_platform.generator.sample import SAMPLE_AS_OF, reference_lists, staff_and_training, unit_profiles
-from asn_platform.generator.service_quality import generate_complaints, generate_surveys, services
+from asn_platform.generator.service_quality import (
+    RESPONSES_PER_QUARTER,
+    generate_complaints,
+    generate_surveys,
+    services,
+)
 from asn_platform.generator.writers import open_extract
 from asn_platform.settings import SOURCES_DIR
 
@@ -75,10 +81,6 @@ NEVER_TRAIN_SHARE = (0.02, 0.16)
 COMPLAINTS_HEADCOUNT = 5_000
 # Rows handed to a writer at a time.
 CHUNK_ROWS = 50_000
-REFERENCE_DATASETS = ("units", "services")
-DATASETS = ("personnel", "training", "survey_responses", "complaints", *REFERENCE_DATASETS)
-# SKM responses `generate_surveys` draws per service and quarter on average.
-_RESPONSES_PER_QUARTER = 45
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,6 @@ class NationalRegion:
 @dataclass(frozen=True)
 class RegionResult:
     region: str
-    base: str
     headcount: int
     rows: dict[str, int]
     files: int
@@ -221,7 +222,7 @@ def generate_national(
         regions=len(regions),
         regions_per_profile=dict(sorted(Counter(region.base for region in regions).items())),
         headcount=sum(region.profile.headcount for region in regions),
-        rows={dataset: rows[dataset] for dataset in DATASETS},
+        rows={dataset: rows[dataset] for dataset in REGIONAL_DATASETS},
         files=sum(result.files for result in results),
         bytes_written=sum(result.bytes_written for result in results),
         seconds=time.perf_counter() - started,
@@ -265,7 +266,7 @@ def generate_region(
     dates = delivery_dates(as_of, profile.delta_days)
     reference = reference_profile(profile)
     for dataset_number, (dataset, frame) in enumerate(frames.items()):
-        if dataset in REFERENCE_DATASETS:  # the platform's template, one file on the delivery date, as in the sample
+        if DATASETS[dataset].reference:  # the platform's template, one file on the delivery date, as in the sample
             name = reference.files[dataset].format(date=f"{as_of:%Y%m%d}")
             path = landing_dir / profile.region / dataset / as_of.isoformat() / name
             _write(frame, reference, dataset, path)
@@ -291,9 +292,8 @@ def generate_region(
             written += path.stat().st_size
     return RegionResult(
         region=profile.region,
-        base=region.base,
         headcount=profile.headcount,
-        rows={dataset: rows[dataset] for dataset in DATASETS},
+        rows={dataset: rows[dataset] for dataset in REGIONAL_DATASETS},
         files=files,
         bytes_written=written,
         seconds=time.perf_counter() - started,
@@ -343,7 +343,7 @@ def _survey_copies(profile: RegionProfile, service_count: int, first: date, as_o
     (`generate_surveys` draws 45 per service and quarter)."""
     wanted = NATIONAL_SURVEY_RESPONSES * profile.headcount / NATIONAL_HEADCOUNT
     quarters = ((as_of - first).days + 1) / (365.25 / 4)
-    return wanted / (service_count * quarters * _RESPONSES_PER_QUARTER)
+    return wanted / (service_count * quarters * RESPONSES_PER_QUARTER)
 
 
 def _copies(rng: np.random.Generator, count: int, copies: float) -> np.ndarray:

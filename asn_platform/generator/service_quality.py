@@ -40,6 +40,8 @@ _CATEGORIES = ("Waktu pelayanan lama", "Petugas tidak ramah", "Biaya tidak sesua
                "Persyaratan tidak jelas", "Sarana rusak", "Informasi tidak tersedia")  # fmt: skip
 # Complaints per month relative to the year's average: school enrolment in July, year-end rush in December.
 _SEASON = np.array([1.2, 0.9, 0.9, 0.9, 1.0, 1.0, 1.4, 1.1, 0.9, 0.9, 0.9, 1.3])
+# SKM responses drawn per service and quarter, on average (scaled by the share of the quarter surveyed).
+RESPONSES_PER_QUARTER = 45
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ def generate_surveys(
     quality = {unit.code: unit.quality for unit in units}
     blocks = []
     for index, (start, end, passed) in enumerate(_quarters(first, as_of)):
-        counts = rng.poisson(45 * passed, len(service_list))
+        counts = rng.poisson(RESPONSES_PER_QUARTER * passed, len(service_list))
         row = np.repeat(np.arange(len(service_list)), counts)
         span = (end - start).days + 1
         blocks.append(

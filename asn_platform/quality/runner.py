@@ -1,7 +1,9 @@
 """Validate a DuckDB table against a suite without copying the table into memory.
 
-Row-level (map) expectations run through Great Expectations on pandas chunks of the table and add up; expectations
-that need the whole table (row count, column set, uniqueness) run as SQL in DuckDB. Every outcome is recorded in the
+Row-level (map) expectations of the types `_row_conditions` translates run as SQL in DuckDB, all of a suite's in one
+scan (tests/unit/test_quality.py holds each translation to Great Expectations' own result); any other row-level
+type runs through Great Expectations on pandas chunks of the table, which add up. Expectations that need the whole
+table (row count, column set, uniqueness) run as SQL. Every outcome is recorded in the
 warehouse's `dq.expectation_results`, whether or not the gate passes.
 """
 
@@ -226,34 +228,33 @@ def _validate_rows_in_sql(
         missing, failed = tallied[2 * position], tallied[2 * position + 1]
         tally = _Tally(element_count=total, missing_count=missing, unexpected_count=failed)
         if failed:
-            failing = f"NOT ({ignore}) AND ({unexpected})"
-            shown = list(dict.fromkeys([*keys, *_spec_columns(spec)]))
-            sample_sql = ", ".join(quote_identifier(column) for column in shown)
+            # One scan for the sample and, when asked for, every failing row's key (keys lead `shown`).
+            shown = list(dict.fromkeys([*keys, *spec.columns]))
+            limit = "" if row_key else f"LIMIT {SAMPLE_SIZE}"
             rows = cursor.execute(
-                f"SELECT {sample_sql} FROM {target} WHERE {failing} {order} LIMIT {SAMPLE_SIZE}"
+                f"""SELECT {", ".join(map(quote_identifier, shown))} FROM {target}
+                    WHERE NOT ({ignore}) AND ({unexpected}) {order} {limit}"""
             ).fetchall()
-            tally.sample = [{column: _plain(value) for column, value in zip(shown, row, strict=True)} for row in rows]
+            tally.sample = [
+                {column: _plain(value) for column, value in zip(shown, row, strict=True)} for row in rows[:SAMPLE_SIZE]
+            ]
             if row_key:
-                tally.failing_rows = [
-                    _plain(value)
-                    for (value,) in cursor.execute(
-                        f"SELECT {quote_identifier(row_key)} FROM {target} WHERE {failing} {order}"
-                    ).fetchall()
-                ]
+                tally.failing_rows = [_plain(row[shown.index(row_key)]) for row in rows]
         tallies.append(tally)
     return tallies
 
 
-def _spec_columns(spec: ExpectationSpec) -> list[str]:
-    return [spec.kwargs[key] for key in ("column", "column_A", "column_B") if key in spec.kwargs]
-
-
 def _validate_rows(
-    cursor: duckdb.DuckDBPyConnection, table: str, suite: Suite, chunk_rows: int, row_key: str | None = None
+    cursor: duckdb.DuckDBPyConnection,
+    table: str,
+    suite: Suite,
+    *,
+    chunk_rows: int,
+    columns: set[str],
+    row_key: str | None = None,
 ) -> list[_Tally]:
     """Row-level expectations: those with a SQL translation in one scan in DuckDB, any other in Great Expectations
-    on chunks of the table."""
-    columns = {row[0] for row in cursor.execute(f"DESCRIBE {qualified(table)}").fetchall()}
+    on chunks of the table (`columns`: the table's)."""
     keys = [column for column in suite.key_columns if column in columns]
     if row_key and row_key not in keys:
         keys = [row_key, *keys]
@@ -351,18 +352,18 @@ def _validate_in_sql(
     )
 
 
-def _check_columns(cursor: duckdb.DuckDBPyConnection, table: str, suite: Suite) -> None:
-    """A suite that names a column the table lacks is a mistake in the suite, not a passing check."""
+def _check_columns(cursor: duckdb.DuckDBPyConnection, table: str, suite: Suite) -> set[str]:
+    """The table's columns. A suite that names a column the table lacks is a mistake in the suite, not a passing
+    check."""
     columns = {row[0] for row in cursor.execute(f"DESCRIBE {qualified(table)}").fetchall()}
     for spec in suite.expectations:
-        named = [spec.kwargs[key] for key in ("column", "column_A", "column_B") if key in spec.kwargs]
-        named += list(spec.kwargs.get("column_list", []))
-        unknown = [column for column in named if column not in columns]
+        unknown = [column for column in spec.columns if column not in columns]
         if unknown:
             raise SuiteError(
                 f"{suite.path}: expectation #{spec.index + 1} ({spec.type}) names column(s) {unknown} "
                 f"that {table} does not have; it has {sorted(columns)}"
             )
+    return columns
 
 
 def validate_table(
@@ -382,8 +383,8 @@ def validate_table(
     chunk_rows = chunk_rows or get_settings().dq_chunk_rows
     cursor = connection.cursor()
     try:
-        _check_columns(cursor, table, suite)
-        tallies = iter(_validate_rows(cursor, table, suite, chunk_rows, row_key))
+        columns = _check_columns(cursor, table, suite)
+        tallies = iter(_validate_rows(cursor, table, suite, chunk_rows=chunk_rows, columns=columns, row_key=row_key))
         outcomes = []
         for spec in suite.expectations:
             if spec.is_table_level:

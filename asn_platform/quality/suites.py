@@ -44,6 +44,12 @@ class ExpectationSpec:
         return self.kwargs.get("column")
 
     @property
+    def columns(self) -> list[str]:
+        """Every column the expectation names (column, column_A/column_B, column_list), in that order."""
+        named = [self.kwargs[key] for key in ("column", "column_A", "column_B") if key in self.kwargs]
+        return [*named, *self.kwargs.get("column_list", [])]
+
+    @property
     def is_table_level(self) -> bool:
         return self.type in TABLE_EXPECTATIONS
 

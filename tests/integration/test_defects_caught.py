@@ -33,15 +33,12 @@ NORMALISED = {"unit_name_variant"}
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict[str, object]]:
-    monkeypatch = pytest.MonkeyPatch()
-    root = tmp_path_factory.mktemp("defects")
-    monkeypatch.setenv("ASN_DATA_DIR", str(root / "data"))
-    monkeypatch.setenv("ASN_PSEUDONYM_KEY", "defects-test-key")
+    from conftest import isolated_settings
+
     from asn_platform import settings as settings_module
 
-    settings_module.get_settings.cache_clear()
-    settings = settings_module.get_settings()
-    settings.ensure_dirs()
+    monkeypatch = pytest.MonkeyPatch()
+    settings = isolated_settings(tmp_path_factory.mktemp("defects"), monkeypatch, key="defects-test-key")
     small = [dataclasses.replace(profile, headcount=600) for profile in SAMPLE_PROFILES]
     generate_sample(settings.landing_dir, 31, profiles=small, api_dir=settings.source_api_dir,
                     defects=DefectRates.realistic())  # fmt: skip

@@ -168,6 +168,16 @@ def _broken_registry(tmp_path: Path, edit) -> Path:
         (lambda personnel: personnel["columns"].pop("nip"), "leaves required contract fields unmapped: ['nip']"),
         (lambda personnel: personnel.update(format="parquet"), "datasets.personnel.format: Input should be 'csv'"),
         (lambda personnel: personnel["columns"].update(salary="gaji"), "maps fields the contract does not have"),
+        (lambda personnel: personnel.update(transport="api"), "transport 'api' needs an 'api' section"),
+        (
+            lambda personnel: personnel.update(transport="api", api={"connection_id": "x", "endpoint": "/v1/p"}),
+            "an API dataset is landed as JSON Lines: format must be 'jsonl'",
+        ),
+        (lambda personnel: personnel.update(load_mode="delta"), "load_mode 'delta' needs 'full_file_pattern'"),
+        (
+            lambda personnel: personnel.update(format="xlsx", compression="gzip"),
+            "an xlsx workbook is already compressed",
+        ),
     ],
 )
 def test_registry_errors_name_the_file_and_key(tmp_path: Path, edit, message: str) -> None:
@@ -176,6 +186,15 @@ def test_registry_errors_name_the_file_and_key(tmp_path: Path, edit, message: st
         load_region(path)
     assert str(failure.value).startswith(f"{path}: ")
     assert message in str(failure.value)
+
+
+def test_an_unknown_time_zone_is_named(tmp_path: Path) -> None:
+    source = region_source("langsa").model_dump()
+    source["timezone"] = "Asia/Langsa"
+    path = tmp_path / "langsa.yml"
+    path.write_text(yaml.safe_dump(source))
+    with pytest.raises(RegistryError, match=r"langsa.yml: timezone: .*unknown time zone 'Asia/Langsa'"):
+        load_region(path)
 
 
 def test_region_name_must_match_its_file(tmp_path: Path) -> None:

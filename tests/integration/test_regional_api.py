@@ -172,3 +172,22 @@ def test_the_stand_in_api_command_names_what_is_missing(
         SystemExit, match=r"no API store at .*source_api/banjarbaru; run `python -m asn_platform generate`"
     ):
         main(["regional-api", "banjarbaru", "--token", "t"])
+
+
+def test_fetch_command_dates_the_delivery_by_the_regions_own_clock(
+    settings: Settings, store: Path, connect_to: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from ingestion.__main__ import main
+
+    with running_api(store, TOKEN, ApiBehaviour(fail_every=0)) as api:
+        connect_to(api)  # type: ignore[operator]
+        before = datetime.now(ZoneInfo("Asia/Makassar")).date()  # Banjarbaru keeps WITA
+        assert main(["fetch", "banjarbaru"]) == 0
+        after = datetime.now(ZoneInfo("Asia/Makassar")).date()
+    out = capsys.readouterr().out
+    fetched = sorted(settings.landing_dir.glob("banjarbaru/complaints/*/complaints_*.jsonl"))
+    assert [path.parent.name for path in fetched] in ([before.isoformat()], [after.isoformat()])
+    assert "banjarbaru/complaints:" in out

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from asn_platform.contract import REGIONAL_DATASETS
 from asn_platform.generator.national import (
-    DATASETS,
     LARGEST_REGION,
     NATIONAL_HEADCOUNT,
     NATIONAL_REGIONS,
@@ -87,7 +87,7 @@ def test_summary_matches_the_files(national: tuple) -> None:
     assert summary.headcount == 11_200
     assert summary.files == len(files)
     assert summary.bytes_written == sum(path.stat().st_size for path in files)
-    assert list(summary.rows) == list(DATASETS)
+    assert list(summary.rows) == list(REGIONAL_DATASETS)
     assert summary.rows["personnel"] >= summary.headcount  # Medan's deltas repeat the people who changed
     assert 4.5 < summary.rows["training"] / summary.headcount < 5.5  # one year, about 5 trainings per ASN
     assert 0.5 < summary.rows["survey_responses"] / (5_000_000 * SCALE) < 2

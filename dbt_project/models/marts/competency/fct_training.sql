@@ -17,7 +17,7 @@ select
     cast(training.course_title as varchar) as course_title,
     cast(training.category as varchar) as category,
     cast(coalesce(string_split(training.topic_tags, ';'), []) as varchar[]) as topics,
-    cast(coalesce(list_contains(string_split(training.topic_tags, ';'), 'digital_ict'), false) as boolean) as is_ict,
+    cast(list_contains(topics, 'digital_ict') as boolean) as is_ict,
     cast(training.provider as varchar) as training_provider,
     cast(training.mode as varchar) as delivery_mode,
     cast(training.start_date as date) as start_date,
@@ -28,6 +28,6 @@ select
     cast(training.result as varchar) as result,
     -- Only a course passed counts toward the yearly JP entitlement.
     cast(training.result = 'passed' as boolean) as counts_toward_jp,
-    cast(coalesce(training.joint_opd, false) as boolean) as is_inter_agency
+    cast(training.joint_opd as boolean) as is_inter_agency
 from training
 left join personnel on training.region = personnel.region and training.nip = personnel.nip
