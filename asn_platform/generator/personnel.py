@@ -163,7 +163,9 @@ def generate_personnel(
             "unit_code": np.array([u.code for u in units], dtype=object)[unit_index],
             "unit_name": unit_names,
             "position_start": since(np.maximum(appointed, today - np.timedelta64(8 * 365, "D"))),
-            "golongan_start": since(np.maximum(appointed, today - np.timedelta64(4 * 365, "D"))),
+            # Regular promotion comes after four years in a golongan; many wait longer, so the merit rules have
+            # people on both sides of the line.
+            "golongan_start": since(np.maximum(appointed, today - np.timedelta64(7 * 365, "D"))),
             "education_level": education,
             "education_field": education_field,
             "skp_rating_last_year": np.where(rated_years >= 1, _choose(rng, _SKP, count), None),

@@ -3,17 +3,25 @@
 with
 
 days as (
-    select cast(spine.day as date) as date_day
-    from range(date '2000-01-01', date '2036-01-01', interval 1 day) as spine (day)
+    select cast(date_day as date) as date_day
+    from (
+        {{ dbt.date_spine('day', "cast('2000-01-01' as date)", "cast('2036-01-01' as date)") }}
+    ) as spine
 )
 
 select
     date_day,
-    cast(year(date_day) as integer) as calendar_year,
-    cast(quarter(date_day) as integer) as calendar_quarter,
-    cast(year(date_day) || '-Q' || quarter(date_day) as varchar) as year_quarter,
-    cast(month(date_day) as integer) as calendar_month,
-    cast(strftime(date_day, '%Y-%m') as varchar) as calendar_year_month,
-    cast(isodow(date_day) as integer) as iso_day_of_week,
-    cast(isodow(date_day) >= 6 as boolean) as is_weekend
+    cast(extract(year from date_day) as integer) as calendar_year,
+    cast(extract(quarter from date_day) as integer) as calendar_quarter,
+    cast(
+        {{ dbt.concat(["cast(extract(year from date_day) as varchar)", "'-Q'",
+                       "cast(extract(quarter from date_day) as varchar)"]) }} as varchar
+    ) as year_quarter,
+    cast(extract(month from date_day) as integer) as calendar_month,
+    cast(
+        {{ dbt.concat(["cast(extract(year from date_day) as varchar)", "'-'",
+                       "lpad(cast(extract(month from date_day) as varchar), 2, '0')"]) }} as varchar
+    ) as calendar_year_month,
+    cast({{ iso_day_of_week('date_day') }} as integer) as iso_day_of_week,
+    cast({{ iso_day_of_week('date_day') }} >= 6 as boolean) as is_weekend
 from days
