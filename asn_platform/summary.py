@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import duckdb
+
 from asn_platform.quality.runner import RESULTS_TABLE
 from asn_platform.settings import Settings
 from asn_platform.warehouse import connect, has_table
@@ -21,6 +23,45 @@ def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
             )
         )
     return "\n".join("  " + line for line in lines)
+
+
+# The latest complete calendar year of each region (its snapshot year is still running), with what the marts say
+# about it: training against 20 JP, placement fit, merit candidates and service quality (IKM, respondent-weighted).
+HEADLINES = """
+WITH years AS (SELECT region, max(calendar_year) - 1 AS calendar_year FROM competency.unit_year GROUP BY region),
+training AS (
+    SELECT u.region, any_value(u.calendar_year) AS calendar_year,
+           round(100.0 * sum(u.meeting_20_jp) / sum(u.active_headcount), 1) AS meeting_20_jp_pct,
+           round(1.0 * sum(u.jp_total) / sum(u.active_headcount), 1) AS mean_jp,
+           round(100.0 * sum(u.jp_total * u.ict_jp_pct / 100) / sum(u.jp_total), 1) AS ict_jp_pct
+    FROM competency.unit_year AS u JOIN years USING (region, calendar_year) GROUP BY u.region),
+fit AS (
+    SELECT region, round(100.0 * sum(matches) / sum(assessed), 1) AS fit_pct,
+           sum(critical_mismatches) AS critical, sum(merit_eligible) AS merit
+    FROM placement.unit_fit GROUP BY region),
+service AS (
+    SELECT l.region, round(sum(l.ikm * l.respondents) / sum(l.respondents), 2) AS ikm
+    FROM service_quality.service_competency_link AS l JOIN years USING (region, calendar_year)
+    WHERE l.respondents > 0 GROUP BY l.region)
+SELECT training.region, training.calendar_year, training.meeting_20_jp_pct || ' %', training.mean_jp,
+       training.ict_jp_pct || ' %', fit.fit_pct || ' %', fit.critical, fit.merit, coalesce(service.ikm::VARCHAR, '-')
+FROM training LEFT JOIN fit USING (region) LEFT JOIN service USING (region)
+ORDER BY training.region
+"""
+
+
+def _headlines(analytics: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = analytics.execute(HEADLINES).fetchall()
+    headers = ("region", "year", "met 20 JP", "mean JP", "ICT JP", "placement fit", "critical misfits",
+               "merit candidates", "IKM")  # fmt: skip
+    return [
+        "",
+        "Headline figures, latest complete year (competency.unit_year, placement.unit_fit, "
+        "service_quality.service_competency_link):",
+        text_table(headers, rows),
+        "  (placement fit: staff whose education field matches their unit's sector, of those assessable; IKM on "
+        "25-100, mutu B from 76.61)",
+    ]
 
 
 def render(settings: Settings) -> str:
@@ -61,12 +102,7 @@ def render(settings: Settings) -> str:
             ).fetchall()
             parts += ["", "Active civil servants by region (published mart core.dim_employee):"]
             parts.append(text_table(("region", "active", "PNS", "PPPK", "women"), rows))
-            rows = analytics.execute(
-                """SELECT unit_code, count(*) FROM core.dim_employee WHERE status = 'active'
-                   GROUP BY unit_code ORDER BY 2 DESC, 1 LIMIT 5"""
-            ).fetchall()
-            parts += ["", "Largest units:"]
-            parts.append(text_table(("unit", "active"), rows))
+            parts += _headlines(analytics)
             (published_at,) = analytics.execute("SELECT published_at FROM main.publication").fetchone()
         parts += ["", f"Published {published_at:%Y-%m-%d %H:%M:%S %Z}"]
     else:
