@@ -80,6 +80,7 @@ def test_publish_swaps_atomically_while_a_reader_holds_the_old_version(built: Se
         "core.dim_date": 13149,
         "competency.fct_training": 31749,
         "service_quality.ikm_unit_period": 315,
+        "service_quality.complaints_unit_period": 123,
     }
     assert sorted(p.name for p in built.published_dir.iterdir()) == ["analytics.duckdb"]
 
