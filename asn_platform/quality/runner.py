@@ -164,6 +164,14 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def _bound_literal(value: object) -> str:
+    """A bound as SQL: numbers as numbers (DuckDB casts a quoted '1.5' to an INTEGER column's type, so `2 > '1.5'`
+    is false), anything else (dates) quoted."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value)
+    return sql_literal(value)
+
+
 def _row_conditions(spec: ExpectationSpec) -> tuple[str, str] | None:  # noqa: PLR0911 - one return per type
     """SQL for a row-level expectation Great Expectations would evaluate row by row: (the rows it ignores, the
     rows it counts as unexpected among the rest), or None for a type without a translation here (those run in
@@ -199,9 +207,9 @@ def _row_conditions(spec: ExpectationSpec) -> tuple[str, str] | None:  # noqa: P
             return None
         outside = []
         if low is not None:
-            outside.append(f"{column} {'<=' if kwargs.get('strict_min') else '<'} {sql_literal(low)}")
+            outside.append(f"{column} {'<=' if kwargs.get('strict_min') else '<'} {_bound_literal(low)}")
         if high is not None:
-            outside.append(f"{column} {'>=' if kwargs.get('strict_max') else '>'} {sql_literal(high)}")
+            outside.append(f"{column} {'>=' if kwargs.get('strict_max') else '>'} {_bound_literal(high)}")
         return missing, " OR ".join(outside)
     return None
 

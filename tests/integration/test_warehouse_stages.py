@@ -87,6 +87,8 @@ def test_publish_swaps_atomically_while_a_reader_holds_the_old_version(built: Se
         "placement.unit_fit": 16,
         "placement.merit_candidates": 354,
         "placement.movements": 0,
+        "service_quality.ikm_unit_period": 315,
+        "service_quality.complaints_unit_period": 123,
     }
     assert sorted(p.name for p in built.published_dir.iterdir()) == ["analytics.duckdb"]
 

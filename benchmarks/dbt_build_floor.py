@@ -1,0 +1,379 @@
+"""dbt build on national-scale raw data beside a hand-written SQL floor computing the same marts, in one run.
+
+Run: .venv/bin/python benchmarks/dbt_build_floor.py [--warehouse PATH] [--copy-from PATH] [--scale X] [--json FILE]
+
+On one build database (`--warehouse`, a file named warehouse.duckdb; `--copy-from` first copies a pristine raw
+database there, so the original is never written; `--scale` instead generates national-style deliveries at that
+scale into a temporary folder and loads them), each in a fresh process, one after the other:
+
+- build: `dbt build --full-refresh` through asn_platform.transform.run_dbt (seeds, models, tests, unit tests);
+- run: `dbt run --full-refresh`, the same models without the tests, so the tests' share is known;
+- floor: benchmarks/sql/*.sql, the same marts written by hand (CTEs, shared steps computed once into temporary
+  tables, no views, no tests), by DuckDB alone into floor_<schema> of the same file.
+
+Then every mart of dbt's schemas is checked against its floor table: columns and types, row count and an
+order-independent checksum (the sum of a hash of each row, and of each column to name the ones that differ), with
+a few differing rows shown. Reports wall seconds (each process, start to exit), peak resident memory (the dbt
+process's, the floor's process), the ratio dbt build / floor (target: within 2x), dbt's slowest nodes and the
+floor's slowest statements. Settings come from the environment as for every command (ASN_PSEUDONYM_KEY and the
+rest; ASN_WAREHOUSE_DIR is set to the warehouse's folder). Asserts no timing; exits 1 if a mart differs from its
+floor. `--json FILE` also writes the figures and the machine they were measured on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+from string import Template
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+SEEDS_DIR = PROJECT_ROOT / "dbt_project" / "seeds"
+DEFAULT_WAREHOUSE = Path("/work/bench/floor/warehouse.duckdb")
+PHASES = ("build", "run", "floor")
+DBT_ARGS = {"build": ["build", "--full-refresh"], "run": ["run", "--full-refresh"]}
+FLOOR_PREFIX = "floor_"
+TARGET_RATIO = 2.0
+
+
+def _environment(warehouse: Path) -> dict[str, str]:
+    return os.environ | {"ASN_WAREHOUSE_DIR": str(warehouse.parent)}
+
+
+# --- inside a child process -----------------------------------------------------------------------------------
+
+
+def run_dbt_phase(phase: str) -> dict:
+    """One dbt command through the project's runner; dbt's own per-node timings and the dbt process's peak RSS."""
+    from asn_platform.settings import get_settings
+    from asn_platform.transform import dbt_paths, run_dbt
+
+    settings = get_settings()
+    started = time.perf_counter()
+    result = run_dbt(DBT_ARGS[phase], settings, echo=False)
+    seconds = time.perf_counter() - started
+    target, _ = dbt_paths(settings)
+    nodes = [
+        {
+            "unique_id": node["unique_id"],
+            "status": node["status"],
+            "seconds": round(float(node["execution_time"]), 3),
+        }
+        for node in json.loads((target / "run_results.json").read_text())["results"]
+    ]
+    return {
+        "seconds": seconds,
+        "dbt_elapsed_s": result.elapsed_s,
+        "statuses": result.statuses,
+        "nodes": nodes,
+        # This process waited for one child only, the dbt process.
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }
+
+
+def floor_statements() -> list[str]:
+    """The floor's statements in order: every file of benchmarks/sql, by name, with the seed folder filled in."""
+    import duckdb
+
+    text = "\n".join(Template(path.read_text()).substitute(seeds=SEEDS_DIR) for path in sorted(SQL_DIR.glob("*.sql")))
+    with duckdb.connect() as scratch:
+        return [statement.query for statement in scratch.extract_statements(text)]
+
+
+def _label(statement: str) -> str:
+    """`CREATE TABLE floor_core.dim_unit` and the like: what a statement makes."""
+    code = "\n".join(line for line in statement.splitlines() if not line.lstrip().startswith("--"))
+    return " ".join(code.split()[:6]).split(" AS ")[0].removesuffix(";")
+
+
+def run_floor_phase() -> dict:
+    """The floor script by DuckDB alone, statement by statement, on the build database dbt writes."""
+    from asn_platform.settings import get_settings
+    from asn_platform.warehouse import connect
+
+    settings = get_settings()
+    statements = floor_statements()
+    timings = []
+    started = time.perf_counter()
+    with connect(settings=settings) as connection:
+        # As asn_platform/dbt_plugin.py hands it to dbt: a session variable, never a literal.
+        connection.execute("SET VARIABLE asn_pseudonym_key = ?", [settings.resolve_pseudonym_key()]).fetchall()
+        for statement in statements:
+            clock = time.perf_counter()
+            connection.execute(statement).fetchall()
+            timings.append({"statement": _label(statement), "seconds": round(time.perf_counter() - clock, 3)})
+    return {
+        "seconds": time.perf_counter() - started,
+        "statements": timings,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+# --- the parent -----------------------------------------------------------------------------------------------
+
+
+def _child(phase: str, warehouse: Path, work: Path) -> tuple[dict, float, float]:
+    """Run one phase in a fresh interpreter: its figures, wall seconds and peak RSS of the process tree (wait4)."""
+    out = work / f"{phase}.json"
+    command = [sys.executable, __file__, "--phase", phase, "--warehouse", str(warehouse), "--result", str(out)]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=_environment(warehouse), cwd=PROJECT_ROOT)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if code := os.waitstatus_to_exitcode(status):
+        raise SystemExit(f"{phase} failed with exit code {code}")
+    return json.loads(out.read_text()), seconds, usage.ru_maxrss / 1024
+
+
+def _columns(connection, schema: str, table: str) -> list[tuple[str, str]]:
+    return connection.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+        "ORDER BY ordinal_position",
+        [schema, table],
+    ).fetchall()
+
+
+def compare(warehouse: Path) -> list[dict]:
+    """Every mart of dbt's schemas beside its floor table: columns, row count, checksums; what differs."""
+    from asn_platform.settings import MART_SCHEMAS, get_settings
+    from asn_platform.warehouse import connect, quote_identifier
+
+    rows = []
+    with connect(settings=get_settings(), read_only=True) as connection:
+        tables = connection.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name IN "
+            f"({', '.join('?' * len(MART_SCHEMAS))}) OR schema_name LIKE '{FLOOR_PREFIX}%' ORDER BY ALL",
+            list(MART_SCHEMAS),
+        ).fetchall()
+        names = {(schema.removeprefix(FLOOR_PREFIX), table) for schema, table in tables}
+        present = set(tables)
+        for schema, table in sorted(names):
+            floor_schema = FLOOR_PREFIX + schema
+            entry = {"table": f"{schema}.{table}", "problems": []}
+            rows.append(entry)
+            if (schema, table) not in present or (floor_schema, table) not in present:
+                missing = "the floor" if (schema, table) in present else "dbt's marts"
+                entry["problems"].append(f"missing from {missing}")
+                continue
+            dbt_table = f"{quote_identifier(schema)}.{quote_identifier(table)}"
+            floor_table = f"{quote_identifier(floor_schema)}.{quote_identifier(table)}"
+            columns = _columns(connection, schema, table)
+            if columns != _columns(connection, floor_schema, table):
+                entry["problems"].append(
+                    f"columns differ: dbt {columns} / floor {_columns(connection, floor_schema, table)}"
+                )
+                continue
+            sums = {}
+            for side, name in (("dbt", dbt_table), ("floor", floor_table)):
+                # hash(*COLUMNS(*)): one hash of the whole row; sum(): independent of row order; HUGEINT: no overflow.
+                count, row_sum, *column_sums = connection.execute(
+                    f"SELECT count(*), sum(hash(*COLUMNS(*)))::VARCHAR, sum(hash(COLUMNS(*)))::VARCHAR FROM {name}"
+                ).fetchone()
+                sums[side] = (count, row_sum, column_sums)
+            entry["rows"] = sums["dbt"][0]
+            if sums["dbt"][0] != sums["floor"][0]:
+                entry["problems"].append(f"rows differ: dbt {sums['dbt'][0]:,}, floor {sums['floor'][0]:,}")
+            if sums["dbt"][1] != sums["floor"][1]:
+                differing = [
+                    column
+                    for (column, _), ours, theirs in zip(columns, sums["dbt"][2], sums["floor"][2], strict=True)
+                    if ours != theirs
+                ]
+                entry["problems"].append(f"checksum differs; columns {differing or '(only their combination)'}")
+                for side, one, other in (("dbt only", dbt_table, floor_table), ("floor only", floor_table, dbt_table)):
+                    sample = connection.execute(f"FROM (FROM {one} EXCEPT ALL FROM {other}) LIMIT 3").fetchall()
+                    entry["problems"] += [f"{side}: {row}" for row in sample]
+    return rows
+
+
+def describe_machine(warehouse: Path) -> dict:
+    def version(package: str) -> str:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    model = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")),
+        platform.processor(),
+    ) if Path("/proc/cpuinfo").exists() else platform.processor()  # fmt: skip
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory_gib, 1),
+        "system": platform.platform(),
+        "python": platform.python_version(),
+        "duckdb": version("duckdb"),
+        "dbt-core": version("dbt-core"),
+        "dbt-duckdb": version("dbt-duckdb"),
+        "warehouse": str(warehouse),
+        "warehouse_mb": round(warehouse.stat().st_size / 1e6),
+    }
+
+
+def raw_rows(warehouse: Path) -> dict[str, int]:
+    from asn_platform.settings import get_settings
+    from asn_platform.warehouse import connect, quote_identifier
+
+    with connect(settings=get_settings(), read_only=True) as connection:
+        tables = [name for (name,) in connection.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw' ORDER BY table_name"
+        ).fetchall()]  # fmt: skip
+        return {
+            table: connection.execute(f"SELECT count(*) FROM raw.{quote_identifier(table)}").fetchone()[0]
+            for table in tables
+        }
+
+
+def prepare_scale(scale: float, root: Path, seed: int) -> Path:
+    """National-style deliveries at `scale`, generated and loaded into a fresh build database under `root`."""
+    from asn_platform.generator.national import generate_national
+
+    landing, sources = root / "data" / "landing", root / "data" / "national_sources"
+    summary = generate_national(landing, seed, scale=scale, sources_dir=sources, workers=1)
+    print(f"generated {summary.regions} regions, {summary.headcount:,} ASN, {summary.total_rows:,} rows")
+    env = os.environ | {"ASN_DATA_DIR": str(root / "data"), "ASN_SOURCES_DIR": str(sources)}
+    env.pop("ASN_WAREHOUSE_DIR", None)
+    env.pop("ASN_LANDING_DIR", None)
+    subprocess.run(
+        [sys.executable, "-m", "ingestion", "load", "--all"], env=env, cwd=PROJECT_ROOT, check=True,
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    return root / "data" / "warehouse" / "warehouse.duckdb"
+
+
+def _report(figures: dict, comparison: list[dict]) -> dict:
+    build, run, floor = (figures[phase] for phase in PHASES)
+    ratio = build["wall_s"] / floor["wall_s"]
+    run_ratio = run["wall_s"] / floor["wall_s"]
+    print(f"\n{'':<28} {'wall s':>9} {'inner s':>9} {'peak RSS MB':>12}")
+    for name, phase, inner in (
+        ("dbt build --full-refresh", build, build["dbt_elapsed_s"]),
+        ("dbt run --full-refresh", run, run["dbt_elapsed_s"]),
+        ("floor (DuckDB SQL script)", floor, floor["seconds"]),
+    ):
+        print(f"{name:<28} {phase['wall_s']:>9,.1f} {inner:>9,.1f} {phase['peak_rss_mb']:>12,.0f}")
+    tests = sum(node["seconds"] for node in build["nodes"] if node["unique_id"].split(".")[0] in {"test", "unit_test"})
+    print(f"\ndbt build nodes: {build['statuses']}; tests and unit tests {tests:,.1f} s of node time")
+    print(f"ratio dbt build / floor: {ratio:.2f}x; dbt run / floor: {run_ratio:.2f}x")
+    print(
+        f"target dbt build within {TARGET_RATIO:g}x of the floor: {'met' if ratio <= TARGET_RATIO else 'NOT met'} "
+        f"({ratio:.2f}x)"
+    )
+    print("\nslowest dbt build nodes (s):")
+    for node in sorted(build["nodes"], key=lambda node: -node["seconds"])[:10]:
+        print(f"  {node['seconds']:>8,.1f}  {node['unique_id']}")
+    print("slowest floor statements (s):")
+    for statement in sorted(floor["statements"], key=lambda row: -row["seconds"])[:10]:
+        print(f"  {statement['seconds']:>8,.1f}  {statement['statement']}")
+    mismatches = [row for row in comparison if row["problems"]]
+    print(f"\n{'mart':<40} {'rows':>12}  equal to the floor")
+    for row in comparison:
+        verdict = "yes" if not row["problems"] else "NO: " + "; ".join(row["problems"])
+        print(f"{row['table']:<40} {row.get('rows', 0):>12,}  {verdict}")
+    print(f"mismatches: {len(mismatches)} of {len(comparison)} marts")
+    return {
+        "phases": {
+            phase: {key: value for key, value in figures[phase].items() if key not in {"nodes", "statements"}}
+            for phase in PHASES
+        },
+        "ratio_build_to_floor": round(ratio, 3),
+        "ratio_run_to_floor": round(run_ratio, 3),
+        "target_ratio": TARGET_RATIO,
+        "target_met": ratio <= TARGET_RATIO,
+        "test_node_seconds": round(tests, 2),
+        "slowest_build_nodes": sorted(build["nodes"], key=lambda node: -node["seconds"])[:25],
+        "slowest_run_nodes": sorted(run["nodes"], key=lambda node: -node["seconds"])[:25],
+        "floor_statements": floor["statements"],
+        "marts": comparison,
+        "mismatches": len(mismatches),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--warehouse", type=Path, help=f"the build database to benchmark on (default {DEFAULT_WAREHOUSE})"
+    )
+    parser.add_argument("--copy-from", type=Path, help="first copy this raw database to --warehouse (kept pristine)")
+    parser.add_argument("--scale", type=float, help="instead: generate and load national-style data at this scale")
+    parser.add_argument("--seed", type=int, default=42, help="generator seed for --scale")
+    parser.add_argument("--out", type=Path, help="with --scale: directory to work under (default: system temp)")
+    parser.add_argument("--keep", action="store_true", help="with --scale: keep the generated data and database")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
+    parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.phase:  # inside a child process
+        figures = run_floor_phase() if args.phase == "floor" else run_dbt_phase(args.phase)
+        args.result.write_text(json.dumps(figures))
+        return 0
+
+    root = None
+    if args.scale is not None:
+        if args.warehouse or args.copy_from:
+            parser.error("--scale builds its own warehouse: no --warehouse or --copy-from with it")
+        if args.out:
+            args.out.mkdir(parents=True, exist_ok=True)
+        root = Path(tempfile.mkdtemp(prefix="asn-dbt-floor-", dir=args.out))
+        warehouse = prepare_scale(args.scale, root, args.seed)
+    else:
+        warehouse = (args.warehouse or DEFAULT_WAREHOUSE).resolve()
+        if warehouse.name != "warehouse.duckdb":
+            parser.error("--warehouse must be a file named warehouse.duckdb (the settings name the build database so)")
+        if args.copy_from:
+            source = args.copy_from.resolve()
+            if source == warehouse:
+                parser.error("--copy-from must be another file than --warehouse: the original stays pristine")
+            warehouse.parent.mkdir(parents=True, exist_ok=True)
+            print(f"copying {source} to {warehouse}", flush=True)
+            shutil.copyfile(source, warehouse)
+        if not warehouse.exists():
+            parser.error(f"{warehouse} does not exist (give --copy-from, or --scale)")
+    os.environ["ASN_WAREHOUSE_DIR"] = str(warehouse.parent)
+
+    try:
+        machine = describe_machine(warehouse)
+        raw = raw_rows(warehouse)
+        print(f"warehouse {warehouse} ({machine['warehouse_mb']:,} MB): raw rows {raw}", flush=True)
+        work = Path(tempfile.mkdtemp(prefix="asn-dbt-floor-results-"))
+        figures = {}
+        for phase in PHASES:
+            print(f"== {phase}", flush=True)
+            result, wall, tree_rss = _child(phase, warehouse, work)
+            figures[phase] = result | {"wall_s": round(wall, 2), "process_tree_peak_rss_mb": round(tree_rss)}
+            figures[phase]["peak_rss_mb"] = round(figures[phase]["peak_rss_mb"])
+            print(f"   {wall:,.1f} s, peak RSS {figures[phase]['peak_rss_mb']:,} MB", flush=True)
+        shutil.rmtree(work, ignore_errors=True)
+        comparison = compare(warehouse)
+        report = _report(figures, comparison) | {"machine": machine, "raw_rows": raw}
+        print(
+            f"\nmachine: {machine['cores']} cores ({machine['cpu']}), {machine['memory_gib']} GiB; duckdb "
+            f"{machine['duckdb']}, dbt-core {machine['dbt-core']}, dbt-duckdb {machine['dbt-duckdb']}"
+        )
+        if args.json:
+            args.json.write_text(json.dumps(report, indent=2, default=str))
+    finally:
+        if root is not None:
+            if args.keep:
+                print(f"kept under {root}")
+            else:
+                shutil.rmtree(root, ignore_errors=True)
+    return 1 if report["mismatches"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
