@@ -43,7 +43,7 @@ service AS (
     SELECT l.region, round(sum(l.ikm * l.respondents) / sum(l.respondents), 2) AS ikm
     FROM service_quality.service_competency_link AS l JOIN years USING (region, calendar_year)
     WHERE l.respondents > 0 GROUP BY l.region)
-SELECT training.region, training.calendar_year, training.meeting_20_jp_pct || ' %', training.mean_jp,
+SELECT training.region, training.calendar_year::VARCHAR, training.meeting_20_jp_pct || ' %', training.mean_jp,
        training.ict_jp_pct || ' %', fit.fit_pct || ' %', fit.critical, fit.merit, coalesce(service.ikm::VARCHAR, '-')
 FROM training LEFT JOIN fit USING (region) LEFT JOIN service USING (region)
 ORDER BY training.region

@@ -89,6 +89,8 @@ def test_publish_swaps_atomically_while_a_reader_holds_the_old_version(built: Se
         "placement.movements": 0,
         "service_quality.ikm_unit_period": 315,
         "service_quality.complaints_unit_period": 123,
+        "service_quality.service_competency_link": 48,
+        "service_quality.training_needs": 16,
     }
     assert sorted(p.name for p in built.published_dir.iterdir()) == ["analytics.duckdb"]
 
