@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ MART_SCHEMAS = ("core", "competency", "placement", "service_quality")
 # DuckDB 2.x writes files DuckDB 1.x cannot read unless told otherwise; BI tools bundle DuckDB 1.4/1.5.
 DEFAULT_STORAGE_VERSION = "v1.4.0"
 PSEUDONYM_KEY_FILE = ".pseudonym_key"
+# DuckDB takes 80 % of the machine by default; a national build stays within this and spills the rest to disk.
+DEFAULT_MEMORY_LIMIT = "4GB"
 
 
 class SettingsError(ValueError):
@@ -73,6 +76,8 @@ class Settings:
     airflow_home: Path
     pseudonym_key: str | None
     storage_version: str
+    # DuckDB's memory cap for every connection (the build, dbt, gates, publishing); past it, DuckDB spills to disk.
+    duckdb_memory_limit: str
     dq_chunk_rows: int
     sample_seed: int
     source_api_dir: Path
@@ -124,6 +129,9 @@ class Settings:
                 f"ASN_DUCKDB_STORAGE_VERSION={storage_version!r} must look like 'v1.4.0' (or 'latest' is not allowed: "
                 "BI tools bundle DuckDB 1.x)"
             )
+        memory_limit = env.get("ASN_DUCKDB_MEMORY_LIMIT", "").strip().replace(" ", "") or DEFAULT_MEMORY_LIMIT
+        if not re.fullmatch(r"[0-9]+(\.[0-9]+)?([KMGT]i?B)", memory_limit, flags=re.IGNORECASE):
+            raise SettingsError(f"ASN_DUCKDB_MEMORY_LIMIT={memory_limit!r} must be a size like 4GB or 512MiB")
         return cls(
             data_dir=data_dir,
             landing_dir=path("ASN_LANDING_DIR", data_dir / "landing"),
@@ -132,6 +140,7 @@ class Settings:
             airflow_home=path("AIRFLOW_HOME", PROJECT_ROOT / ".airflow"),
             pseudonym_key=env.get("ASN_PSEUDONYM_KEY", "").strip() or None,
             storage_version=storage_version,
+            duckdb_memory_limit=memory_limit,
             dq_chunk_rows=integer("ASN_DQ_CHUNK_ROWS", 500_000, minimum=1_000),
             sample_seed=integer("ASN_SAMPLE_SEED", 20261123, minimum=0),
             source_api_dir=path("ASN_SOURCE_API_DIR", data_dir / "source_api"),
@@ -186,6 +195,7 @@ class Settings:
         return {
             "ASN_WAREHOUSE_PATH": str(self.warehouse_path),
             "ASN_DUCKDB_STORAGE_VERSION": self.storage_version,
+            "ASN_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "ASN_PSEUDONYM_KEY": self.resolve_pseudonym_key(),
         }
 

@@ -19,6 +19,7 @@ def _config(settings: Settings) -> dict[str, str]:
     # Extensions are never fetched at run time: the server has no internet and must not try.
     return {
         "storage_compatibility_version": settings.storage_version,
+        "memory_limit": settings.duckdb_memory_limit,
         "autoinstall_known_extensions": "false",
         "autoload_known_extensions": "false",
     }

@@ -84,6 +84,17 @@ def _personnel(truth: pd.DataFrame, dates: list[date], rng: np.random.Generator)
     was_promoted = rows[promoted.to_numpy()[changed]]
     full.loc[was_promoted, "golongan"] = full.loc[was_promoted, "golongan"].map(previous_golongan)
     full.loc[was_promoted, "golongan_start"] = full.loc[was_promoted, "golongan_start"] - pd.DateOffset(years=4)
+    # Someone in a position that started after the full extract came to it from another unit (mutasi): the full
+    # extract holds them there.
+    moved = full.index[(full["position_start"] > full_day).to_numpy()]
+    units = truth[["unit_code", "unit_name"]].drop_duplicates().to_numpy()
+    if len(units) > 1 and len(moved):
+        current = full.loc[moved, "unit_code"].to_numpy()
+        picks = rng.integers(0, len(units) - 1, len(moved))
+        codes = units[:, 0]
+        for row, unit, pick in zip(moved, current, picks, strict=True):
+            others = units[codes != unit]
+            full.loc[row, ["unit_code", "unit_name"]] = others[pick % len(others)]
     # The earlier record: that event had not happened yet (the previous position or rank a year older; no sanction).
     for column in ("position_start", "golongan_start"):
         after = full[column] > full_day

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
+import itertools
 import json
 import os
 import subprocess
@@ -206,6 +207,35 @@ def test_published_mart_is_complete_pseudonymous_and_read_only(
     assert keys == expected_keys
     assert not columns & {"nip", "full_name", "birth_date"}
     assert leaks == []
+
+
+def test_placement_history_shows_the_transfers_medans_deltas_carry(
+    first_run: tuple[Settings, subprocess.CompletedProcess[str]],
+) -> None:
+    """Medan sends a full extract, then daily deltas: every change of unit between one record of a person and their
+    next is a transfer in placement.movements, and the latest record is the current placement version."""
+    settings, run = first_run
+    units_over_time: dict[str, list[str]] = {}
+    for row in _read_extract(settings, MEDAN, "personnel"):  # oldest delivery first
+        units_over_time.setdefault(row["nip"].replace(" ", ""), []).append(row["unit_code"])
+    transfers = sum(
+        before != after for units in units_over_time.values() for before, after in itertools.pairwise(units)
+    )
+    with duckdb.connect(str(settings.analytics_path), read_only=True) as analytics:
+        (published,) = analytics.execute(
+            "SELECT sum(movements) FROM placement.movements WHERE region = 'medan' AND movement_type = 'transfer'"
+        ).fetchone()
+        current = dict(
+            analytics.execute(
+                "SELECT employee_key, unit_code FROM placement.placement_history WHERE region = 'medan' AND is_current"
+            ).fetchall()
+        )
+    assert transfers > 10
+    assert published == transfers
+    assert current == {
+        hashlib.sha256(f"{KEY}:{nip}".encode()).hexdigest(): units[-1] for nip, units in units_over_time.items()
+    }
+    assert "Headline figures, latest complete year" in run.stdout
 
 
 def test_every_gate_ran_and_passed(first_run: tuple[Settings, subprocess.CompletedProcess[str]]) -> None:

@@ -13,6 +13,7 @@ def test_defaults_live_under_the_project_data_folder() -> None:
     assert settings.airflow_home == PROJECT_ROOT / ".airflow"
     assert settings.storage_version == "v1.4.0"
     assert settings.dq_chunk_rows == 500_000
+    assert settings.duckdb_memory_limit == "4GB"
     assert settings.pseudonym_key is None
 
 
@@ -30,6 +31,7 @@ def test_data_dir_moves_every_folder_and_each_can_be_set_alone(tmp_path: Path) -
         ({"ASN_DQ_CHUNK_ROWS": "10"}, "ASN_DQ_CHUNK_ROWS=10 must be at least 1000"),
         ({"ASN_SAMPLE_SEED": "-1"}, "ASN_SAMPLE_SEED=-1 must be at least 0"),
         ({"ASN_DUCKDB_STORAGE_VERSION": "latest"}, "ASN_DUCKDB_STORAGE_VERSION='latest' must look like 'v1.4.0'"),
+        ({"ASN_DUCKDB_MEMORY_LIMIT": "lots"}, "ASN_DUCKDB_MEMORY_LIMIT='lots' must be a size like 4GB or 512MiB"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], message: str) -> None:
@@ -64,7 +66,18 @@ def test_dbt_and_airflow_environments_point_at_the_settings(tmp_path: Path) -> N
     assert settings.dbt_env() == {
         "ASN_WAREHOUSE_PATH": str(tmp_path / "warehouse" / "warehouse.duckdb"),
         "ASN_DUCKDB_STORAGE_VERSION": "v1.4.0",
+        "ASN_DUCKDB_MEMORY_LIMIT": "4GB",
         "ASN_PSEUDONYM_KEY": "k",
     }
     assert settings.airflow_env()["AIRFLOW_HOME"] == "/x/af"
     assert settings.airflow_env()["AIRFLOW__CORE__DAGS_FOLDER"] == str(PROJECT_ROOT / "dags")
+
+
+def test_the_memory_limit_reaches_duckdb_and_dbt(tmp_path: Path) -> None:
+    from asn_platform.warehouse import connect
+
+    settings = Settings.from_env({"ASN_DATA_DIR": str(tmp_path), "ASN_DUCKDB_MEMORY_LIMIT": "512 MiB"})
+    with connect(settings=settings) as connection:
+        (limit,) = connection.execute("SELECT current_setting('memory_limit')").fetchone()
+    assert limit == "512.0 MiB"
+    assert settings.dbt_env()["ASN_DUCKDB_MEMORY_LIMIT"] == "512MiB"
