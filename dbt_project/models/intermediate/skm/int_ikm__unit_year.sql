@@ -16,16 +16,8 @@ sectors as (
     select * from {{ ref('sectors') }}
 ),
 
--- A band is every IKM from its lower bound up to the next band's; the lowest band also takes the values under its
--- bound (25 x the weights: 24.975 with 0.111).
 bands as (
-    select
-        mutu,
-        kinerja,
-        ikm_min,
-        lead(ikm_min) over (order by ikm_min) as next_ikm_min,
-        ikm_min = min(ikm_min) over () as is_lowest
-    from {{ ref('ikm_bands') }}
+    {{ ikm_band_bounds() }}
 ),
 
 -- All the unit's services together: NRR = the year's score sum / its respondents, per element.
@@ -58,8 +50,7 @@ unit_years as (
         unit_code,
         calendar_year,
         max(respondents) as respondents,
-        -- Rounded half up from a fixed-point value: 58.275 (3 respondents scoring 7) is 58.27499999999999 as a double.
-        round(cast(sum(nrr * weight) * {{ parameter('ikm_scale_factor') }} as decimal(18, 6)), 2) as ikm
+        {{ ikm_index('sum(nrr * weight)') }} as ikm
     from unit_elements
     group by region, unit_code, calendar_year
 ),
@@ -104,9 +95,7 @@ select
     ) as recommended_training_focus
 from unit_years
 left join bands
-    on
-        (unit_years.ikm >= bands.ikm_min or bands.is_lowest)
-        and (unit_years.ikm < bands.next_ikm_min or bands.next_ikm_min is null)
+    on {{ in_ikm_band('unit_years.ikm', 'bands') }}
 inner join weakest_elements
     on
         unit_years.region = weakest_elements.region

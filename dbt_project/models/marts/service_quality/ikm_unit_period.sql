@@ -15,21 +15,12 @@ services as (
     select * from {{ ref('stg_skm__services') }}
 ),
 
--- A band is every IKM from its lower bound up to the next band's; the lowest band also takes the values under its
--- bound (25 x the weights: 24.975 with 0.111).
 bands as (
-    select
-        mutu,
-        kinerja,
-        ikm_min,
-        lead(ikm_min) over (order by ikm_min) as next_ikm_min,
-        ikm_min = min(ikm_min) over () as is_lowest
-    from {{ ref('ikm_bands') }}
+    {{ ikm_band_bounds() }}
 ),
 
 settings as (
     select
-        {{ parameter('ikm_scale_factor') }} as scale_factor,
         {{ parameter('ikm_sample_chi_square') }} as chi_square,
         {{ parameter('ikm_sample_proportion') }} as proportion,
         {{ parameter('ikm_sample_margin') }} as margin,
@@ -63,11 +54,8 @@ periods as (
             max(case when element_nrr.element = '{{ element.element }}' then element_nrr.nrr end)
                 as nrr_{{ element.element }},
         {%- endfor %}
-        -- Rounded half up from a fixed-point value: 58.275 (3 respondents scoring 7) is 58.27499999999999 as a double.
-        round(cast(sum(element_nrr.nrr * element_nrr.weight) * max(settings.scale_factor) as decimal(18, 6)), 2)
-            as ikm
+        {{ ikm_index('sum(element_nrr.nrr * element_nrr.weight)') }} as ikm
     from element_nrr
-    cross join settings
     group by element_nrr.region, element_nrr.unit_code, element_nrr.service_name, element_nrr.quarter_start
 ),
 
@@ -99,9 +87,7 @@ rated as (
         samples.minimum_sample
     from periods
     left join bands
-        on
-            (periods.ikm >= bands.ikm_min or bands.is_lowest)
-            and (periods.ikm < bands.next_ikm_min or bands.next_ikm_min is null)
+        on {{ in_ikm_band('periods.ikm', 'bands') }}
     left join samples
         on
             periods.region = samples.region
