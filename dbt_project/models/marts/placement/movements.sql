@@ -8,42 +8,33 @@ history as (
     where version_number > 1
 ),
 
+movement_types as (
+    select 'transfer' as movement_type
+    union all
+    select 'promotion'
+    union all
+    select 'position_change'
+    union all
+    select 'exit'
+),
+
+-- One row per movement a version shows: a transfer can come with a promotion.
 typed as (
     select
-        region,
-        unit_code,
-        previous_unit_code,
-        valid_from,
-        'transfer' as movement_type
+        history.region,
+        history.unit_code,
+        history.previous_unit_code,
+        history.valid_from,
+        movement_types.movement_type
     from history
-    where is_transfer
-    union all
-    select
-        region,
-        unit_code,
-        previous_unit_code,
-        valid_from,
-        'promotion' as movement_type
-    from history
-    where is_promotion
-    union all
-    select
-        region,
-        unit_code,
-        previous_unit_code,
-        valid_from,
-        'position_change' as movement_type
-    from history
-    where is_position_change and not is_transfer
-    union all
-    select
-        region,
-        unit_code,
-        previous_unit_code,
-        valid_from,
-        'exit' as movement_type
-    from history
-    where is_status_change and previous_status = 'active'
+    cross join movement_types
+    where
+        case movement_types.movement_type
+            when 'transfer' then history.is_transfer
+            when 'promotion' then history.is_promotion
+            when 'position_change' then history.is_position_change and not history.is_transfer
+            when 'exit' then history.is_status_change and history.previous_status = 'active'
+        end
 )
 
 select
