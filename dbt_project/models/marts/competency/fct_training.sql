@@ -47,27 +47,30 @@ training as (
     inner join regions_to_build on stg_diklat__training.region = regions_to_build.region
 ),
 
-personnel as (
+-- The current snapshot, pseudonymised once in int_simpeg__employees (the personnel staging view is not
+-- evaluated again here).
+employees as (
     select
-        stg_simpeg__personnel.region,
-        stg_simpeg__personnel.nip,
-        stg_simpeg__personnel.unit_code
-    from {{ ref('stg_simpeg__personnel') }} as stg_simpeg__personnel
-    inner join regions_to_build on stg_simpeg__personnel.region = regions_to_build.region
+        int_simpeg__employees.region,
+        int_simpeg__employees.employee_key,
+        int_simpeg__employees.unit_code
+    from {{ ref('int_simpeg__employees') }} as int_simpeg__employees
+    inner join regions_to_build on int_simpeg__employees.region = regions_to_build.region
 ),
 
 topics as (
     select
         training.*,
+        cast({{ pseudonymise('training.nip') }} as varchar) as employee_key,
         {{ split_to_list('training.topic_tags', ';') }} as topic_list
     from training
 )
 
 select
-    cast({{ pseudonymise('topics.nip') }} as varchar) as employee_key,
+    cast(topics.employee_key as varchar) as employee_key,
     cast(topics.region as varchar) as region,
     -- The participant's unit now (the training record does not say where they worked then).
-    cast(personnel.unit_code as varchar) as unit_code,
+    cast(employees.unit_code as varchar) as unit_code,
     cast(topics.course_code as varchar) as course_code,
     cast(topics.course_title as varchar) as course_title,
     cast(topics.category as varchar) as category,
@@ -87,4 +90,4 @@ select
     cast(regions_to_build.source_loaded_at as timestamp with time zone) as source_loaded_at
 from topics
 inner join regions_to_build on topics.region = regions_to_build.region
-left join personnel on topics.region = personnel.region and topics.nip = personnel.nip
+left join employees on topics.region = employees.region and topics.employee_key = employees.employee_key

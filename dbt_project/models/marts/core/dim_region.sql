@@ -9,7 +9,7 @@ headcounts as (
         region,
         max(snapshot_date) as snapshot_date,
         count(*) filter (where status = 'active') as active_headcount
-    from {{ ref('stg_simpeg__personnel') }}
+    from {{ ref('int_simpeg__employees') }}
     group by region
 )
 

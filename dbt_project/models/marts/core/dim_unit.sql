@@ -9,7 +9,7 @@ staff as (
         region,
         unit_code,
         count(*) filter (where status = 'active') as active_headcount
-    from {{ ref('stg_simpeg__personnel') }}
+    from {{ ref('int_simpeg__employees') }}
     group by region, unit_code
 ),
 
