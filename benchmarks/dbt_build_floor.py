@@ -203,6 +203,13 @@ def describe_machine(warehouse: Path) -> dict:
         except metadata.PackageNotFoundError:
             return "not installed"
 
+    from asn_platform.settings import get_settings
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(PROJECT_ROOT), *args], capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    settings = get_settings()
     memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     model = next(
         (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
@@ -218,6 +225,12 @@ def describe_machine(warehouse: Path) -> dict:
         "duckdb": version("duckdb"),
         "dbt-core": version("dbt-core"),
         "dbt-duckdb": version("dbt-duckdb"),
+        # The settings both sides run with (asn_platform.warehouse.connect and the dbt profile read the same ones).
+        "duckdb_memory_limit": getattr(settings, "duckdb_memory_limit", "DuckDB's default"),
+        "dbt_threads": getattr(settings, "dbt_threads", "the profile's"),
+        "commit": git("rev-parse", "--short", "HEAD"),
+        # Uncommitted changes to the dbt project at the time: dbt builds the working tree.
+        "dbt_project_changes": git("status", "--porcelain", "--", "dbt_project").splitlines(),
         "warehouse": str(warehouse),
         "warehouse_mb": round(warehouse.stat().st_size / 1e6),
     }
@@ -265,8 +278,12 @@ def _report(figures: dict, comparison: list[dict]) -> dict:
         ("floor (DuckDB SQL script)", floor, floor["seconds"]),
     ):
         print(f"{name:<28} {phase['wall_s']:>9,.1f} {inner:>9,.1f} {phase['peak_rss_mb']:>12,.0f}")
-    tests = sum(node["seconds"] for node in build["nodes"] if node["unique_id"].split(".")[0] in {"test", "unit_test"})
-    print(f"\ndbt build nodes: {build['statuses']}; tests and unit tests {tests:,.1f} s of node time")
+    by_type: dict[str, float] = {}
+    for node in build["nodes"]:
+        kind = node["unique_id"].split(".")[0]
+        by_type[kind] = round(by_type.get(kind, 0.0) + node["seconds"], 2)
+    tests = by_type.get("test", 0.0) + by_type.get("unit_test", 0.0)
+    print(f"\ndbt build nodes: {build['statuses']}; node seconds by type: {by_type}")
     print(f"ratio dbt build / floor: {ratio:.2f}x; dbt run / floor: {run_ratio:.2f}x")
     print(
         f"target dbt build within {TARGET_RATIO:g}x of the floor: {'met' if ratio <= TARGET_RATIO else 'NOT met'} "
@@ -294,15 +311,16 @@ def _report(figures: dict, comparison: list[dict]) -> dict:
         "target_ratio": TARGET_RATIO,
         "target_met": ratio <= TARGET_RATIO,
         "test_node_seconds": round(tests, 2),
-        "slowest_build_nodes": sorted(build["nodes"], key=lambda node: -node["seconds"])[:25],
-        "slowest_run_nodes": sorted(run["nodes"], key=lambda node: -node["seconds"])[:25],
+        "node_seconds_by_type": by_type,
+        "build_nodes": sorted(build["nodes"], key=lambda node: -node["seconds"]),
+        "run_nodes": sorted(run["nodes"], key=lambda node: -node["seconds"]),
         "floor_statements": floor["statements"],
         "marts": comparison,
         "mismatches": len(mismatches),
     }
 
 
-def main() -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--warehouse", type=Path, help=f"the build database to benchmark on (default {DEFAULT_WAREHOUSE})"
@@ -315,63 +333,77 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return parser
 
-    if args.phase:  # inside a child process
-        figures = run_floor_phase() if args.phase == "floor" else run_dbt_phase(args.phase)
-        args.result.write_text(json.dumps(figures))
-        return 0
 
-    root = None
-    if args.scale is not None:
-        if args.warehouse or args.copy_from:
-            parser.error("--scale builds its own warehouse: no --warehouse or --copy-from with it")
-        if args.out:
-            args.out.mkdir(parents=True, exist_ok=True)
-        root = Path(tempfile.mkdtemp(prefix="asn-dbt-floor-", dir=args.out))
-        warehouse = prepare_scale(args.scale, root, args.seed)
-    else:
-        warehouse = (args.warehouse or DEFAULT_WAREHOUSE).resolve()
-        if warehouse.name != "warehouse.duckdb":
-            parser.error("--warehouse must be a file named warehouse.duckdb (the settings name the build database so)")
-        if args.copy_from:
-            source = args.copy_from.resolve()
-            if source == warehouse:
-                parser.error("--copy-from must be another file than --warehouse: the original stays pristine")
-            warehouse.parent.mkdir(parents=True, exist_ok=True)
-            print(f"copying {source} to {warehouse}", flush=True)
-            shutil.copyfile(source, warehouse)
-        if not warehouse.exists():
-            parser.error(f"{warehouse} does not exist (give --copy-from, or --scale)")
+def _given_warehouse(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Path:
+    """--warehouse, first copied from --copy-from if given."""
+    warehouse = (args.warehouse or DEFAULT_WAREHOUSE).resolve()
+    if warehouse.name != "warehouse.duckdb":
+        parser.error("--warehouse must be a file named warehouse.duckdb (the settings name the build database so)")
+    if args.copy_from:
+        source = args.copy_from.resolve()
+        if source == warehouse:
+            parser.error("--copy-from must be another file than --warehouse: the original stays pristine")
+        warehouse.parent.mkdir(parents=True, exist_ok=True)
+        print(f"copying {source} to {warehouse}", flush=True)
+        shutil.copyfile(source, warehouse)
+    if not warehouse.exists():
+        parser.error(f"{warehouse} does not exist (give --copy-from, or --scale)")
+    return warehouse
+
+
+def benchmark(warehouse: Path, json_path: Path | None) -> dict:
+    """The three phases one after the other on `warehouse`, then the comparison; prints and returns the report."""
     os.environ["ASN_WAREHOUSE_DIR"] = str(warehouse.parent)
-
+    machine = describe_machine(warehouse)
+    raw = raw_rows(warehouse)
+    print(f"warehouse {warehouse} ({machine['warehouse_mb']:,} MB): raw rows {raw}", flush=True)
+    work = Path(tempfile.mkdtemp(prefix="asn-dbt-floor-results-"))
+    figures = {}
     try:
-        machine = describe_machine(warehouse)
-        raw = raw_rows(warehouse)
-        print(f"warehouse {warehouse} ({machine['warehouse_mb']:,} MB): raw rows {raw}", flush=True)
-        work = Path(tempfile.mkdtemp(prefix="asn-dbt-floor-results-"))
-        figures = {}
         for phase in PHASES:
             print(f"== {phase}", flush=True)
             result, wall, tree_rss = _child(phase, warehouse, work)
             figures[phase] = result | {"wall_s": round(wall, 2), "process_tree_peak_rss_mb": round(tree_rss)}
             figures[phase]["peak_rss_mb"] = round(figures[phase]["peak_rss_mb"])
             print(f"   {wall:,.1f} s, peak RSS {figures[phase]['peak_rss_mb']:,} MB", flush=True)
-        shutil.rmtree(work, ignore_errors=True)
-        comparison = compare(warehouse)
-        report = _report(figures, comparison) | {"machine": machine, "raw_rows": raw}
-        print(
-            f"\nmachine: {machine['cores']} cores ({machine['cpu']}), {machine['memory_gib']} GiB; duckdb "
-            f"{machine['duckdb']}, dbt-core {machine['dbt-core']}, dbt-duckdb {machine['dbt-duckdb']}"
-        )
-        if args.json:
-            args.json.write_text(json.dumps(report, indent=2, default=str))
     finally:
-        if root is not None:
-            if args.keep:
-                print(f"kept under {root}")
-            else:
-                shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
+    report = _report(figures, compare(warehouse)) | {"machine": machine, "raw_rows": raw}
+    print(
+        f"\nmachine: {machine['cores']} cores ({machine['cpu']}), {machine['memory_gib']} GiB; duckdb "
+        f"{machine['duckdb']}, dbt-core {machine['dbt-core']}, dbt-duckdb {machine['dbt-duckdb']}; DuckDB memory limit "
+        f"{machine['duckdb_memory_limit']}, dbt threads {machine['dbt_threads']}; commit {machine['commit']}"
+        + (f", {len(changes)} uncommitted dbt_project changes" if (changes := machine["dbt_project_changes"]) else "")
+    )
+    if json_path:
+        json_path.write_text(json.dumps(report, indent=2, default=str))
+    return report
+
+
+def main() -> int:
+    parser = _parser()
+    args = parser.parse_args()
+    if args.phase:  # inside a child process
+        figures = run_floor_phase() if args.phase == "floor" else run_dbt_phase(args.phase)
+        args.result.write_text(json.dumps(figures))
+        return 0
+    if args.scale is None:
+        report = benchmark(_given_warehouse(parser, args), args.json)
+        return 1 if report["mismatches"] else 0
+    if args.warehouse or args.copy_from:
+        parser.error("--scale builds its own warehouse: no --warehouse or --copy-from with it")
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="asn-dbt-floor-", dir=args.out))
+    try:
+        report = benchmark(prepare_scale(args.scale, root, args.seed), args.json)
+    finally:
+        if args.keep:
+            print(f"kept under {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
     return 1 if report["mismatches"] else 0
 
 

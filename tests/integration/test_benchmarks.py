@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
-from asn_platform.settings import PROJECT_ROOT
+from asn_platform.settings import MART_SCHEMAS, PROJECT_ROOT
 
 
 def test_ingestion_benchmark_reports_every_format_beside_duckdb(tmp_path: Path) -> None:
@@ -27,3 +28,28 @@ def test_ingestion_benchmark_reports_every_format_beside_duckdb(tmp_path: Path) 
     assert 0 < report["peak_rss_mb"]["ingest"] < 6_000
     assert "target ingestion >= 0.5x read_csv on CSV" in done.stdout
     assert list(tmp_path.glob("asn-ingest-bench-*")) == []  # deleted unless --keep
+
+
+def test_dbt_build_floor_benchmark_reports_figures_and_marts_equal_to_the_floor(tmp_path: Path) -> None:
+    out = tmp_path / "floor.json"
+    script = PROJECT_ROOT / "benchmarks" / "dbt_build_floor.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--scale", "0.002", "--out", str(tmp_path), "--json", str(out)],
+        capture_output=True, text=True, timeout=900, check=False,
+        env=os.environ | {"ASN_PSEUDONYM_KEY": "benchmark-smoke-key"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    report = json.loads(out.read_text())
+    # The real assertion: every mart dbt builds equals the hand-written floor's (columns, rows, checksums).
+    assert report["mismatches"] == 0
+    assert {row["table"].split(".")[0] for row in report["marts"]} == set(MART_SCHEMAS)
+    assert all(not row["problems"] and row["rows"] > 0 for row in report["marts"])
+    assert set(report["phases"]) == {"build", "run", "floor"}
+    assert all(phase["wall_s"] > 0 and phase["peak_rss_mb"] > 0 for phase in report["phases"].values())
+    assert report["build_nodes"]
+    assert report["floor_statements"]
+    assert report["machine"]["duckdb"]
+    assert "ratio dbt build / floor" in done.stdout
+    assert "target dbt build within 2x of the floor" in done.stdout
+    assert f"mismatches: 0 of {len(report['marts'])} marts" in done.stdout
+    assert list(tmp_path.glob("asn-dbt-floor-*")) == []  # deleted unless --keep
