@@ -78,6 +78,8 @@ class Settings:
     storage_version: str
     # DuckDB's memory cap for every connection (the build, dbt, gates, publishing); past it, DuckDB spills to disk.
     duckdb_memory_limit: str
+    # dbt's worker threads: models run side by side, each with DuckDB's own threads.
+    dbt_threads: int
     dq_chunk_rows: int
     sample_seed: int
     source_api_dir: Path
@@ -141,6 +143,7 @@ class Settings:
             pseudonym_key=env.get("ASN_PSEUDONYM_KEY", "").strip() or None,
             storage_version=storage_version,
             duckdb_memory_limit=memory_limit,
+            dbt_threads=integer("ASN_DBT_THREADS", 1, minimum=1),
             dq_chunk_rows=integer("ASN_DQ_CHUNK_ROWS", 500_000, minimum=1_000),
             sample_seed=integer("ASN_SAMPLE_SEED", 20261123, minimum=0),
             source_api_dir=path("ASN_SOURCE_API_DIR", data_dir / "source_api"),
@@ -196,6 +199,7 @@ class Settings:
             "ASN_WAREHOUSE_PATH": str(self.warehouse_path),
             "ASN_DUCKDB_STORAGE_VERSION": self.storage_version,
             "ASN_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
+            "ASN_DBT_THREADS": str(self.dbt_threads),
             "ASN_PSEUDONYM_KEY": self.resolve_pseudonym_key(),
         }
 

@@ -31,6 +31,7 @@ def test_data_dir_moves_every_folder_and_each_can_be_set_alone(tmp_path: Path) -
         ({"ASN_DQ_CHUNK_ROWS": "10"}, "ASN_DQ_CHUNK_ROWS=10 must be at least 1000"),
         ({"ASN_SAMPLE_SEED": "-1"}, "ASN_SAMPLE_SEED=-1 must be at least 0"),
         ({"ASN_DUCKDB_STORAGE_VERSION": "latest"}, "ASN_DUCKDB_STORAGE_VERSION='latest' must look like 'v1.4.0'"),
+        ({"ASN_DBT_THREADS": "0"}, "ASN_DBT_THREADS=0 must be at least 1"),
         ({"ASN_DUCKDB_MEMORY_LIMIT": "lots"}, "ASN_DUCKDB_MEMORY_LIMIT='lots' must be a size like 4GB or 512MiB"),
     ],
 )
@@ -67,6 +68,7 @@ def test_dbt_and_airflow_environments_point_at_the_settings(tmp_path: Path) -> N
         "ASN_WAREHOUSE_PATH": str(tmp_path / "warehouse" / "warehouse.duckdb"),
         "ASN_DUCKDB_STORAGE_VERSION": "v1.4.0",
         "ASN_DUCKDB_MEMORY_LIMIT": "4GB",
+        "ASN_DBT_THREADS": "1",
         "ASN_PSEUDONYM_KEY": "k",
     }
     assert settings.airflow_env()["AIRFLOW_HOME"] == "/x/af"

@@ -1,6 +1,7 @@
 -- The current personnel snapshot, pseudonymised once (the keyed hash is the costliest expression per person), with
 -- what several marts derive from it: age, the sector the person's education prepares for, their unit's sector and
--- SKP predikat ranks. Names, NIP and birth date stop here.
+-- SKP predikat ranks. Names and birth dates stop here; the NIP stays only to join other sources by (no mart
+-- selects it).
 with
 
 personnel as (
@@ -21,6 +22,7 @@ skp_ratings as (
 
 select
     cast({{ pseudonymise('personnel.nip') }} as varchar) as employee_key,
+    personnel.nip,
     personnel.region,
     personnel.unit_code,
     units.sector as unit_sector,

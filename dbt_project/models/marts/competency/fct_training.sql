@@ -47,11 +47,12 @@ training as (
     inner join regions_to_build on stg_diklat__training.region = regions_to_build.region
 ),
 
--- The current snapshot, pseudonymised once in int_simpeg__employees (the personnel staging view is not
--- evaluated again here).
+-- The current snapshot, pseudonymised once in int_simpeg__employees: a participant's key is looked up by NIP and
+-- hashed here only for someone no longer in the snapshot (hashing every training record cost more than the join).
 employees as (
     select
         int_simpeg__employees.region,
+        int_simpeg__employees.nip,
         int_simpeg__employees.employee_key,
         int_simpeg__employees.unit_code
     from {{ ref('int_simpeg__employees') }} as int_simpeg__employees
@@ -61,13 +62,12 @@ employees as (
 topics as (
     select
         training.*,
-        cast({{ pseudonymise('training.nip') }} as varchar) as employee_key,
         {{ split_to_list('training.topic_tags', ';') }} as topic_list
     from training
 )
 
 select
-    cast(topics.employee_key as varchar) as employee_key,
+    cast(coalesce(employees.employee_key, {{ pseudonymise('topics.nip') }}) as varchar) as employee_key,
     cast(topics.region as varchar) as region,
     -- The participant's unit now (the training record does not say where they worked then).
     cast(employees.unit_code as varchar) as unit_code,
@@ -90,4 +90,4 @@ select
     cast(regions_to_build.source_loaded_at as timestamp with time zone) as source_loaded_at
 from topics
 inner join regions_to_build on topics.region = regions_to_build.region
-left join employees on topics.region = employees.region and topics.employee_key = employees.employee_key
+left join employees on topics.region = employees.region and topics.nip = employees.nip
