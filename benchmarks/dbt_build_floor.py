@@ -1,23 +1,27 @@
 """dbt build on national-scale raw data beside a hand-written SQL floor computing the same marts, in one run.
 
-Run: .venv/bin/python benchmarks/dbt_build_floor.py [--warehouse PATH] [--copy-from PATH] [--scale X] [--json FILE]
+Run: .venv/bin/python benchmarks/dbt_build_floor.py [--warehouse PATH] [--work DIR] [--keep] [--json FILE]
+     .venv/bin/python benchmarks/dbt_build_floor.py --scale X [--out DIR] [--json FILE]
 
-On one build database (`--warehouse`, a file named warehouse.duckdb; `--copy-from` first copies a pristine raw
-database there, so the original is never written; `--scale` instead generates national-style deliveries at that
-scale into a temporary folder and loads them), each in a fresh process, one after the other:
+`--warehouse` is a build database holding the raw layer (a file named warehouse.duckdb; `--scale` instead generates
+national-style deliveries at that scale into a temporary folder and loads them into one). It is only read: each
+phase below runs in a fresh process on its own fresh copy of it (under `--work`), so every phase starts from the
+same file and the original stays pristine (`--in-place` runs them one after the other on the file itself):
 
 - build: `dbt build --full-refresh` through asn_platform.transform.run_dbt (seeds, models, tests, unit tests);
-- run: `dbt run --full-refresh`, the same models without the tests, so the tests' share is known;
-- floor: benchmarks/sql/*.sql, the same marts written by hand (CTEs, shared steps computed once into temporary
-  tables, no views, no tests), by DuckDB alone into floor_<schema> of the same file.
+- run: `dbt run --full-refresh`, the same models without the tests, so the tests' share is known (the seeds are
+  loaded into its copy first, untimed: `dbt run` does not load them);
+- floor: benchmarks/sql/*.sql in name order, the same marts written by hand (CTEs, shared steps computed once into
+  temporary tables, no views, no tests), by DuckDB alone into floor_<schema>.
 
-Then every mart of dbt's schemas is checked against its floor table: columns and types, row count and an
-order-independent checksum (the sum of a hash of each row, and of each column to name the ones that differ), with
-a few differing rows shown. Reports wall seconds (each process, start to exit), peak resident memory (the dbt
-process's, the floor's process), the ratio dbt build / floor (target: within 2x), dbt's slowest nodes and the
-floor's slowest statements. Settings come from the environment as for every command (ASN_PSEUDONYM_KEY and the
-rest; ASN_WAREHOUSE_DIR is set to the warehouse's folder). Asserts no timing; exits 1 if a mart differs from its
-floor. `--json FILE` also writes the figures and the machine they were measured on.
+Then every mart of dbt's schemas (from the build) is checked against its floor table: columns and types, row
+count and an order-independent checksum (the sum of a hash of each row, and of each column to name the ones that
+differ), with a few differing rows shown. Reports wall seconds (each process, start to exit), peak resident memory
+(the dbt process's, the floor's process), the ratio dbt build / floor (target: within 2x), dbt's slowest nodes
+and the floor's slowest statements. Settings come from the environment as for every command (the DuckDB memory
+limit, dbt's threads, ASN_PSEUDONYM_KEY, else the key file beside the warehouse: every phase gets the same key).
+Asserts no timing; exits 1 if a mart differs from its floor. `--json FILE` also writes the figures and the machine
+(and commit) they were measured on.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import json
 import os
 import platform
 import resource
+import secrets
 import shutil
 import subprocess
 import sys
@@ -48,6 +53,16 @@ TARGET_RATIO = 2.0
 
 def _environment(warehouse: Path) -> dict[str, str]:
     return os.environ | {"ASN_WAREHOUSE_DIR": str(warehouse.parent)}
+
+
+def _pseudonym_key(warehouse: Path) -> str:
+    """The key every phase uses: the environment's, or the one kept beside the warehouse, or a fresh one."""
+    from asn_platform.settings import PSEUDONYM_KEY_FILE
+
+    key_file = warehouse.parent / PSEUDONYM_KEY_FILE
+    if key := os.environ.get("ASN_PSEUDONYM_KEY", "").strip():
+        return key
+    return key_file.read_text().strip() if key_file.exists() else secrets.token_hex(32)
 
 
 # --- inside a child process -----------------------------------------------------------------------------------
@@ -135,43 +150,48 @@ def _child(phase: str, warehouse: Path, work: Path) -> tuple[dict, float, float]
     return json.loads(out.read_text()), seconds, usage.ru_maxrss / 1024
 
 
-def _columns(connection, schema: str, table: str) -> list[tuple[str, str]]:
+def _columns(connection, database: str, schema: str, table: str) -> list[tuple[str, str]]:
     return connection.execute(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-        "ORDER BY ordinal_position",
-        [schema, table],
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? "
+        "AND table_name = ? ORDER BY column_index",
+        [database, schema, table],
     ).fetchall()
 
 
-def compare(warehouse: Path) -> list[dict]:
+def compare(dbt_warehouse: Path, floor_warehouse: Path) -> list[dict]:
     """Every mart of dbt's schemas beside its floor table: columns, row count, checksums; what differs."""
     from asn_platform.settings import MART_SCHEMAS, get_settings
-    from asn_platform.warehouse import connect, quote_identifier
+    from asn_platform.warehouse import connect, quote_identifier, sql_literal
 
     rows = []
-    with connect(settings=get_settings(), read_only=True) as connection:
+    with connect(settings=get_settings(), in_memory=True) as connection:
+        connection.execute(f"ATTACH {sql_literal(dbt_warehouse)} AS dbt_side (READ_ONLY)").fetchall()
+        floor_side = "dbt_side"
+        if floor_warehouse != dbt_warehouse:
+            floor_side = "floor_side"
+            connection.execute(f"ATTACH {sql_literal(floor_warehouse)} AS floor_side (READ_ONLY)").fetchall()
         tables = connection.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name IN "
-            f"({', '.join('?' * len(MART_SCHEMAS))}) OR schema_name LIKE '{FLOOR_PREFIX}%' ORDER BY ALL",
-            list(MART_SCHEMAS),
+            f"SELECT database_name, schema_name, table_name FROM duckdb_tables() WHERE (database_name = 'dbt_side' "
+            f"AND schema_name IN ({', '.join('?' * len(MART_SCHEMAS))})) "
+            f"OR (database_name = ? AND schema_name LIKE '{FLOOR_PREFIX}%')",
+            [*MART_SCHEMAS, floor_side],
         ).fetchall()
-        names = {(schema.removeprefix(FLOOR_PREFIX), table) for schema, table in tables}
         present = set(tables)
+        names = {(schema.removeprefix(FLOOR_PREFIX), table) for _, schema, table in tables}
         for schema, table in sorted(names):
             floor_schema = FLOOR_PREFIX + schema
             entry = {"table": f"{schema}.{table}", "problems": []}
             rows.append(entry)
-            if (schema, table) not in present or (floor_schema, table) not in present:
-                missing = "the floor" if (schema, table) in present else "dbt's marts"
-                entry["problems"].append(f"missing from {missing}")
+            in_dbt, in_floor = ("dbt_side", schema, table) in present, (floor_side, floor_schema, table) in present
+            if not (in_dbt and in_floor):
+                missing_from = "the floor" if in_dbt else "dbt's marts"
+                entry["problems"].append(f"missing from {missing_from}")
                 continue
-            dbt_table = f"{quote_identifier(schema)}.{quote_identifier(table)}"
-            floor_table = f"{quote_identifier(floor_schema)}.{quote_identifier(table)}"
-            columns = _columns(connection, schema, table)
-            if columns != _columns(connection, floor_schema, table):
-                entry["problems"].append(
-                    f"columns differ: dbt {columns} / floor {_columns(connection, floor_schema, table)}"
-                )
+            dbt_table = f"dbt_side.{quote_identifier(schema)}.{quote_identifier(table)}"
+            floor_table = f"{floor_side}.{quote_identifier(floor_schema)}.{quote_identifier(table)}"
+            columns = _columns(connection, "dbt_side", schema, table)
+            if columns != (floor_columns := _columns(connection, floor_side, floor_schema, table)):
+                entry["problems"].append(f"columns differ: dbt {columns} / floor {floor_columns}")
                 continue
             sums = {}
             for side, name in (("dbt", dbt_table), ("floor", floor_table)):
@@ -240,7 +260,7 @@ def raw_rows(warehouse: Path) -> dict[str, int]:
     from asn_platform.settings import get_settings
     from asn_platform.warehouse import connect, quote_identifier
 
-    with connect(settings=get_settings(), read_only=True) as connection:
+    with connect(warehouse, settings=get_settings(), read_only=True) as connection:
         tables = [name for (name,) in connection.execute(
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw' ORDER BY table_name"
         ).fetchall()]  # fmt: skip
@@ -323,54 +343,70 @@ def _report(figures: dict, comparison: list[dict]) -> dict:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--warehouse", type=Path, help=f"the build database to benchmark on (default {DEFAULT_WAREHOUSE})"
+        "--warehouse", type=Path, help=f"build database with the raw layer, only read (default {DEFAULT_WAREHOUSE})"
     )
-    parser.add_argument("--copy-from", type=Path, help="first copy this raw database to --warehouse (kept pristine)")
+    parser.add_argument("--work", type=Path, help="folder for the phases' copies (default: runs/ beside --warehouse)")
+    parser.add_argument("--in-place", action="store_true", help="no copies: every phase on --warehouse itself")
     parser.add_argument("--scale", type=float, help="instead: generate and load national-style data at this scale")
     parser.add_argument("--seed", type=int, default=42, help="generator seed for --scale")
     parser.add_argument("--out", type=Path, help="with --scale: directory to work under (default: system temp)")
-    parser.add_argument("--keep", action="store_true", help="with --scale: keep the generated data and database")
+    parser.add_argument("--keep", action="store_true", help="keep the copies (and with --scale the generated data)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     return parser
 
 
-def _given_warehouse(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Path:
-    """--warehouse, first copied from --copy-from if given."""
-    warehouse = (args.warehouse or DEFAULT_WAREHOUSE).resolve()
-    if warehouse.name != "warehouse.duckdb":
-        parser.error("--warehouse must be a file named warehouse.duckdb (the settings name the build database so)")
-    if args.copy_from:
-        source = args.copy_from.resolve()
-        if source == warehouse:
-            parser.error("--copy-from must be another file than --warehouse: the original stays pristine")
-        warehouse.parent.mkdir(parents=True, exist_ok=True)
-        print(f"copying {source} to {warehouse}", flush=True)
-        shutil.copyfile(source, warehouse)
-    if not warehouse.exists():
-        parser.error(f"{warehouse} does not exist (give --copy-from, or --scale)")
-    return warehouse
+def _copy(source: Path, work: Path, phase: str) -> Path:
+    """A fresh copy of `source` for one phase, written through to disk before the phase starts."""
+    target = work / phase / "warehouse.duckdb"
+    shutil.rmtree(target.parent, ignore_errors=True)
+    target.parent.mkdir(parents=True)
+    shutil.copyfile(source, target)
+    os.sync()
+    return target
 
 
-def benchmark(warehouse: Path, json_path: Path | None) -> dict:
-    """The three phases one after the other on `warehouse`, then the comparison; prints and returns the report."""
-    os.environ["ASN_WAREHOUSE_DIR"] = str(warehouse.parent)
-    machine = describe_machine(warehouse)
-    raw = raw_rows(warehouse)
-    print(f"warehouse {warehouse} ({machine['warehouse_mb']:,} MB): raw rows {raw}", flush=True)
-    work = Path(tempfile.mkdtemp(prefix="asn-dbt-floor-results-"))
-    figures = {}
+def _load_seeds(warehouse: Path) -> None:
+    from asn_platform.settings import Settings
+    from asn_platform.transform import run_dbt
+
+    run_dbt(["seed", "--full-refresh"], Settings.from_env(_environment(warehouse)), echo=False)
+
+
+def benchmark(source: Path, work: Path | None, *, keep: bool = False, json_path: Path | None = None) -> dict:
+    """The three phases one after the other (each on its own copy of `source` under `work`, or all on `source`
+    itself if `work` is None), then the comparison; prints and returns the report."""
+    os.environ["ASN_WAREHOUSE_DIR"] = str(source.parent)
+    os.environ["ASN_PSEUDONYM_KEY"] = _pseudonym_key(source)
+    machine = describe_machine(source)
+    raw = raw_rows(source)
+    print(f"warehouse {source} ({machine['warehouse_mb']:,} MB): raw rows {raw}", flush=True)
+    results = Path(tempfile.mkdtemp(prefix="asn-dbt-floor-results-"))
+    figures, databases = {}, {}
     try:
         for phase in PHASES:
-            print(f"== {phase}", flush=True)
-            result, wall, tree_rss = _child(phase, warehouse, work)
+            databases[phase] = source if work is None else _copy(source, work, phase)
+            print(f"== {phase} on {databases[phase]}", flush=True)
+            if phase == "run":  # `dbt run` loads no seeds: loaded first, untimed (well under a second of dbt's)
+                _load_seeds(databases[phase])
+            result, wall, tree_rss = _child(phase, databases[phase], results)
             figures[phase] = result | {"wall_s": round(wall, 2), "process_tree_peak_rss_mb": round(tree_rss)}
             figures[phase]["peak_rss_mb"] = round(figures[phase]["peak_rss_mb"])
             print(f"   {wall:,.1f} s, peak RSS {figures[phase]['peak_rss_mb']:,} MB", flush=True)
+            if phase == "run" and work is not None and not keep:  # only build's marts are compared
+                shutil.rmtree(databases[phase].parent)
+        report = _report(figures, compare(databases["build"], databases["floor"])) | {
+            "machine": machine,
+            "raw_rows": raw,
+        }
     finally:
-        shutil.rmtree(work, ignore_errors=True)
-    report = _report(figures, compare(warehouse)) | {"machine": machine, "raw_rows": raw}
+        shutil.rmtree(results, ignore_errors=True)
+        if work is not None and not keep:
+            for database in databases.values():
+                shutil.rmtree(database.parent, ignore_errors=True)
+            if work.exists() and not any(work.iterdir()):
+                work.rmdir()
     print(
         f"\nmachine: {machine['cores']} cores ({machine['cpu']}), {machine['memory_gib']} GiB; duckdb "
         f"{machine['duckdb']}, dbt-core {machine['dbt-core']}, dbt-duckdb {machine['dbt-duckdb']}; DuckDB memory limit "
@@ -390,15 +426,22 @@ def main() -> int:
         args.result.write_text(json.dumps(figures))
         return 0
     if args.scale is None:
-        report = benchmark(_given_warehouse(parser, args), args.json)
+        source = (args.warehouse or DEFAULT_WAREHOUSE).resolve()
+        if source.name != "warehouse.duckdb" or not source.is_file():
+            parser.error(f"{source}: --warehouse must be an existing file named warehouse.duckdb (the settings' name)")
+        work = None if args.in_place else (args.work or source.parent / "runs").resolve()
+        if work is not None and source.is_relative_to(work):
+            parser.error("--work must not hold --warehouse: the phases' copies are deleted")
+        report = benchmark(source, work, keep=args.keep, json_path=args.json)
         return 1 if report["mismatches"] else 0
-    if args.warehouse or args.copy_from:
-        parser.error("--scale builds its own warehouse: no --warehouse or --copy-from with it")
+    if args.warehouse or args.work:
+        parser.error("--scale builds its own warehouse: no --warehouse or --work with it")
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="asn-dbt-floor-", dir=args.out))
     try:
-        report = benchmark(prepare_scale(args.scale, root, args.seed), args.json)
+        source = prepare_scale(args.scale, root, args.seed)
+        report = benchmark(source, None if args.in_place else root / "runs", keep=True, json_path=args.json)
     finally:
         if args.keep:
             print(f"kept under {root}")
