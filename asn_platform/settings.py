@@ -12,6 +12,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -67,12 +68,23 @@ def _parse_connection(name: str, raw: str) -> ApiConnection:
     return ApiConnection(f"{scheme}://{host}{f':{port}' if port else ''}", str(token))
 
 
+def _as_of(raw: str) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise SettingsError(f"ASN_AS_OF={raw!r} is not a date like 2026-11-01") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
     landing_dir: Path
     warehouse_dir: Path
     published_dir: Path
+    # Static pages for people: the report index, Great Expectations Data Docs, reports with charts.
+    reports_dir: Path
     airflow_home: Path
     pseudonym_key: str | None
     storage_version: str
@@ -83,6 +95,9 @@ class Settings:
     dq_chunk_rows: int
     sample_seed: int
     source_api_dir: Path
+    # The day freshness is judged against (a region's latest delivery may be at most its freshness_days older);
+    # None: today. Pinned for the sample, whose deliveries are dated SAMPLE_AS_OF.
+    as_of: date | None = None
     sources_dir: Path = SOURCES_DIR
     regional_api_token: str | None = field(default=None, repr=False, compare=False)
     # AIRFLOW_CONN_<ID> values as given: the same variables Airflow itself reads its connections from.
@@ -139,6 +154,7 @@ class Settings:
             landing_dir=path("ASN_LANDING_DIR", data_dir / "landing"),
             warehouse_dir=path("ASN_WAREHOUSE_DIR", data_dir / "warehouse"),
             published_dir=path("ASN_PUBLISHED_DIR", data_dir / "published"),
+            reports_dir=path("ASN_REPORTS_DIR", data_dir / "reports"),
             airflow_home=path("AIRFLOW_HOME", PROJECT_ROOT / ".airflow"),
             pseudonym_key=env.get("ASN_PSEUDONYM_KEY", "").strip() or None,
             storage_version=storage_version,
@@ -147,13 +163,22 @@ class Settings:
             dq_chunk_rows=integer("ASN_DQ_CHUNK_ROWS", 500_000, minimum=1_000),
             sample_seed=integer("ASN_SAMPLE_SEED", 20261123, minimum=0),
             source_api_dir=path("ASN_SOURCE_API_DIR", data_dir / "source_api"),
+            as_of=_as_of(env.get("ASN_AS_OF", "").strip()),
             sources_dir=path("ASN_SOURCES_DIR", SOURCES_DIR),
             regional_api_token=env.get("ASN_REGIONAL_API_TOKEN", "").strip() or None,
             connections={name: value for name, value in env.items() if name.startswith("AIRFLOW_CONN_")},
         )
 
+    @property
+    def data_docs_dir(self) -> Path:
+        """Great Expectations Data Docs of the latest data-quality runs, linked from the report index."""
+        return self.reports_dir / "data-docs"
+
+    def freshness_date(self) -> date:
+        return self.as_of or date.today()
+
     def ensure_dirs(self) -> None:
-        for directory in (self.landing_dir, self.warehouse_dir, self.published_dir):
+        for directory in (self.landing_dir, self.warehouse_dir, self.published_dir, self.reports_dir):
             directory.mkdir(parents=True, exist_ok=True)
 
     def resolve_pseudonym_key(self) -> str:
