@@ -15,12 +15,13 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
 
-from asn_platform.quality.suites import ExpectationSpec, Suite, SuiteError
+from asn_platform.quality.suites import QUERY_EXPECTATION, ExpectationSpec, Suite, SuiteError
 from asn_platform.settings import get_settings
 from asn_platform.warehouse import qualified, quote_identifier, sql_literal
 
@@ -51,6 +52,8 @@ class ExpectationOutcome:
 
     @property
     def label(self) -> str:
+        if self.spec.type == QUERY_EXPECTATION:
+            return f"{self.spec.type}({self.spec.kwargs['description']!r})"
         target = self.spec.column or ",".join(self.spec.kwargs.get("column_list", [])) or "table"
         return f"{self.spec.type}({target})"
 
@@ -58,13 +61,16 @@ class ExpectationOutcome:
         text = f"[{self.spec.severity}] {self.label} on {self.table}"
         if self.success:
             return text + ": passed"
-        if self.unexpected_count is not None:
+        if self.spec.type == QUERY_EXPECTATION:
+            text += f": {self.unexpected_count:,} unexpected rows"
+        elif self.unexpected_count is not None:
             text += f": {self.unexpected_count:,} of {self.element_count or 0:,} rows failed"
         elif self.observed_value is not None:
             text += f": observed {self.observed_value!r}"
         if self.unexpected_sample:
             text += f"; e.g. {json.dumps(self.unexpected_sample[:5], default=str, ensure_ascii=False)}"
-        expected = {key: value for key, value in self.spec.kwargs.items() if key != "column"}
+        hidden = {"column", "description", "unexpected_rows_query"}
+        expected = {key: value for key, value in self.spec.kwargs.items() if key not in hidden}
         return text + (f" (expected {json.dumps(expected, default=str)})" if expected else "")
 
 
@@ -321,11 +327,32 @@ def _validate_rows_in_gx(
     return tallies
 
 
+def _validate_query(
+    cursor: duckdb.DuckDBPyConnection, table: str, spec: ExpectationSpec, where: Path
+) -> ExpectationOutcome:
+    """Great Expectations' UnexpectedRowsExpectation in DuckDB: the query's rows are the unexpected ones."""
+    query = spec.kwargs["unexpected_rows_query"].replace("{batch}", qualified(table))
+    try:
+        relation = cursor.execute(f"SELECT * FROM ({query}) LIMIT {SAMPLE_SIZE}")
+        names = [column[0] for column in relation.description]
+        sample = [dict(zip(names, map(_plain, row), strict=True)) for row in relation.fetchall()]
+        count = len(sample)
+        if count == SAMPLE_SIZE:  # there may be more: count them all
+            (count,) = cursor.execute(f"SELECT count(*) FROM ({query})").fetchone()
+    except duckdb.Error as error:
+        raise SuiteError(f"{where}: expectation #{spec.index + 1} ({spec.kwargs['description']!r}): {error}") from None
+    return ExpectationOutcome(
+        spec, table, count == 0, None, int(count), observed_value=int(count), unexpected_sample=sample
+    )
+
+
 def _validate_in_sql(
-    cursor: duckdb.DuckDBPyConnection, table: str, spec: ExpectationSpec, row_key: str | None = None
+    cursor: duckdb.DuckDBPyConnection, table: str, spec: ExpectationSpec, where: Path, row_key: str | None = None
 ) -> ExpectationOutcome:
     target = qualified(table)
     kwargs = spec.kwargs
+    if spec.type == QUERY_EXPECTATION:
+        return _validate_query(cursor, table, spec, where)
     if spec.type == "expect_table_row_count_to_be_between":
         (count,) = cursor.execute(f"SELECT count(*) FROM {target}").fetchone()
         low, high = kwargs.get("min_value"), kwargs.get("max_value")
@@ -388,15 +415,18 @@ def validate_table(
     """Validate `table` (schema.name) against `suite`; record the outcomes; return the report (it never raises on
     failing data: call `report.raise_for_errors()` where an error must block). With `row_key` (a column naming each
     row), every failing row of a row-level or uniqueness check is listed in its outcome's `failing_rows`."""
-    chunk_rows = chunk_rows or get_settings().dq_chunk_rows
+    settings = get_settings()
+    chunk_rows = chunk_rows or settings.dq_chunk_rows
     cursor = connection.cursor()
     try:
+        # Freshness queries measure a delivery's age against this day: getvariable('asn_as_of').
+        cursor.execute("SET VARIABLE asn_as_of = ?::DATE", [settings.freshness_date()])
         columns = _check_columns(cursor, table, suite)
         tallies = iter(_validate_rows(cursor, table, suite, chunk_rows=chunk_rows, columns=columns, row_key=row_key))
         outcomes = []
         for spec in suite.expectations:
             if spec.is_table_level:
-                outcomes.append(_validate_in_sql(cursor, table, spec, row_key))
+                outcomes.append(_validate_in_sql(cursor, table, spec, suite.path, row_key))
             else:
                 tally = next(tallies)
                 outcomes.append(

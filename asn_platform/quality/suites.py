@@ -17,6 +17,9 @@ from asn_platform.settings import EXPECTATIONS_DIR
 
 Severity = Literal["error", "warning"]
 
+# Great Expectations' query expectation: a SQL query (`{batch}` stands for the suite's table) that returns the rows
+# breaking a rule; it passes when there are none. Reconciliation, cross-table totals and freshness are written so.
+QUERY_EXPECTATION = "unexpected_rows_expectation"
 # Expectations that need the whole table at once; the runner evaluates them in DuckDB SQL instead of per chunk.
 TABLE_EXPECTATIONS = frozenset(
     {
@@ -24,6 +27,7 @@ TABLE_EXPECTATIONS = frozenset(
         "expect_table_columns_to_match_set",
         "expect_column_values_to_be_unique",
         "expect_compound_columns_to_be_unique",
+        QUERY_EXPECTATION,
     }
 )
 
@@ -140,8 +144,11 @@ def _load_suite(path: Path, _stamp: int) -> Suite:
         if severity not in ("error", "warning"):
             raise SuiteError(f"{where}: severity must be 'error' or 'warning', not {severity!r}")
         kwargs = dict(entry.get("kwargs") or {})
-        if kind not in TABLE_EXPECTATIONS:
+        if kind not in TABLE_EXPECTATIONS or kind == QUERY_EXPECTATION:
             _check_gx_kwargs(kind, kwargs, where)
+        if kind == QUERY_EXPECTATION and not kwargs.get("description"):
+            # The description is what a failure message and the Data Docs say the rule is.
+            raise SuiteError(f"{where}: {kind} needs a 'description' saying what its rows break")
         specs.append(ExpectationSpec(type=kind, kwargs=kwargs, severity=severity, index=index))
     return Suite(
         name=document.get("suite") or path.stem,

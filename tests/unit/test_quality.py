@@ -273,3 +273,61 @@ def test_an_empty_table_passes_row_level_checks_in_sql_as_in_great_expectations(
     (gx,) = _validate_rows_in_gx(edges, "main.edges", suite, [spec], chunk_rows=1_000, keys=["id"], row_key="id")
     assert (sql.element_count, sql.unexpected_count, sql.success(spec)) == (0, 0, True)
     assert (gx.element_count, gx.unexpected_count, gx.success(spec)) == (0, 0, True)
+
+
+QUERY_SUITE = """
+suite: test.people_query
+table: main.people
+expectations:
+  - type: unexpected_rows_expectation
+    kwargs:
+      description: every unit has at most 2,000 people
+      unexpected_rows_query: SELECT unit, count(*) AS people FROM {batch} GROUP BY unit HAVING count(*) > 2000
+  - type: unexpected_rows_expectation
+    kwargs:
+      description: ids are below the freshness day's year
+      unexpected_rows_query: SELECT id FROM {batch} WHERE id >= year(getvariable('asn_as_of')) ORDER BY id
+    severity: warning
+"""
+
+
+def test_query_expectation_counts_and_samples_the_rows_it_returns(
+    people: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from asn_platform.settings import get_settings
+
+    monkeypatch.setenv("ASN_AS_OF", "2026-11-01")
+    get_settings.cache_clear()
+    report = validate_table(people, "main.people", load_suite(_write(tmp_path, QUERY_SUITE)), run_id="q1")
+    too_big, too_late = report.outcomes
+    # 4,500 people have unit U1; ids 2026..5000 (2,975 of them) are at or past 2026.
+    assert (too_big.success, too_big.unexpected_count, too_big.unexpected_sample) == (
+        False,
+        1,
+        [{"unit": "U1", "people": 4500}],
+    )
+    assert (too_late.success, too_late.unexpected_count, too_late.observed_value) == (False, 2975, 2975)
+    assert too_late.unexpected_sample[:3] == [{"id": 2026}, {"id": 2027}, {"id": 2028}]
+    assert len(too_late.unexpected_sample) == 20
+    with pytest.raises(QualityGateFailed) as failure:
+        report.raise_for_errors()
+    assert (
+        "[error] unexpected_rows_expectation('every unit has at most 2,000 people') on main.people: 1 unexpected rows"
+        in str(failure.value)
+    )
+    assert '"people": 4500' in str(failure.value)
+    assert "ids are below" not in str(failure.value)  # a warning does not block
+
+
+def test_query_expectation_needs_a_description_and_a_query_that_runs(
+    people: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    undescribed = QUERY_SUITE.replace("      description: every unit has at most 2,000 people\n", "")
+    with pytest.raises(SuiteError, match=r"expectation #1: unexpected_rows_expectation needs a 'description'"):
+        load_suite(_write(tmp_path, undescribed, "undescribed.yml"))
+    broken = QUERY_SUITE.replace("GROUP BY unit", "GROUP BY no_such_column")
+    path = _write(tmp_path, broken, "broken.yml")
+    with pytest.raises(
+        SuiteError, match=r"broken.yml: expectation #1 \('every unit has at most 2,000 people'\): .*no_such_column"
+    ):
+        validate_table(people, "main.people", load_suite(path))
