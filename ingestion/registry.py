@@ -6,6 +6,7 @@ Onboarding a region is one new file; it is validated on load and errors name the
 from __future__ import annotations
 
 import copy
+import re
 from fnmatch import fnmatch
 from functools import cache, lru_cache
 from pathlib import Path
@@ -17,6 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from asn_platform.contract import DATASETS, REGIONAL_DATASETS
 from asn_platform.settings import get_settings
+
+SCHEDULE_PRESETS = frozenset({"@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly"})
+CRON_FIELD = re.compile(r"[0-9A-Za-z*/,?-]+")
 
 
 class RegistryError(ValueError):
@@ -65,6 +69,8 @@ class DatasetSource(BaseModel):
     # A full extract with fewer records than this share of the previous one looks cut off, not shrunk: rejected.
     min_rows_vs_previous: float = Field(0.5, ge=0, le=1)
     load_mode: Literal["full", "delta"] = "full"
+    # How old the latest delivery may be before the freshness check warns; None: the region's freshness_days.
+    freshness_days: int | None = Field(None, ge=1)
     full_file_pattern: str | None = None
     columns: dict[str, str] = Field(
         description="contract field -> the region's column header (JSON: key path, dots for nested objects)"
@@ -98,7 +104,10 @@ def reference_template(dataset: str) -> DatasetSource:
     contract's field names as headers, `<dataset>_<YYYYMMDD>.csv`. A region whose lists come otherwise says so in
     its YAML like for any dataset."""
     fields = DATASETS[dataset].field_names
-    return DatasetSource(format="csv", file_pattern=f"{dataset}_*.csv", columns={name: name for name in fields})
+    # A list of units or services changes a few times a year: a year-old one is not stale.
+    return DatasetSource(
+        format="csv", file_pattern=f"{dataset}_*.csv", columns={name: name for name in fields}, freshness_days=366
+    )
 
 
 class RegionSource(BaseModel):
@@ -109,7 +118,25 @@ class RegionSource(BaseModel):
     province: str
     # The region's local time (WIB Asia/Jakarta, WITA Asia/Makassar, WIT Asia/Jayapura): dates a fetch lands under.
     timezone: str = "Asia/Jakarta"
+    # When the region's ingestion DAG looks for deliveries, in its own time zone: a cron line or an Airflow preset.
+    schedule: str = "@daily"
+    # How old a dataset's latest delivery may be (the data-quality freshness check), unless the dataset says.
+    freshness_days: int = Field(35, ge=1)
     datasets: dict[str, DatasetSource]
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron_or_preset(cls, schedule: str) -> str:
+        fields = schedule.split()
+        if schedule in SCHEDULE_PRESETS or (len(fields) == 5 and all(CRON_FIELD.fullmatch(f) for f in fields)):
+            return schedule
+        raise ValueError(
+            f"schedule {schedule!r} is neither a five-field cron line (e.g. '0 7 * * 1-5') nor one of "
+            f"{sorted(SCHEDULE_PRESETS)}"
+        )
+
+    def freshness(self, dataset: str) -> int:
+        return self.datasets[dataset].freshness_days or self.freshness_days
 
     @field_validator("timezone")
     @classmethod
@@ -237,3 +264,19 @@ def region_source(region: str, sources_dir: Path | None = None) -> RegionSource:
     if region not in registry:
         raise RegistryError(f"unknown region {region!r}; configured regions: {sorted(registry)}")
     return registry[region]
+
+
+SCHEDULE_COLUMNS = ("region", "name", "province", "timezone", "schedule", "dataset", "format", "transport",
+                    "load_mode", "freshness_days")  # fmt: skip
+
+
+def delivery_schedule(registry: dict[str, RegionSource]) -> list[tuple[object, ...]]:
+    """One row per region and dataset, in SCHEDULE_COLUMNS' order: what the freshness check holds deliveries to."""
+    rows: list[tuple[object, ...]] = []
+    for source in registry.values():
+        region = (source.region, source.name, source.province, source.timezone, source.schedule)
+        for dataset, config in sorted(source.datasets.items()):
+            rows.append(
+                (*region, dataset, config.format, config.transport, config.load_mode, source.freshness(dataset))
+            )
+    return rows
