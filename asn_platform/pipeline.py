@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict, dataclass
 from datetime import date
+
+import duckdb
 
 from asn_platform.quality import QualityGateFailed, SuiteError, ValidationReport, suites_for_stage, validate_table
 from asn_platform.settings import ApiConnection, Settings, get_settings
@@ -52,18 +55,55 @@ def build(settings: Settings | None = None) -> DbtResult:
     return run_dbt(["build"], settings)
 
 
-def gate_marts(settings: Settings | None = None, run_id: str | None = None) -> list[ValidationReport]:
-    """Validate every mart suite; any error blocks publishing (the last published warehouse keeps serving)."""
+# The stages a gate guards after ingestion: the raw layer before dbt reads it (the raw -> staging handoff), and the
+# marts before they are published. (Each delivery is validated by ingestion itself, before it loads.)
+GATED_STAGES = ("raw", "marts")
+
+
+def gate(stage: str, settings: Settings | None = None, run_id: str | None = None) -> list[ValidationReport]:
+    """Validate every suite of `expectations/<stage>/` and record the outcomes; an error-severity failure raises
+    QualityGateFailed naming the expectation, table and failing values, so the stage downstream does not run and
+    the last published warehouse keeps serving. Warnings are recorded and returned."""
+    if stage not in GATED_STAGES:
+        raise ValueError(f"unknown stage {stage!r}; the gated stages are {GATED_STAGES}")
     settings = settings or get_settings()
-    suites = suites_for_stage("marts")
+    suites = suites_for_stage(stage)
     unnamed = [str(suite.path) for suite in suites if not suite.table]
     if unnamed:
-        raise SuiteError(f"a mart suite must name its 'table': {unnamed}")
+        raise SuiteError(f"a {stage} suite must name its 'table': {unnamed}")
+    run_id = run_id or uuid.uuid4().hex
     with connect(settings=settings) as connection:
-        reports = [
-            validate_table(connection, str(suite.table), suite, stage="marts", run_id=run_id) for suite in suites
-        ]
+        if stage == "raw":
+            write_delivery_schedule(connection)
+        reports = [validate_table(connection, str(suite.table), suite, stage=stage, run_id=run_id) for suite in suites]
     failed = [report for report in reports if not report.success]
     if failed:
         raise QualityGateFailed(failed)
     return reports
+
+
+def gate_raw(settings: Settings | None = None, run_id: str | None = None) -> list[ValidationReport]:
+    return gate("raw", settings, run_id)
+
+
+def gate_marts(settings: Settings | None = None, run_id: str | None = None) -> list[ValidationReport]:
+    return gate("marts", settings, run_id)
+
+
+def write_delivery_schedule(connection: duckdb.DuckDBPyConnection) -> None:
+    """`raw.delivery_schedule`: the registry's regions and datasets with their schedule and freshness, as the
+    registry says now (the freshness check joins it; analysts can see who delivers what, and how often)."""
+    from ingestion.load import ensure_raw_tables
+    from ingestion.registry import SCHEDULE_COLUMNS, delivery_schedule, load_registry
+
+    ensure_raw_tables(connection)  # a region that has never delivered still has its (empty) raw tables
+    rows = delivery_schedule(load_registry())
+    columns = ", ".join(
+        f"{name} {'INTEGER' if name == 'freshness_days' else 'VARCHAR'} NOT NULL" for name in SCHEDULE_COLUMNS
+    )
+    connection.execute("BEGIN TRANSACTION")
+    connection.execute(f"CREATE OR REPLACE TABLE raw.delivery_schedule ({columns})")
+    if rows:
+        placeholders = ", ".join(f"({', '.join('?' * len(SCHEDULE_COLUMNS))})" for _ in rows)
+        connection.execute(f"INSERT INTO raw.delivery_schedule VALUES {placeholders}", [v for row in rows for v in row])
+    connection.execute("COMMIT")

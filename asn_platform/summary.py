@@ -64,6 +64,40 @@ def _headlines(analytics: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
+# The latest validation of each table by each suite: for a delivery, each region's latest file of each dataset.
+LATEST_QUALITY = f"""
+SELECT * FROM {RESULTS_TABLE}
+WHERE (stage, suite, table_name, run_id) IN (
+    SELECT stage, suite, table_name, arg_max(run_id, validated_at) FROM {RESULTS_TABLE}
+    GROUP BY stage, suite, table_name)
+"""
+STAGE_ORDER = "CASE stage WHEN 'delivery' THEN 1 WHEN 'raw' THEN 2 WHEN 'marts' THEN 3 ELSE 4 END"
+SHOWN_FAILURES = 8
+
+
+def _quality(build: duckdb.DuckDBPyConnection) -> list[str]:
+    counts = build.execute(
+        f"""SELECT stage, count(DISTINCT suite || table_name), count(*),
+                   count(*) FILTER (NOT success AND severity = 'error'),
+                   count(*) FILTER (NOT success AND severity = 'warning')
+            FROM ({LATEST_QUALITY}) GROUP BY stage ORDER BY {STAGE_ORDER}"""
+    ).fetchall()
+    failures = build.execute(
+        f"""SELECT severity, stage, table_name, expectation,
+                   coalesce(kwargs->>'description', column_name, '') AS target, unexpected_count, element_count
+            FROM ({LATEST_QUALITY}) WHERE NOT success
+            ORDER BY severity, {STAGE_ORDER}, table_name, expectation"""
+    ).fetchall()
+    parts = ["", "Data-quality checks (latest validation of each table; errors block their stage, warnings are shown):"]
+    parts.append(text_table(("stage", "tables", "checks", "failed", "warned"), counts))
+    for severity, stage, table, expectation, target, unexpected, elements in failures[:SHOWN_FAILURES]:
+        rows = f"{unexpected:,} of {elements:,} rows" if elements is not None else f"{unexpected or 0:,} rows"
+        parts.append(f"  {severity}: {stage} {table}: {expectation}({target}): {rows}")
+    if len(failures) > SHOWN_FAILURES:
+        parts.append(f"  ... and {len(failures) - SHOWN_FAILURES} more in dq.expectation_results")
+    return parts
+
+
 def render(settings: Settings) -> str:
     parts = ["", "=" * 100, "ASN workforce data platform: result", "=" * 100]
     if settings.warehouse_path.exists():
@@ -81,16 +115,7 @@ def render(settings: Settings) -> str:
                            "duplicates", "seconds")  # fmt: skip
                 parts.append(text_table(headers, rows))
             if has_table(build, "dq", "expectation_results"):
-                rows = build.execute(
-                    f"""SELECT stage, count(*), count(*) FILTER (NOT success AND severity = 'error'),
-                               count(*) FILTER (NOT success AND severity = 'warning')
-                        FROM {RESULTS_TABLE}
-                        WHERE (stage, run_id) IN (SELECT stage, arg_max(run_id, validated_at) FROM {RESULTS_TABLE}
-                                                  GROUP BY stage, suite)
-                        GROUP BY stage ORDER BY stage"""
-                ).fetchall()
-                parts += ["", "Data-quality checks (latest run of each suite):"]
-                parts.append(text_table(("stage", "checks", "failed", "warned"), rows))
+                parts += _quality(build)
     published = settings.analytics_path
     if published.exists():
         with connect(published, read_only=True, settings=settings) as analytics:

@@ -1,7 +1,7 @@
-"""asn_warehouse: build the marts with dbt, gate them with the data-quality suites, then publish.
+"""asn_warehouse: gate the raw layer, build the marts with dbt, gate the marts, then publish.
 
-Scheduled on the raw-layer Assets the ingestion DAGs emit. Nothing is published unless every gate passes, so a
-failed build leaves the last published warehouse serving.
+Scheduled on the raw-layer Assets the ingestion DAGs emit. Nothing is built from a raw layer that fails its gate,
+and nothing is published unless every gate passes, so a failure leaves the last published warehouse serving.
 """
 
 from __future__ import annotations
@@ -12,6 +12,11 @@ from airflow.sdk import AssetAny, dag, task
 
 from asn_platform.contract import REGIONAL_DATASETS
 from asn_platform.orchestration import DEFAULT_ARGS, PUBLISHED_ANALYTICS, START_DATE, raw_asset
+
+
+def _gate_summary(reports: list[Any]) -> dict[str, Any]:
+    """What a gate task returns (and the UI shows as its XCom): checks and warnings per suite."""
+    return {report.suite: {"checks": len(report.outcomes), "warnings": len(report.warnings)} for report in reports}
 
 
 @dag(
@@ -26,6 +31,12 @@ from asn_platform.orchestration import DEFAULT_ARGS, PUBLISHED_ANALYTICS, START_
     tags=["asn", "warehouse"],
 )
 def asn_warehouse() -> None:
+    @task(retries=0)  # bad data does not get better by retrying
+    def gate_raw() -> dict[str, Any]:
+        from asn_platform.pipeline import gate_raw
+
+        return _gate_summary(gate_raw())
+
     @task
     def dbt_build() -> dict[str, int]:
         from asn_platform.pipeline import build
@@ -36,8 +47,7 @@ def asn_warehouse() -> None:
     def gate_marts() -> dict[str, Any]:
         from asn_platform.pipeline import gate_marts
 
-        reports = gate_marts()
-        return {report.suite: {"checks": len(report.outcomes), "warnings": len(report.warnings)} for report in reports}
+        return _gate_summary(gate_marts())
 
     @task(outlets=[PUBLISHED_ANALYTICS])
     def publish() -> dict[str, int]:
@@ -45,7 +55,7 @@ def asn_warehouse() -> None:
 
         return publish().tables
 
-    dbt_build() >> gate_marts() >> publish()
+    gate_raw() >> dbt_build() >> gate_marts() >> publish()
 
 
 asn_warehouse()

@@ -34,7 +34,7 @@ def test_dag_is_well_formed(dag_bag: DagBag, dag_id: str) -> None:
     assert dag.max_active_runs == 1
     for task in dag.tasks:
         assert task.owner == "asn-data"
-        no_retry = {"gate_marts", "report_rejections"}  # bad data does not improve by retrying
+        no_retry = {"gate_raw", "gate_marts", "report_rejections"}  # bad data does not improve by retrying
         assert task.retries == 0 if task.task_id in no_retry else task.retries >= 1, task.task_id
 
 
@@ -52,8 +52,10 @@ def test_warehouse_dag_is_scheduled_on_what_the_ingestion_dags_emit(dag_bag: Dag
     assert scheduled_on == emitted
 
 
-def test_warehouse_tasks_run_build_then_gate_then_publish(dag_bag: DagBag) -> None:
+def test_warehouse_tasks_gate_raw_then_build_then_gate_then_publish(dag_bag: DagBag) -> None:
     dag = dag_bag.dags["asn_warehouse"]
+    assert dag.get_task("gate_raw").upstream_task_ids == set()
+    assert dag.get_task("gate_raw").downstream_task_ids == {"dbt_build"}
     assert dag.get_task("dbt_build").downstream_task_ids == {"gate_marts"}
     assert dag.get_task("gate_marts").downstream_task_ids == {"publish"}
     assert pipeline_dag_ids(list(dag_bag.dag_ids))[-1] == "asn_warehouse"
