@@ -16,9 +16,14 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from asn_platform.regional_api import RegionalApi, running_api
 from asn_platform.settings import DAGS_DIR, Settings, get_settings
+
+if TYPE_CHECKING:
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.models.dagrun import DagRun
 
 WAREHOUSE_DAG = "asn_warehouse"
 
@@ -109,29 +114,41 @@ def run_dags(settings: Settings, progress: Callable[[str], None] = print) -> lis
         return _run_dags(settings, progress)
 
 
-def _run_dags(settings: Settings, progress: Callable[[str], None]) -> list[DagOutcome]:
-    prepare_airflow(settings)
+def load_dag_bag() -> DagBag:
+    """The project's DAGs, as the scheduler would parse them; an import error stops the run."""
     from airflow.dag_processing.dagbag import DagBag
 
     bag = DagBag(dag_folder=str(DAGS_DIR))
     if bag.import_errors:
         raise PipelineFailed(f"DAG files failed to import: {bag.import_errors}")
+    return bag
+
+
+def run_dag(bag: DagBag, dag_id: str) -> tuple[DagOutcome, DagRun]:
+    """One run of `dag_id` in this process (dag.test()), its tasks without retries: in-process runs fail fast,
+    where dag.test() would wait out each retry delay (minutes). The scheduler keeps the DAGs' retries."""
+    dag = bag.dags[dag_id]
+    for task in dag.tasks:
+        task.retries = 0
+    started = time.perf_counter()
+    dag_run = dag.test()
+    return DagOutcome(dag_id, str(dag_run.state), time.perf_counter() - started), dag_run
+
+
+def failed_tasks(dag_run: DagRun) -> dict[str, str]:
+    return {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances() if str(ti.state) != "success"}
+
+
+def _run_dags(settings: Settings, progress: Callable[[str], None]) -> list[DagOutcome]:
+    prepare_airflow(settings)
+    bag = load_dag_bag()
     outcomes = []
     for dag_id in pipeline_dag_ids(list(bag.dags)):
         progress(f"==> running DAG {dag_id}")
-        dag = bag.dags[dag_id]
-        # In-process runs fail fast: dag.test() would wait out each retry delay (minutes) before giving up.
-        # The scheduler keeps the DAGs' retries with exponential backoff.
-        for task in dag.tasks:
-            task.retries = 0
-        started = time.perf_counter()
-        dag_run = dag.test()
-        outcome = DagOutcome(dag_id, str(dag_run.state), time.perf_counter() - started)
+        outcome, dag_run = run_dag(bag, dag_id)
         outcomes.append(outcome)
         progress(f"==> DAG {dag_id}: {outcome.state} in {outcome.seconds:.1f} s")
         if outcome.state != "success":
-            states = ", ".join(
-                f"{ti.task_id}={ti.state}" for ti in dag_run.get_task_instances() if str(ti.state) != "success"
-            )
+            states = ", ".join(f"{task}={state}" for task, state in failed_tasks(dag_run).items())
             raise PipelineFailed(f"DAG {dag_id} ended {outcome.state} ({states}); the task's error is in the log above")
     return outcomes

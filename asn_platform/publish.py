@@ -39,6 +39,23 @@ def _refuse_ungated_or_identifying(connection: duckdb.DuckDBPyConnection, tables
         raise PublishRefused(f"direct identifiers may not be published to analysts: {found}")
 
 
+def _publish_quality_results(connection: duckdb.DuckDBPyConnection) -> None:
+    """`dq.expectation_results` for analysts and BI (DQ trends). Samples of failing rows are kept for the marts
+    only: a delivery's or the raw layer's sample can hold NIPs and names, which are never published."""
+    exists = connection.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'build' AND schema_name = 'dq' "
+        "AND table_name = 'expectation_results'"
+    ).fetchone()[0]
+    if not exists:
+        return
+    connection.execute("CREATE SCHEMA IF NOT EXISTS publication.dq")
+    connection.execute(
+        """CREATE TABLE publication.dq.expectation_results AS
+           SELECT * REPLACE (CASE WHEN stage = 'marts' THEN unexpected_sample END AS unexpected_sample)
+           FROM build.dq.expectation_results ORDER BY validated_at, run_id"""
+    )
+
+
 @dataclass(frozen=True)
 class Publication:
     path: Path
@@ -74,6 +91,7 @@ def publish(settings: Settings | None = None) -> Publication:
                 (tables[f"{schema}.{table}"],) = connection.execute(
                     f"SELECT count(*) FROM publication.{name}"
                 ).fetchone()
+            _publish_quality_results(connection)
             connection.execute(
                 "CREATE TABLE publication.main.publication AS SELECT ?::TIMESTAMPTZ AS published_at, "
                 "?::VARCHAR AS storage_version",

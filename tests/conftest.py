@@ -25,7 +25,7 @@ def isolated_settings(root: Path, monkeypatch: pytest.MonkeyPatch, key: str = TE
     """Settings rooted in `root` (whatever the developer's environment points at), also returned by get_settings();
     the caller clears the settings cache and undoes `monkeypatch` afterwards."""
     monkeypatch.setenv("ASN_DATA_DIR", str(root / "data"))
-    for name in ("ASN_LANDING_DIR", "ASN_WAREHOUSE_DIR", "ASN_PUBLISHED_DIR"):
+    for name in ("ASN_LANDING_DIR", "ASN_WAREHOUSE_DIR", "ASN_PUBLISHED_DIR", "ASN_REPORTS_DIR", "ASN_AS_OF"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ASN_PSEUDONYM_KEY", key)
     settings_module.get_settings.cache_clear()

@@ -14,6 +14,7 @@ import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,7 @@ class ExpectationOutcome:
     def label(self) -> str:
         if self.spec.type == QUERY_EXPECTATION:
             return f"{self.spec.type}({self.spec.kwargs['description']!r})"
-        target = self.spec.column or ",".join(self.spec.kwargs.get("column_list", [])) or "table"
+        target = ",".join(self.spec.columns) or "table"
         return f"{self.spec.type}({target})"
 
     def describe(self) -> str:
@@ -163,6 +164,8 @@ def _plain(value: Any) -> Any:
         return None
     if hasattr(value, "item"):
         value = value.item()
+    if isinstance(value, Decimal):  # DECIMAL columns (IKM, shares): a number in JSON, as in the table
+        value = float(value)
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, (str, int, float, bool)) or value is None:
