@@ -1,5 +1,5 @@
-"""Command line: `python -m asn_platform {run,generate,summary,dbt}`. Exit codes: 0 success, 1 pipeline failure,
-2 bad usage or configuration."""
+"""Command line: `python -m asn_platform {run,generate,summary,dbt,data-docs}`. Exit codes: 0 success, 1 pipeline
+failure, 2 bad usage or configuration."""
 
 from __future__ import annotations
 
@@ -81,6 +81,26 @@ def _serve_api(settings: Settings, region: str, port: int, token: str | None, ho
             pass
 
 
+def _data_docs(settings: Settings) -> int:
+    import time
+
+    from asn_platform.quality.data_docs import DataDocsError, build
+    from asn_platform.reports.assets import AssetsMissing
+    from asn_platform.reports.index import write_report_index
+
+    started = time.perf_counter()
+    try:
+        built = build(settings)
+        index = write_report_index(settings)
+    except (DataDocsError, AssetsMissing) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    seconds = time.perf_counter() - started
+    print(f"==> Data Docs of {built.validation_pages} recorded runs in {seconds:.1f} s: {built.index.as_uri()}")
+    print(f"==> report index: {index.as_uri()}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m asn_platform", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -110,12 +130,15 @@ def _parser() -> argparse.ArgumentParser:
     api.add_argument("--token", help="the bearer token clients must send (default: $ASN_REGIONAL_API_TOKEN)")
     contract = commands.add_parser("contract", help="print the data contract as Markdown (--write: update the doc)")
     contract.add_argument("--write", action="store_true", help="write docs/data-contract.md")
+    commands.add_parser(
+        "data-docs", help="build the Data Docs and the report index from the recorded data-quality results"
+    )
     dbt = commands.add_parser("dbt", help="run dbt against the build database, e.g. `dbt build -s dim_employee`")
     dbt.add_argument("dbt_args", nargs=argparse.REMAINDER)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> int:  # noqa: PLR0912 - one branch per subcommand
     args = _parser().parse_args(argv)
 
     try:
@@ -124,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     settings.ensure_dirs()
+    if args.command == "data-docs":  # reads the build database only: no Airflow or dbt to load
+        return _data_docs(settings)
 
     from asn_platform.local_run import PipelineFailed, run_dags
     from asn_platform.summary import render
