@@ -12,6 +12,9 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.synced
+# Front-end files the report pages vendor (package.json, package-lock.json), and the browser their tests open.
+NODE_STAMP := node_modules/.installed
+CHROMIUM := /usr/bin/chromium
 
 # Use the machine's Python; never download an interpreter (the server is offline but for package registries).
 export UV_PYTHON_DOWNLOADS := never
@@ -24,7 +27,7 @@ export AIRFLOW__USAGE_DATA_COLLECTION__ENABLED := False
 export SCARF_ANALYTICS := false
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 
-.PHONY: help env run test lint format generate summary dbt clean
+.PHONY: help env run test lint format generate summary dbt data-docs browser clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,12 +43,26 @@ $(STAMP): pyproject.toml uv.lock | $(UV)
 	$(UV) sync --locked --python $(PYTHON)
 	@touch $@
 
-env: $(STAMP) ## create or update the locked environment in .venv
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || \
+		{ echo "error: npm is not installed; install Debian's nodejs and npm packages (apt-get install -y nodejs npm)" >&2; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
 
-run: $(STAMP) ## run the whole pipeline on the sample deliveries and show the result
+$(CHROMIUM):
+	@[ "$$(id -u)" = 0 ] || \
+		{ echo "error: the browser tests need Debian's chromium; install it as root: apt-get install -y chromium" >&2; exit 1; }
+	apt-get update
+	apt-get install -y chromium
+
+env: $(STAMP) $(NODE_STAMP) ## create or update the locked environment in .venv and the front-end files in node_modules
+
+browser: $(CHROMIUM) ## install Debian's Chromium (for the tests that open the report pages) if it is missing
+
+run: $(STAMP) $(NODE_STAMP) ## run the whole pipeline on the sample deliveries and show the result
 	$(BIN)/python -m asn_platform run --sample
 
-test: lint ## lint, then run every test (unit, integration, DAG, end to end)
+test: lint $(NODE_STAMP) browser ## lint, then run every test (unit, integration, DAG, end to end)
 	$(BIN)/pytest
 
 lint: $(STAMP) ## ruff (lint and format check) and sqlfluff on the dbt models
@@ -63,6 +80,9 @@ generate: $(STAMP) ## write the sample deliveries (FORCE=1 to overwrite, DEFECTS
 
 summary: $(STAMP) ## show what the warehouse holds now
 	$(BIN)/python -m asn_platform summary
+
+data-docs: $(STAMP) $(NODE_STAMP) ## build the Data Docs and the report index from the recorded data-quality results
+	$(BIN)/python -m asn_platform data-docs
 
 dbt: $(STAMP) ## run dbt against the build database, e.g. make dbt ARGS="build -s dim_employee"
 	$(BIN)/python -m asn_platform dbt $(ARGS)
