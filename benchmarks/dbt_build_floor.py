@@ -1,4 +1,5 @@
-"""dbt build on national-scale raw data beside a hand-written SQL floor computing the same marts, in one run.
+"""dbt build on national-scale raw data beside a hand-written SQL floor computing the same marts, and the cost of
+the data-quality gates beside the build, in one run.
 
 Run: .venv/bin/python benchmarks/dbt_build_floor.py [--warehouse PATH] [--work DIR] [--repeat N] [--json FILE]
      .venv/bin/python benchmarks/dbt_build_floor.py --scale X [--out DIR] [--json FILE]
@@ -11,6 +12,10 @@ same file and the original stays pristine (`--in-place` runs them one after the 
 - build: `dbt build --full-refresh` through asn_platform.transform.run_dbt (seeds, models, tests, unit tests);
 - run: `dbt run --full-refresh`, the same models without the tests, so the tests' share is known (the seeds are
   loaded into its copy first, untimed: `dbt run` does not load them);
+- quality: right after each build, on the build's database, the two gates the warehouse DAG runs (the raw layer's
+  suites, then the marts'), through asn_platform.pipeline.gate; reported as a share of the build's wall time
+  (target: at most 25 %), with each stage's checks, errors, warnings and slowest suites. The raw gate holds
+  deliveries to the registry in ASN_SOURCES_DIR (point it at the national registry for national data);
 - floor: benchmarks/sql/*.sql in name order, the same marts written by hand (CTEs, shared steps computed once into
   temporary tables, no views, no tests), by DuckDB alone into floor_<schema>.
 
@@ -47,6 +52,8 @@ SQL_DIR = Path(__file__).resolve().parent / "sql"
 SEEDS_DIR = PROJECT_ROOT / "dbt_project" / "seeds"
 DEFAULT_WAREHOUSE = Path("/work/bench/floor/warehouse.duckdb")
 PHASES = ("build", "run", "floor")
+QUALITY = "quality"  # the data-quality gates, run on the build phase's database right after it
+TARGET_QUALITY_SHARE = 0.25
 DBT_ARGS = {"build": ["build", "--full-refresh"], "run": ["run", "--full-refresh"]}
 FLOOR_PREFIX = "floor_"
 TARGET_RATIO = 2.0
@@ -131,6 +138,51 @@ def run_floor_phase() -> dict:
     return {
         "seconds": time.perf_counter() - started,
         "statements": timings,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def run_quality_phase() -> dict:
+    """Both gates the warehouse DAG runs (the raw layer, then the marts) on the build's database, as the DAG's
+    tasks call them; each suite's seconds from the time its results were recorded."""
+    from asn_platform.pipeline import GATED_STAGES, gate
+    from asn_platform.quality import QualityGateFailed
+    from asn_platform.settings import get_settings
+    from asn_platform.warehouse import connect
+
+    stages = {}
+    started = time.perf_counter()
+    for stage in GATED_STAGES:
+        run_id = f"benchmark-{stage}-{secrets.token_hex(4)}"
+        clock, began = time.perf_counter(), time.time()
+        try:
+            reports, errors = gate(stage, run_id=run_id), []
+        except QualityGateFailed as failure:
+            reports, errors = failure.reports, [o.describe()[:500] for r in failure.reports for o in r.errors]
+        seconds = time.perf_counter() - clock
+        with connect(settings=get_settings(), read_only=True) as connection:
+            recorded = connection.execute(
+                """SELECT suite, count(*), epoch(max(validated_at)) FROM dq.expectation_results WHERE run_id = ?
+                   GROUP BY suite ORDER BY 3""",
+                [run_id],
+            ).fetchall()
+        # A suite's results are recorded the moment it is done: the gap to the one before is its time (the first
+        # one's includes loading the suites from YAML, and for the raw stage writing the delivery schedule).
+        ends = [began, *(end for _, _, end in recorded)]
+        suites = [
+            {"suite": suite, "checks": checks, "seconds": round(ends[i + 1] - ends[i], 3)}
+            for i, (suite, checks, _) in enumerate(recorded)
+        ]
+        stages[stage] = {
+            "seconds": round(seconds, 3),
+            "checks": sum(checks for _, checks, _ in recorded),
+            "errors": errors,
+            "warnings": [o.label for r in reports for o in r.warnings],
+            "suites": suites,
+        }
+    return {
+        "seconds": time.perf_counter() - started,
+        "stages": stages,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
@@ -279,7 +331,8 @@ def prepare_scale(scale: float, root: Path, seed: int) -> Path:
     landing, sources = root / "data" / "landing", root / "data" / "national_sources"
     summary = generate_national(landing, seed, scale=scale, sources_dir=sources, workers=1)
     print(f"generated {summary.regions} regions, {summary.headcount:,} ASN, {summary.total_rows:,} rows")
-    env = os.environ | {"ASN_DATA_DIR": str(root / "data"), "ASN_SOURCES_DIR": str(sources)}
+    os.environ["ASN_SOURCES_DIR"] = str(sources)  # the raw gate holds deliveries to these regions' schedules
+    env = os.environ | {"ASN_DATA_DIR": str(root / "data")}
     env.pop("ASN_WAREHOUSE_DIR", None)
     env.pop("ASN_LANDING_DIR", None)
     subprocess.run(
@@ -291,6 +344,8 @@ def prepare_scale(scale: float, root: Path, seed: int) -> Path:
 
 def _report(figures: dict, comparison: list[dict]) -> dict:
     build, run, floor = (figures[phase] for phase in PHASES)
+    quality = figures[QUALITY]
+    quality_share = quality["wall_s"] / build["wall_s"]
     ratio = build["wall_s"] / floor["wall_s"]
     run_ratio = run["wall_s"] / floor["wall_s"]
     cpu_ratio = build["cpu_s"] / floor["cpu_s"]
@@ -299,6 +354,7 @@ def _report(figures: dict, comparison: list[dict]) -> dict:
         ("dbt build --full-refresh", build, build["dbt_elapsed_s"]),
         ("dbt run --full-refresh", run, run["dbt_elapsed_s"]),
         ("floor (DuckDB SQL script)", floor, floor["seconds"]),
+        ("data-quality gates", quality, quality["seconds"]),
     ):
         walls = ", ".join(f"{wall:,.1f}" for wall in phase["walls_s"])
         print(
@@ -306,7 +362,7 @@ def _report(figures: dict, comparison: list[dict]) -> dict:
             f"{phase['peak_rss_mb']:>12,.0f}  {walls}"
         )
     best = "; the fastest of each phase's runs" if len(build["walls_s"]) > 1 else ""
-    print(f"load average before each run: { ({p: figures[p]['load_before'] for p in PHASES}) }{best}")
+    print(f"load average before each run: { ({p: figures[p]['load_before'] for p in [*PHASES, QUALITY]}) }{best}")
     by_type: dict[str, float] = {}
     for node in build["nodes"]:
         kind = node["unique_id"].split(".")[0]
@@ -317,6 +373,18 @@ def _report(figures: dict, comparison: list[dict]) -> dict:
     print(
         f"target dbt build within {TARGET_RATIO:g}x of the floor: {'met' if ratio <= TARGET_RATIO else 'NOT met'} "
         f"({ratio:.2f}x)"
+    )
+    print(f"\ndata-quality gates / dbt build: {quality_share:.1%}")
+    for stage, figures_of_stage in quality["stages"].items():
+        print(f"  {stage}: {figures_of_stage['seconds']:,.1f} s, {figures_of_stage['checks']} checks, "
+              f"{len(figures_of_stage['errors'])} errors, {len(figures_of_stage['warnings'])} warnings")  # fmt: skip
+        for error in figures_of_stage["errors"]:
+            print(f"    {error}")
+        for suite in sorted(figures_of_stage["suites"], key=lambda row: -row["seconds"])[:5]:
+            print(f"    {suite['seconds']:>8,.2f}  {suite['suite']}")
+    print(
+        f"target data-quality gates at most {TARGET_QUALITY_SHARE:.0%} of dbt build: "
+        f"{'met' if quality_share <= TARGET_QUALITY_SHARE else 'NOT met'} ({quality_share:.1%})"
     )
     print("\nslowest dbt build nodes (s):")
     for node in sorted(build["nodes"], key=lambda node: -node["seconds"])[:10]:
@@ -333,8 +401,11 @@ def _report(figures: dict, comparison: list[dict]) -> dict:
     return {
         "phases": {
             phase: {key: value for key, value in figures[phase].items() if key not in {"nodes", "statements"}}
-            for phase in PHASES
+            for phase in [*PHASES, QUALITY]
         },
+        "quality_share_of_build": round(quality_share, 4),
+        "target_quality_share": TARGET_QUALITY_SHARE,
+        "quality_target_met": quality_share <= TARGET_QUALITY_SHARE,
         "ratio_build_to_floor": round(ratio, 3),
         "ratio_run_to_floor": round(run_ratio, 3),
         "cpu_ratio_build_to_floor": round(cpu_ratio, 3),
@@ -363,7 +434,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--repeat", type=int, default=1, help="run the phases this many times, interleaved; best kept")
     parser.add_argument("--keep", action="store_true", help="keep the copies (and with --scale the generated data)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
+    parser.add_argument("--phase", choices=[*PHASES, QUALITY], help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     return parser
 
@@ -383,6 +454,21 @@ def _load_seeds(warehouse: Path) -> None:
     from asn_platform.transform import run_dbt
 
     run_dbt(["seed", "--full-refresh"], Settings.from_env(_environment(warehouse)), echo=False)
+
+
+def _measure(figures: dict[str, dict], phase: str, database: Path, results: Path) -> None:
+    """Run `phase` in a child process on `database`; keep its fastest run's figures and every wall time."""
+    load = round(os.getloadavg()[0], 2)
+    result, wall, cpu, tree_rss = _child(phase, database, results)
+    print(f"   {wall:,.1f} s, {cpu:,.1f} CPU s, peak RSS {result['peak_rss_mb']:,.0f} MB", flush=True)
+    best = figures.get(phase)
+    walls = [*(best["walls_s"] if best else []), round(wall, 2)]
+    loads = [*(best["load_before"] if best else []), load]
+    peak = max(result["peak_rss_mb"], best["peak_rss_mb"] if best else 0)
+    if best is None or wall < best["wall_s"]:
+        best = result | {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2)}
+        best["process_tree_peak_rss_mb"] = round(tree_rss)
+    figures[phase] = best | {"walls_s": walls, "load_before": loads, "peak_rss_mb": round(peak)}
 
 
 def benchmark(
@@ -406,17 +492,10 @@ def benchmark(
                 print(f"== {phase} ({attempt}/{repeat}) on {databases[phase]}", flush=True)
                 if phase == "run":  # `dbt run` loads no seeds: loaded first, untimed (well under a second of dbt's)
                     _load_seeds(databases[phase])
-                load = round(os.getloadavg()[0], 2)
-                result, wall, cpu, tree_rss = _child(phase, databases[phase], results)
-                print(f"   {wall:,.1f} s, {cpu:,.1f} CPU s, peak RSS {result['peak_rss_mb']:,.0f} MB", flush=True)
-                best = figures.get(phase)
-                walls = [*(best["walls_s"] if best else []), round(wall, 2)]
-                loads = [*(best["load_before"] if best else []), load]
-                peak = max(result["peak_rss_mb"], best["peak_rss_mb"] if best else 0)
-                if best is None or wall < best["wall_s"]:
-                    best = result | {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2)}
-                    best["process_tree_peak_rss_mb"] = round(tree_rss)
-                figures[phase] = best | {"walls_s": walls, "load_before": loads, "peak_rss_mb": round(peak)}
+                _measure(figures, phase, databases[phase], results)
+                if phase == "build":  # the gates read what the build wrote (and add their results to it)
+                    print(f"== {QUALITY} ({attempt}/{repeat}) on {databases[phase]}", flush=True)
+                    _measure(figures, QUALITY, databases[phase], results)
                 if phase == "run" and work is not None and not keep:  # only build's marts are compared
                     shutil.rmtree(databases[phase].parent)
         report = _report(figures, compare(databases["build"], databases["floor"])) | {
@@ -445,7 +524,8 @@ def main() -> int:
     parser = _parser()
     args = parser.parse_args()
     if args.phase:  # inside a child process
-        figures = run_floor_phase() if args.phase == "floor" else run_dbt_phase(args.phase)
+        runners = {"floor": run_floor_phase, QUALITY: run_quality_phase}
+        figures = runners[args.phase]() if args.phase in runners else run_dbt_phase(args.phase)
         args.result.write_text(json.dumps(figures))
         return 0
     if args.repeat < 1:

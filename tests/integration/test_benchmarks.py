@@ -44,12 +44,19 @@ def test_dbt_build_floor_benchmark_reports_figures_and_marts_equal_to_the_floor(
     assert report["mismatches"] == 0
     assert {row["table"].split(".")[0] for row in report["marts"]} == set(MART_SCHEMAS)
     assert all(not row["problems"] and row["rows"] > 0 for row in report["marts"])
-    assert set(report["phases"]) == {"build", "run", "floor"}
+    assert set(report["phases"]) == {"build", "run", "floor", "quality"}
+    gates = report["phases"]["quality"]["stages"]
+    assert set(gates) == {"raw", "marts"}
+    assert gates["raw"]["errors"] == gates["marts"]["errors"] == []  # the generated data passes every gate
+    assert gates["marts"]["checks"] > 100
+    assert {suite["suite"] for suite in gates["raw"]["suites"]} >= {"raw.load_audit", "raw.personnel"}
+    assert 0 < report["quality_share_of_build"] < 1
     assert all(phase["wall_s"] > 0 and phase["peak_rss_mb"] > 0 for phase in report["phases"].values())
     assert report["build_nodes"]
     assert report["floor_statements"]
     assert report["machine"]["duckdb"]
     assert "ratio dbt build / floor" in done.stdout
     assert "target dbt build within 2x of the floor" in done.stdout
+    assert "target data-quality gates at most 25% of dbt build" in done.stdout
     assert f"mismatches: 0 of {len(report['marts'])} marts" in done.stdout
     assert list(tmp_path.glob("asn-dbt-floor-*")) == []  # deleted unless --keep
