@@ -316,7 +316,8 @@ def _path_part(text: str) -> str:
 
 
 class SeverityTableRenderer(ValidationResultsTableContentBlockRenderer):
-    """GX's table of expectation results with a Severity column, read from each expectation's meta.
+    """GX's table of expectation results with each expectation's type under its description (the name the gate's
+    failure message uses) and a Severity column read from its meta.
 
     GX 1.x's own way to show a meta property as a column (suite meta notes with `meta_properties_to_render`) adds
     that name to every expectation's kwargs, which the expectation models then reject, so the page fails to build.
@@ -334,7 +335,7 @@ class SeverityTableRenderer(ValidationResultsTableContentBlockRenderer):
         if row_fn is None:
             return None
 
-        def with_severity(*args: Any, **kwargs: Any) -> Any:
+        def with_type_and_severity(*args: Any, **kwargs: Any) -> Any:
             from great_expectations.render import RenderedStringTemplateContent
 
             rows = row_fn(*args, **kwargs)
@@ -345,7 +346,7 @@ class SeverityTableRenderer(ValidationResultsTableContentBlockRenderer):
                 return rows
             failed = result is not None and not result.success
             badge = {"error": "badge-danger", "warning": "badge-warning"}.get(severity, "badge-info")
-            cell = RenderedStringTemplateContent(
+            severity_cell = RenderedStringTemplateContent(
                 content_block_type="string_template",
                 string_template={
                     "template": "$severity",
@@ -353,12 +354,22 @@ class SeverityTableRenderer(ValidationResultsTableContentBlockRenderer):
                     "styling": {"params": {"severity": {"classes": ["badge", badge if failed else "badge-light"]}}},
                 },
             )
+            type_line = RenderedStringTemplateContent(
+                content_block_type="string_template",
+                string_template={
+                    "template": "$type",
+                    "params": {"type": config.type},
+                    "tag": "div",
+                    "styling": {"classes": ["small", "text-muted", "mt-1"], "params": {"type": {"tag": "code"}}},
+                },
+            )
             for row in rows:
-                if isinstance(row, list):
-                    row.append(cell)
+                if isinstance(row, list) and len(row) > 1:
+                    row[1] = [*row[1], type_line] if isinstance(row[1], list) else [row[1], type_line]
+                    row.append(severity_cell)
             return rows
 
-        return with_severity
+        return with_type_and_severity
 
 
 def _site_config(site: Path) -> dict[str, Any]:

@@ -156,7 +156,7 @@ def write_report_index(settings: Settings | None = None, entries: Sequence[Repor
         "Data Docs",
         settings.data_docs_dir / "index.html",
         "Every data-quality check of the latest runs, per stage and suite, with the failing values "
-        "(Great Expectations), rebuilt by make data-docs.",
+        "(Great Expectations); rebuilt by make data-docs.",
     )
     page = render_index(settings, [data_docs, *entries], index)
     descriptor, draft = tempfile.mkstemp(prefix=".index.", suffix=".html", dir=settings.reports_dir)
