@@ -266,3 +266,19 @@ def test_assets_need_node_modules(docs_settings: Settings, tmp_path: Path) -> No
     # A failed install leaves what was there (nothing) and no half-built folder.
     assert not vendor_dir(docs_settings).exists()
     assert not list((docs_settings.reports_dir / "assets").iterdir())
+
+
+def test_a_remote_file_that_is_not_vendored_fails_the_build(docs_settings: Settings, tmp_path: Path) -> None:
+    from asn_platform.quality.data_docs import make_offline
+
+    site, page = tmp_path / "site", tmp_path / "site" / "index.html"
+    html = (
+        '<link rel="stylesheet" href="https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css" '
+        'integrity="sha384-x" crossorigin="anonymous"/><p>data <a href="https://example.org/">integrity</a></p>'
+    )
+    offline = make_offline(html, page, site, docs_settings.data_docs_dir, docs_settings)
+    assert offline == (
+        '<link rel="stylesheet" href="../assets/vendor/bootstrap/dist/css/bootstrap.min.css"/><p>data integrity</p>'
+    )
+    with pytest.raises(DataDocsError, match=r"index\.html would load https://cdn\.example/new\.js, which is not"):
+        make_offline('<script src="https://cdn.example/new.js"></script>', page, site, site, docs_settings)
