@@ -282,8 +282,10 @@ def _result(outcome: RecordedOutcome) -> dict[str, Any]:
             result.update(
                 unexpected_count=outcome.unexpected_count, unexpected_percent=share, unexpected_percent_total=share
             )
-    elif observed is None and outcome.unexpected_count is not None:
-        observed = outcome.unexpected_count  # a row query's result is the number of rows it found
+    elif outcome.unexpected_count is not None:
+        # A row query: its result is the number of rows it found (GX's sample table reads unexpected_count).
+        result["unexpected_count"] = outcome.unexpected_count
+        observed = outcome.unexpected_count if observed is None else observed
     if observed is not None:
         result["observed_value"] = _observed(observed)
     result.update(_unexpected(outcome))
