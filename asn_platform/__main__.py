@@ -4,6 +4,7 @@ failure, 2 bad usage or configuration."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from asn_platform.settings import Settings, SettingsError, get_settings
@@ -101,6 +102,17 @@ def _data_docs(settings: Settings) -> int:
     return 0
 
 
+def _sample_clock(settings: Settings) -> Settings:
+    """The sample's deliveries are dated SAMPLE_AS_OF: freshness is judged as of that day unless ASN_AS_OF says."""
+    from asn_platform.generator.sample import SAMPLE_AS_OF
+
+    if settings.as_of is not None:
+        return settings
+    os.environ["ASN_AS_OF"] = SAMPLE_AS_OF.isoformat()  # the DAGs' tasks read the settings again
+    get_settings.cache_clear()
+    return get_settings()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m asn_platform", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -160,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0912 - one branch pe
         elif args.command == "run":
             if args.sample:
                 _generate(settings, force=False)
+                settings = _sample_clock(settings)
             run_dags(settings)
             print(render(settings))
         elif args.command == "summary":

@@ -138,6 +138,7 @@ def render(settings: Settings) -> str:
         f"  landing area (deliveries)       {settings.landing_dir}",
         f"  build database (private)        {settings.warehouse_path}",
         f"  published warehouse (analysts)  {published}",
+        f"  report index, Data Docs         {settings.reports_dir / 'index.html'}",
         f"  Airflow home (SQLite metadata)  {settings.airflow_home}",
         "",
         "Query the published warehouse (read-only):",

@@ -55,7 +55,18 @@ def asn_warehouse() -> None:
 
         return publish().tables
 
-    gate_raw() >> dbt_build() >> gate_marts() >> publish()
+    # Data Docs and the report index show what the gates saw, failures above all: they run once both gates are done,
+    # passed or not. publish stays a leaf of its own, so a failed gate still fails the run.
+    @task(trigger_rule="all_done")
+    def reports() -> dict[str, str]:
+        from asn_platform.quality.data_docs import build_data_docs
+        from asn_platform.reports.index import write_report_index
+
+        return {"data_docs": str(build_data_docs()), "report_index": str(write_report_index())}
+
+    raw_checked, marts_checked = gate_raw(), gate_marts()
+    raw_checked >> dbt_build() >> marts_checked >> publish()
+    [raw_checked, marts_checked] >> reports()
 
 
 asn_warehouse()

@@ -57,7 +57,11 @@ def test_warehouse_tasks_gate_raw_then_build_then_gate_then_publish(dag_bag: Dag
     assert dag.get_task("gate_raw").upstream_task_ids == set()
     assert dag.get_task("gate_raw").downstream_task_ids == {"dbt_build"}
     assert dag.get_task("dbt_build").downstream_task_ids == {"gate_marts"}
-    assert dag.get_task("gate_marts").downstream_task_ids == {"publish"}
+    assert dag.get_task("gate_marts").downstream_task_ids == {"publish", "reports"}
+    # The Data Docs show a failed gate too; publish stays a leaf, so a failed gate still fails the run.
+    assert dag.get_task("reports").upstream_task_ids == {"gate_raw", "gate_marts"}
+    assert dag.get_task("reports").trigger_rule == "all_done"
+    assert dag.get_task("publish").downstream_task_ids == set()
     assert pipeline_dag_ids(list(dag_bag.dag_ids))[-1] == "asn_warehouse"
 
 
