@@ -55,7 +55,7 @@ def test_warehouse_dag_is_scheduled_on_what_the_ingestion_dags_emit(dag_bag: Dag
 def test_warehouse_tasks_gate_raw_then_build_then_gate_then_publish(dag_bag: DagBag) -> None:
     dag = dag_bag.dags["asn_warehouse"]
     assert dag.get_task("gate_raw").upstream_task_ids == set()
-    assert dag.get_task("gate_raw").downstream_task_ids == {"dbt_build"}
+    assert dag.get_task("gate_raw").downstream_task_ids == {"dbt_build", "reports"}
     assert dag.get_task("dbt_build").downstream_task_ids == {"gate_marts"}
     assert dag.get_task("gate_marts").downstream_task_ids == {"publish", "reports"}
     # The Data Docs show a failed gate too; publish stays a leaf, so a failed gate still fails the run.
