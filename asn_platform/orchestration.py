@@ -17,6 +17,9 @@ DEFAULT_ARGS = {
     "max_retry_delay": timedelta(minutes=30),
 }
 START_DATE = pendulum.datetime(2026, 1, 1, tz="Asia/Jakarta")
+# DuckDB allows one writing process: every task that writes the build database runs in this one-slot pool, so two
+# writers never collide (the scheduler queues the second); `make airflow` and the compose init job create it.
+WRITER_POOL = "duckdb_writer"
 
 
 def api_connection(connection_id: str) -> ApiConnection:
