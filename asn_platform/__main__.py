@@ -145,6 +145,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "data-docs", help="build the Data Docs and the report index from the recorded data-quality results"
     )
+    airflow = commands.add_parser("airflow", help="run a local Airflow (api-server, scheduler, ...) until Ctrl-C")
+    airflow.add_argument("--port", type=int, help="the UI's port on 127.0.0.1 (default: $ASN_AIRFLOW_PORT or 8080)")
+    airflow.add_argument("--check", action="store_true", help="start, verify the DAGs and the pool, then stop")
     dbt = commands.add_parser("dbt", help="run dbt against the build database, e.g. `dbt build -s dim_employee`")
     dbt.add_argument("dbt_args", nargs=argparse.REMAINDER)
     return parser
@@ -187,6 +190,10 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0912 - one branch pe
                 print(f"==> wrote {DOC_PATH}")
             else:
                 print(render())
+        elif args.command == "airflow":
+            from asn_platform.airflow_local import serve
+
+            return serve(settings, args.port, args.check)
         elif args.command == "dbt":
             run_dbt(args.dbt_args or ["build"], settings)
     except (PipelineFailed, DbtFailed) as error:

@@ -1,0 +1,342 @@
+"""`make airflow`: a real local Airflow 3 on the project's DAGs, every component a child of this process.
+
+The api-server (UI and REST API), scheduler (LocalExecutor), dag-processor and triggerer run on the SQLite metadata
+database of the project-local AIRFLOW_HOME, each logging to AIRFLOW_HOME/logs/<service>.log and bound to 127.0.0.1.
+This process migrates the database, creates the writers' pool, waits until the UI answers and every DAG is parsed,
+prints the address and login, and stops every component on Ctrl-C or SIGTERM (`--check`: right after verifying).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+import httpx
+
+from asn_platform import TELEMETRY_OPT_OUTS
+from asn_platform.settings import Settings, SettingsError
+
+SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
+DEFAULT_PORT = 8080
+HOST = "127.0.0.1"
+USER = "admin"
+# Where SimpleAuthManager keeps the passwords of [core] simple_auth_manager_users (its default file name).
+PASSWORDS_FILE = "simple_auth_manager_passwords.json.generated"
+# The pool every DuckDB-writing task runs in (asn_platform.orchestration.WRITER_POOL; not imported: that module
+# imports the Airflow SDK, which this process does not need).
+WRITER_POOL = "duckdb_writer"
+WAREHOUSE_DAG = "asn_warehouse"
+STARTUP_TIMEOUT = 180.0
+STOP_TIMEOUT = 30.0
+
+
+class AirflowStartFailed(RuntimeError):
+    """A component did not come up (or exited); the message names the log to read."""
+
+
+@dataclass
+class LocalAirflow:
+    """The running components and how to reach them."""
+
+    home: Path
+    port: int
+    password: str = field(repr=False)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def user(self) -> str:
+        return USER
+
+    @property
+    def password_file(self) -> Path:
+        return self.home / PASSWORDS_FILE
+
+    def log(self, service: str) -> Path:
+        return self.home / "logs" / f"{service}.log"
+
+    def token(self, timeout: float = 30.0) -> str:
+        """A JWT for the REST API (POST /auth/token with the login)."""
+        response = httpx.post(
+            f"{self.base_url}/auth/token", json={"username": USER, "password": self.password}, timeout=timeout
+        )
+        response.raise_for_status()
+        return str(response.json()["access_token"])
+
+    def client(self, timeout: float = 30.0) -> httpx.Client:
+        """An HTTP client for the REST API (/api/v2/...), logged in."""
+        return httpx.Client(
+            base_url=self.base_url, headers={"Authorization": f"Bearer {self.token()}"}, timeout=timeout
+        )
+
+
+def resolve_port(port: int | None, env: dict[str, str] | os._Environ[str] | None = None) -> int:
+    """--port, else ASN_AIRFLOW_PORT, else 8080."""
+    if port is None:
+        raw = (os.environ if env is None else env).get("ASN_AIRFLOW_PORT", "").strip()
+        if not raw:
+            return DEFAULT_PORT
+        try:
+            port = int(raw)
+        except ValueError:
+            raise SettingsError(f"ASN_AIRFLOW_PORT={raw!r} is not a port number") from None
+    if not 0 < port < 65536:
+        raise SettingsError(f"port {port} is not between 1 and 65535")
+    return port
+
+
+def check_port_free(port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # SO_REUSEADDR: a port in TIME_WAIT from a previous run is free for the api-server (uvicorn sets it too).
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError as error:
+            raise AirflowStartFailed(
+                f"port {port} on {HOST} is already in use ({error.strerror}): another Airflow, or another server? "
+                "Stop it, or choose a port with --port or ASN_AIRFLOW_PORT"
+            ) from None
+
+
+def server_env(settings: Settings, port: int) -> dict[str, str]:
+    """The components' environment: the in-process settings (project DAGs, SQLite in AIRFLOW_HOME) plus what
+    servers need. An operator's own AIRFLOW__* values win except where the local stack depends on them."""
+    base_url = f"http://{HOST}:{port}"
+    defaults = {
+        **TELEMETRY_OPT_OUTS,
+        # LocalExecutor on SQLite is allowed in Airflow 3 (SQLite serialises the writes); a laptop or a 2-core server
+        # runs a few tasks at a time, and the DuckDB writers queue in their one-slot pool anyway.
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__PARALLELISM": "4",
+        "AIRFLOW__CORE__AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:admin",
+    }
+    required = {
+        **settings.airflow_env(),
+        "AIRFLOW__API__HOST": HOST,
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__BASE_URL": base_url,
+        # Task processes report to the api-server's execution API; its default (localhost:8080) is the wrong port
+        # whenever --port is not 8080.
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base_url}/execution/",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(settings.airflow_home / PASSWORDS_FILE),
+    }
+    return defaults | dict(os.environ) | required
+
+
+def _airflow() -> str:
+    return str(Path(sys.executable).with_name("airflow"))
+
+
+def _run_cli(args: list[str], env: dict[str, str], log: Path) -> None:
+    with log.open("a") as handle:
+        done = subprocess.run([_airflow(), *args], stdout=handle, stderr=subprocess.STDOUT, env=env, check=False)
+    if done.returncode != 0:
+        raise AirflowStartFailed(f"`airflow {' '.join(args)}` failed (exit {done.returncode}); see {log}")
+
+
+def _ensure_password(home: Path) -> str:
+    """The admin's password: kept in SimpleAuthManager's passwords file (owner-only), generated on first start."""
+    path = home / PASSWORDS_FILE
+    passwords = json.loads(path.read_text() or "{}") if path.is_file() else {}
+    if USER not in passwords:
+        passwords[USER] = secrets.token_urlsafe(12)
+        path.touch(mode=0o600)
+        path.write_text(json.dumps(passwords) + "\n")
+    return str(passwords[USER])
+
+
+def _command(service: str, port: int) -> list[str]:
+    if service == "api-server":
+        return [_airflow(), service, "--host", HOST, "--port", str(port)]
+    if service in {"scheduler", "triggerer"}:
+        # Every component reads task logs from the same disk: no log server (it would listen on every interface).
+        return [_airflow(), service, "--skip-serve-logs"]
+    return [_airflow(), service]
+
+
+def _start(service: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as handle:
+        # A session (and process group) of its own: Ctrl-C in the terminal reaches this process only, which stops
+        # the components in order, each with the workers it forked.
+        return subprocess.Popen(
+            _command(service, port), stdout=handle, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+
+
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)  # the group this child leads (start_new_session), by its id
+
+
+def stop(processes: dict[str, subprocess.Popen[bytes]], timeout: float = STOP_TIMEOUT) -> None:
+    """SIGTERM to every component (and what it forked), wait, then SIGKILL whatever is left."""
+    for process in processes.values():
+        _signal_group(process, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for process in processes.values():
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+    for process in processes.values():
+        _signal_group(process, signal.SIGKILL)  # the group's stragglers too, even once its leader has exited
+        process.wait()
+
+
+def expected_dag_ids(settings: Settings) -> set[str]:
+    from ingestion.registry import load_registry
+
+    return {WAREHOUSE_DAG, *(f"asn_ingest_{region}" for region in load_registry(settings.sources_dir))}
+
+
+def _check_running(airflow: LocalAirflow) -> None:
+    for service, process in airflow.processes.items():
+        if process.poll() is not None:
+            raise AirflowStartFailed(f"the {service} exited (code {process.returncode}); see {airflow.log(service)}")
+
+
+def wait_until_ready(
+    airflow: LocalAirflow, dag_ids: set[str], timeout: float = STARTUP_TIMEOUT, progress: Callable[[str], None] = print
+) -> None:
+    """Until the api-server answers its health endpoint and lists every one of `dag_ids` (the dag-processor has
+    parsed them); a component that exits, or the timeout, raises naming the log to read."""
+    deadline = time.monotonic() + timeout
+    healthy = False
+    listed: set[str] = set()
+    with httpx.Client(base_url=airflow.base_url, timeout=10) as http:
+        while time.monotonic() < deadline:
+            _check_running(airflow)
+            try:
+                if not healthy:
+                    healthy = http.get("/api/v2/monitor/health").status_code == 200
+                    if healthy:
+                        progress(f"==> api-server answers on {airflow.base_url}; waiting for the DAGs to be parsed")
+                        http.headers["Authorization"] = f"Bearer {airflow.token()}"
+                if healthy:
+                    response = http.get("/api/v2/dags", params={"limit": 1000})
+                    response.raise_for_status()
+                    listed = {dag["dag_id"] for dag in response.json()["dags"]}
+                    if dag_ids <= listed:
+                        return
+            except httpx.HTTPError:
+                pass  # not up yet
+            time.sleep(1)
+    if not healthy:
+        raise AirflowStartFailed(
+            f"the api-server did not answer {airflow.base_url}/api/v2/monitor/health within {timeout:.0f} s; "
+            f"see {airflow.log('api-server')}"
+        )
+    missing = ", ".join(sorted(dag_ids - listed))
+    raise AirflowStartFailed(
+        f"DAGs not parsed within {timeout:.0f} s: {missing}; see {airflow.log('dag-processor')} "
+        "(and GET /api/v2/importErrors)"
+    )
+
+
+@contextmanager
+def running_airflow(
+    settings: Settings,
+    port: int = DEFAULT_PORT,
+    progress: Callable[[str], None] = print,
+    timeout: float = STARTUP_TIMEOUT,
+) -> Iterator[LocalAirflow]:
+    """Airflow's four components on `port`, ready (every project DAG listed) for the block, stopped after it."""
+    check_port_free(port)
+    home = settings.airflow_home
+    logs = home / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    env = server_env(settings, port)
+    started = time.perf_counter()
+    progress(f"==> migrating the metadata database in {home}")
+    _run_cli(["db", "migrate"], env, logs / "db-migrate.log")
+    _run_cli(["pools", "set", WRITER_POOL, "1", "DuckDB allows one writing process"], env, logs / "pools.log")
+    airflow = LocalAirflow(home=home, port=port, password=_ensure_password(home))
+    try:
+        for service in SERVICES:
+            airflow.processes[service] = _start(service, port, env, airflow.log(service))
+        progress(f"==> started {', '.join(SERVICES)}; logs in {logs}/<service>.log")
+        wait_until_ready(airflow, expected_dag_ids(settings), timeout=max(1.0, timeout), progress=progress)
+        progress(f"==> Airflow ready in {time.perf_counter() - started:.0f} s")
+        yield airflow
+    finally:
+        progress("==> stopping Airflow")
+        with _signals_held():
+            stop(airflow.processes)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """A second Ctrl-C (or SIGTERM) while stopping must not leave components running: ignored until they are down."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signum: signal.signal(signum, signal.SIG_IGN) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in held.items():
+            signal.signal(signum, handler)
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _verify(airflow: LocalAirflow, progress: Callable[[str], None]) -> None:
+    with airflow.client() as api:
+        errors = api.get("/api/v2/importErrors").json()
+        pool = api.get(f"/api/v2/pools/{WRITER_POOL}").json()
+    if errors["total_entries"]:
+        raise AirflowStartFailed(f"DAG import errors: {errors['import_errors']}")
+    if pool.get("slots") != 1:
+        raise AirflowStartFailed(f"pool {WRITER_POOL} is not 1 slot: {pool}")
+    progress(f"==> check passed: every DAG listed, no import errors, pool {WRITER_POOL} has 1 slot")
+
+
+def serve(settings: Settings, port: int | None = None, check: bool = False) -> int:
+    """`python -m asn_platform airflow`: start, print where and how to log in, wait for Ctrl-C/SIGTERM, stop."""
+    from asn_platform.local_run import stand_in_apis
+
+    port = resolve_port(port)
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)  # SIGTERM stops the children as Ctrl-C does
+    try:
+        with ExitStack() as stack:
+            # Banjarbaru's API datasets: the stand-in API on 127.0.0.1 (in this process) unless its connection is set;
+            # the components inherit the connection variable.
+            stack.enter_context(stand_in_apis(settings))
+            airflow = stack.enter_context(running_airflow(settings, port))
+            print(f"==> Airflow UI: {airflow.base_url}  (user {USER}, password {airflow.password}; kept in "
+                  f"{airflow.password_file})")  # fmt: skip
+            print("==> new DAGs start paused: unpause one in the UI, or `airflow dags unpause <dag_id>`")
+            if check:
+                _verify(airflow, print)
+                return 0
+            print("==> Ctrl-C stops every component")
+            while True:
+                for service, process in airflow.processes.items():
+                    if process.poll() is not None:
+                        raise AirflowStartFailed(
+                            f"the {service} exited (code {process.returncode}); see {airflow.log(service)}"
+                        )
+                time.sleep(1)
+    except KeyboardInterrupt:
+        return 0
+    except AirflowStartFailed as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
