@@ -196,6 +196,8 @@ TRANSLATED = [
     ("expect_column_values_to_match_regex", {"column": "s", "regex": "^[MF]$"}),
     ("expect_column_values_to_match_regex", {"column": "s", "regex": "M"}),
     ("expect_column_values_to_match_regex", {"column": "s", "regex": "^$"}),
+    ("expect_column_value_lengths_to_equal", {"column": "s", "value": 1}),
+    ("expect_column_value_lengths_to_equal", {"column": "s", "value": 2, "mostly": 0.1}),
     ("expect_column_values_to_be_between", {"column": "n", "min_value": 1, "max_value": 4}),
     ("expect_column_values_to_be_between", {"column": "n", "min_value": 1, "max_value": 4, "strict_min": True}),
     ("expect_column_values_to_be_between", {"column": "n", "min_value": 0, "strict_max": True, "max_value": 4}),
