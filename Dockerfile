@@ -1,18 +1,32 @@
-# Airflow image with the project's locked dependencies (first version; the orchestration work completes the stack).
+# Airflow image of the production-style stack (docker-compose.yml): the official image at the Airflow version
+# uv.lock pins (tests/unit/test_compose.py holds the two together), plus the project's locked dependencies.
+# The official image brings what the lock does not: the PostgreSQL driver (psycopg2) for the metadata database.
 FROM apache/airflow:3.3.2-python3.11
 
+# A government server must not call home: the same switches the Makefile exports. The project is imported from
+# /opt/asn (compose mounts the working tree over the copies below), not installed: installing it would need its
+# build backend, an unpinned download.
 ENV DO_NOT_TRACK=1 \
     DBT_SEND_ANONYMOUS_USAGE_STATS=False \
     GX_ANALYTICS_ENABLED=False \
     AIRFLOW__USAGE_DATA_COLLECTION__ENABLED=False \
     SCARF_ANALYTICS=false \
-    AIRFLOW__COSMOS__ENABLE_TELEMETRY=False
+    AIRFLOW__COSMOS__ENABLE_TELEMETRY=False \
+    PYTHONPATH=/opt/asn
 
 WORKDIR /opt/asn
-COPY --chown=airflow:root pyproject.toml uv.lock README.md ./
+
+# Dependencies first, so a code change does not reinstall them. `--locked` fails the build when uv.lock is out of
+# date with pyproject.toml; hashes make pip refuse any file that is not the one the lock names.
+COPY --chown=airflow:root pyproject.toml uv.lock ./
+RUN pip install --no-cache-dir "uv==0.13.9" \
+    && uv export --locked --no-dev --no-emit-project --format requirements-txt -o /tmp/requirements.txt \
+    && pip install --no-cache-dir --require-hashes -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt
+
+# The code, so the image also runs without the compose file's bind mounts.
 COPY --chown=airflow:root asn_platform ./asn_platform
 COPY --chown=airflow:root ingestion ./ingestion
-RUN pip install --no-cache-dir "uv==0.13.9" \
-    && uv export --frozen --no-dev --no-emit-project --no-hashes -o /tmp/requirements.txt \
-    && pip install --no-cache-dir -r /tmp/requirements.txt \
-    && pip install --no-cache-dir --no-deps -e /opt/asn
+COPY --chown=airflow:root dags ./dags
+COPY --chown=airflow:root dbt_project ./dbt_project
+COPY --chown=airflow:root expectations ./expectations
