@@ -2,8 +2,6 @@
 
 import re
 
-import yaml
-
 from asn_platform.settings import PROJECT_ROOT
 
 
@@ -28,14 +26,6 @@ def test_readme_quick_start_is_the_two_commands_and_ci_runs_the_test_one() -> No
     commands = re.findall(r"^(make \w+)", quick_start, flags=re.MULTILINE)
     assert commands == ["make run", "make test"]
     assert "make test" in (PROJECT_ROOT / ".ci" / "run").read_text()
-
-
-def test_compose_file_mounts_the_project_and_sets_no_secret() -> None:
-    compose = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
-    airflow = compose["services"]["airflow"]
-    assert airflow["environment"]["AIRFLOW__CORE__DAGS_FOLDER"] == "/opt/asn/dags"
-    assert airflow["environment"]["ASN_PSEUDONYM_KEY"] == "${ASN_PSEUDONYM_KEY:-}"
-    assert "./dags:/opt/asn/dags" in airflow["volumes"]
 
 
 def test_data_contract_doc_is_rendered_from_the_code() -> None:
