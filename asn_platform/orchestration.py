@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset
+from airflow.sdk import Asset, AssetAlias
 
 from asn_platform.settings import ApiConnection
 
@@ -38,6 +38,12 @@ def api_connection(connection_id: str) -> ApiConnection:
 def raw_asset(dataset: str) -> Asset:
     """A raw-layer table; ingestion DAGs emit it, the warehouse DAG is scheduled on it."""
     return Asset(name=f"raw.{dataset}", uri=f"duckdb://asn-warehouse/raw/{dataset}", group="raw")
+
+
+def raw_changes(region: str) -> AssetAlias:
+    """What a region's ingestion run emits: through this alias, an event for each raw Asset it actually changed
+    (decided while it runs; a dataset with nothing new gets none, so it schedules no warehouse build)."""
+    return AssetAlias(name=f"raw_changes.{region}", group="raw")
 
 
 PUBLISHED_ANALYTICS = Asset(name="published.analytics", uri="file://asn-published/analytics.duckdb", group="published")

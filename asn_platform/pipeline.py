@@ -21,6 +21,8 @@ class IngestSummary:
     unchanged: int
     rows_loaded: int
     rejections: list[str]
+    # The datasets of which at least one delivery loaded: the raw Assets this run changed.
+    changed_datasets: list[str]
 
 
 def fetch(
@@ -48,6 +50,7 @@ def ingest(region: str, settings: Settings | None = None) -> IngestSummary:
         rows_loaded=sum(result.loaded for result in results),
         # A delivery that waits (a delta before its full extract) is reported too: somebody has to send the full one.
         rejections=[result.message for result in results if result.status in {"rejected", "waiting"}],
+        changed_datasets=sorted({result.delivery.dataset for result in results if result.status == "loaded"}),
     )
 
 

@@ -1,20 +1,28 @@
 """One ingestion DAG per region in the source registry (`ingestion/sources/<region>.yml`): asn_ingest_<region>.
 
-Each run first fetches what the region serves through an API (if it does), then loads whatever it has
-delivered to the landing area and not yet loaded; loading again is a no-op.
-It emits the raw-layer Assets of the datasets the region delivers, which schedule the warehouse build.
+On the region's own schedule, in its own time zone: fetch what the region serves through an API (if it does),
+wait for a delivery newer than the last successful run (deferred, off the workers, for at most the registry's
+`delivery_wait_hours`; a day without one skips the run), then load whatever the region has delivered and not yet
+loaded, reference lists first (validated, quarantined and audited by ingestion), in the one-slot writer pool
+(DuckDB allows one writing process). The load emits a raw Asset event for each dataset it changed, which schedules
+the warehouse build; a dataset with nothing new emits none. Loading again is a no-op, so any run can be repeated
+or backfilled.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pendulum
 from airflow.sdk import DAG, dag, task
 from airflow.sdk.exceptions import AirflowFailException
 
-from asn_platform.orchestration import DEFAULT_ARGS, START_DATE, raw_asset
+from asn_platform.orchestration import DEFAULT_ARGS, START_DATE, WRITER_POOL, raw_asset, raw_changes
+from asn_platform.sensors import DeliverySensor
+from asn_platform.settings import get_settings
 from ingestion.registry import RegionSource, load_registry
 
 
@@ -22,21 +30,33 @@ def build_ingest_dag(source: RegionSource) -> DAG:
     @dag(
         dag_id=f"asn_ingest_{source.region}",
         description=f"Load {source.name}'s deliveries into the raw layer",
-        schedule="@daily",
-        start_date=START_DATE,
+        schedule=source.schedule,
+        # The schedule reads in the region's local time (WIB, WITA or WIT).
+        start_date=pendulum.instance(START_DATE).in_timezone(source.timezone),
         catchup=False,
         max_active_runs=1,
         default_args=DEFAULT_ARGS,
         tags=["asn", "ingestion", source.region],
     )
     def ingest_region() -> None:
-        # Emits the raw Assets whenever it succeeds, so deliveries that did load still schedule the warehouse build.
-        # all_done: a failed API fetch must not keep the region's file deliveries from loading.
-        @task(outlets=[raw_asset(dataset) for dataset in sorted(source.datasets)], trigger_rule="all_done")
-        def load_deliveries() -> dict[str, Any]:
+        wait = DeliverySensor(
+            task_id="wait_for_delivery",
+            region=source.region,
+            landing_dir=get_settings().landing_dir,
+            wait=timedelta(hours=source.delivery_wait_hours),
+            # A failed API fetch must not keep the region's file deliveries from loading.
+            trigger_rule="all_done",
+            retries=0,
+        )
+
+        @task(outlets=[raw_changes(source.region)], pool=WRITER_POOL)
+        def load_deliveries(**context: Any) -> dict[str, Any]:
             from asn_platform.pipeline import ingest
 
-            return asdict(ingest(source.region))
+            summary = ingest(source.region)
+            for dataset in summary.changed_datasets:
+                context["outlet_events"][raw_changes(source.region)].add(raw_asset(dataset))
+            return asdict(summary)
 
         @task(retries=0)  # a rejected file stays rejected until the region sends a corrected one
         def report_rejections(summary: dict[str, Any]) -> None:
@@ -44,12 +64,14 @@ def build_ingest_dag(source: RegionSource) -> DAG:
                 raise AirflowFailException("rejected deliveries:\n" + "\n".join(summary["rejections"]))
 
         loaded = load_deliveries()
+        wait >> loaded
         report = report_rejections(loaded)
+
         api_connections = sorted({c.api.connection_id for c in source.datasets.values() if c.api is not None})
         if api_connections:
             # What the region serves over HTTP is fetched into the landing area first, as the delivery of the
-            # region's local date; a retried fetch resumes from its last page. A failed fetch still fails the run
-            # (the report waits on it) but not the loading of the files that did arrive.
+            # region's local date; a retried fetch resumes from its last page. A failed fetch fails the run (the
+            # report waits on it) but does not keep the files that did arrive from loading.
             @task
             def fetch_api(**context: Any) -> list[dict[str, Any]]:
                 from asn_platform.orchestration import api_connection
@@ -60,7 +82,7 @@ def build_ingest_dag(source: RegionSource) -> DAG:
                 return fetch(source.region, local_date, connections=connections)
 
             fetched = fetch_api()
-            fetched >> loaded
+            fetched >> wait
             fetched >> report
 
     return ingest_region()

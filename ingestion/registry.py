@@ -120,6 +120,8 @@ class RegionSource(BaseModel):
     timezone: str = "Asia/Jakarta"
     # When the region's ingestion DAG looks for deliveries, in its own time zone: a cron line or an Airflow preset.
     schedule: str = "@daily"
+    # How long a scheduled run waits for a new delivery before it gives up for the day (skipped, not failed).
+    delivery_wait_hours: float = Field(6, gt=0, le=24)
     # How old a dataset's latest delivery may be (the data-quality freshness check), unless the dataset says.
     freshness_days: int = Field(35, ge=1)
     datasets: dict[str, DatasetSource]

@@ -34,22 +34,37 @@ def test_dag_is_well_formed(dag_bag: DagBag, dag_id: str) -> None:
     assert dag.max_active_runs == 1
     for task in dag.tasks:
         assert task.owner == "asn-data"
-        no_retry = {"gate_raw", "gate_marts", "report_rejections"}  # bad data does not improve by retrying
+        no_retry = {
+            "gate_raw",
+            "gate_marts",
+            "report_rejections",
+            "wait_for_delivery",
+        }  # bad data does not improve by retrying
         assert task.retries == 0 if task.task_id in no_retry else task.retries >= 1, task.task_id
 
 
 def test_warehouse_dag_is_scheduled_on_what_the_ingestion_dags_emit(dag_bag: DagBag) -> None:
-    emitted = {
-        outlet.name
-        for dag_id in dag_bag.dag_ids
-        if dag_id.startswith("asn_ingest_")
-        for task in dag_bag.dags[dag_id].tasks
-        for outlet in task.outlets
-    }
     scheduled_on = {asset.name for asset in dag_bag.dags["asn_warehouse"].timetable.asset_condition.objects}
-    assert emitted == {"raw.personnel", "raw.training", "raw.survey_responses", "raw.complaints", "raw.units",
-                       "raw.services"}  # fmt: skip
-    assert scheduled_on == emitted
+    assert scheduled_on == {"raw.personnel", "raw.training", "raw.survey_responses", "raw.complaints", "raw.units",
+                            "raw.services"}  # fmt: skip
+    for region in load_registry():
+        load = dag_bag.dags[f"asn_ingest_{region}"].get_task("load_deliveries")
+        # Events for the raw Assets a run changed are added at run time through the region's alias.
+        assert [(type(outlet).__name__, outlet.name) for outlet in load.outlets] == [
+            ("AssetAlias", f"raw_changes.{region}")
+        ]
+
+
+def test_ingestion_dags_follow_the_registry_schedule_in_the_regions_time_zone(dag_bag: DagBag) -> None:
+    for region, source in load_registry().items():
+        dag = dag_bag.dags[f"asn_ingest_{region}"]
+        assert dag.timetable.expression == source.schedule
+        assert str(dag.timetable.timezone) == source.timezone
+        sensor = dag.get_task("wait_for_delivery")
+        assert sensor.timeout == source.delivery_wait_hours * 3600
+        assert sensor.soft_fail  # no delivery today skips the run, it does not fail it
+        assert sensor.downstream_task_ids == {"load_deliveries"}
+        assert dag.get_task("load_deliveries").pool == "duckdb_writer"
 
 
 def test_warehouse_tasks_gate_raw_then_build_then_gate_then_publish(dag_bag: DagBag) -> None:
@@ -76,8 +91,8 @@ def test_regions_with_an_api_fetch_before_they_load(dag_bag: DagBag) -> None:
         dag = dag_bag.dags[f"asn_ingest_{region}"]
         if region in with_api:
             # The files still load when the API is down, and the run still fails then (the report waits on it).
-            assert dag.get_task("fetch_api").downstream_task_ids == {"load_deliveries", "report_rejections"}
-            assert dag.get_task("load_deliveries").trigger_rule == "all_done"
+            assert dag.get_task("fetch_api").downstream_task_ids == {"wait_for_delivery", "report_rejections"}
+            assert dag.get_task("wait_for_delivery").trigger_rule == "all_done"
             assert dag.get_task("report_rejections").trigger_rule == "all_success"
         else:
             assert "fetch_api" not in dag.task_ids
