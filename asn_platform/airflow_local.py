@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shlex
 import signal
 import socket
 import subprocess
@@ -113,9 +114,8 @@ def check_port_free(port: int) -> None:
             ) from None
 
 
-def server_env(settings: Settings, port: int) -> dict[str, str]:
-    """The components' environment: the in-process settings (project DAGs, SQLite in AIRFLOW_HOME) plus what
-    servers need. An operator's own AIRFLOW__* values win except where the local stack depends on them."""
+def _airflow_settings(settings: Settings, port: int) -> tuple[dict[str, str], dict[str, str]]:
+    """What the local stack sets: defaults an operator's own environment may override, and what it depends on."""
     base_url = f"http://{HOST}:{port}"
     defaults = {
         **TELEMETRY_OPT_OUTS,
@@ -125,6 +125,9 @@ def server_env(settings: Settings, port: int) -> dict[str, str]:
         "AIRFLOW__CORE__PARALLELISM": "4",
         "AIRFLOW__CORE__AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:admin",
+        # SQLite has one writer at a time: four components (and the CLI) wait up to a minute for the lock rather
+        # than failing with "database is locked" after sqlite3's default 5 s.
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{settings.airflow_home / 'airflow.db'}?timeout=60",
     }
     required = {
         **settings.airflow_env(),
@@ -136,7 +139,28 @@ def server_env(settings: Settings, port: int) -> dict[str, str]:
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base_url}/execution/",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(settings.airflow_home / PASSWORDS_FILE),
     }
+    return defaults, required
+
+
+def server_env(settings: Settings, port: int) -> dict[str, str]:
+    """The components' environment (and the CLI's): this process's, with the local stack's settings."""
+    defaults, required = _airflow_settings(settings, port)
     return defaults | dict(os.environ) | required
+
+
+CLI_ENV_FILE = "cli.env"
+
+
+def write_cli_env(settings: Settings, port: int) -> Path:
+    """AIRFLOW_HOME/cli.env: the Airflow variables the components run with, for `airflow ...` commands in another
+    terminal (`. .airflow/cli.env`); no connection (they carry tokens) and no password."""
+    env = server_env(settings, port)
+    names = sorted(set().union(*_airflow_settings(settings, port)))
+    path = settings.airflow_home / CLI_ENV_FILE
+    lines = [f"# Written by `python -m asn_platform airflow` for the airflow CLI in another shell: . {path}\n"]
+    lines += [f"export {name}={shlex.quote(env[name])}\n" for name in names]
+    path.write_text("".join(lines))
+    return path
 
 
 def _airflow() -> str:
@@ -184,7 +208,11 @@ def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
         os.killpg(process.pid, signum)  # the group this child leads (start_new_session), by its id
 
 
-def stop(processes: dict[str, subprocess.Popen[bytes]], timeout: float = STOP_TIMEOUT) -> None:
+def stop(
+    processes: dict[str, subprocess.Popen[bytes]],
+    timeout: float = STOP_TIMEOUT,
+    progress: Callable[[str], None] = print,
+) -> None:
     """SIGTERM to every component (and what it forked), wait, then SIGKILL whatever is left."""
     for process in processes.values():
         _signal_group(process, signal.SIGTERM)
@@ -192,6 +220,9 @@ def stop(processes: dict[str, subprocess.Popen[bytes]], timeout: float = STOP_TI
     for process in processes.values():
         with suppress(subprocess.TimeoutExpired):
             process.wait(timeout=max(0.1, deadline - time.monotonic()))
+    stuck = [service for service, process in processes.items() if process.poll() is None]
+    if stuck:
+        progress(f"==> {', '.join(stuck)} still running {timeout:.0f} s after SIGTERM: killed")
     for process in processes.values():
         _signal_group(process, signal.SIGKILL)  # the group's stragglers too, even once its leader has exited
         process.wait()
@@ -264,6 +295,7 @@ def running_airflow(
     progress(f"==> migrating the metadata database in {home}")
     _run_cli(["db", "migrate"], env, logs / "db-migrate.log")
     _run_cli(["pools", "set", WRITER_POOL, "1", "DuckDB allows one writing process"], env, logs / "pools.log")
+    write_cli_env(settings, port)
     airflow = LocalAirflow(home=home, port=port, password=_ensure_password(home))
     try:
         for service in SERVICES:
@@ -275,7 +307,7 @@ def running_airflow(
     finally:
         progress("==> stopping Airflow")
         with _signals_held():
-            stop(airflow.processes)
+            stop(airflow.processes, progress=progress)
 
 
 @contextmanager
@@ -312,6 +344,11 @@ def serve(settings: Settings, port: int | None = None, check: bool = False) -> i
     from asn_platform.local_run import stand_in_apis
 
     port = resolve_port(port)
+    try:
+        check_port_free(port)  # before anything is started or migrated
+    except AirflowStartFailed as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)  # SIGTERM stops the children as Ctrl-C does
     try:
         with ExitStack() as stack:
@@ -321,6 +358,7 @@ def serve(settings: Settings, port: int | None = None, check: bool = False) -> i
             airflow = stack.enter_context(running_airflow(settings, port))
             print(f"==> Airflow UI: {airflow.base_url}  (user {USER}, password {airflow.password}; kept in "
                   f"{airflow.password_file})")  # fmt: skip
+            print(f"==> airflow CLI in another shell (e.g. airflow backfill create): . {airflow.home / CLI_ENV_FILE}")
             print("==> new DAGs start paused: unpause one in the UI, or `airflow dags unpause <dag_id>`")
             if check:
                 _verify(airflow, print)
