@@ -7,10 +7,13 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset, AssetAlias
 
+from asn_platform.alerts import on_task_failure
 from asn_platform.settings import ApiConnection
 
 DEFAULT_ARGS = {
     "owner": "asn-data",
+    # After the last retry: a row in ops.alerts, and a webhook call and mail when configured (asn_platform/alerts.py).
+    "on_failure_callback": on_task_failure,
     "retries": 2,
     "retry_delay": timedelta(minutes=1),
     "retry_exponential_backoff": 2.0,
