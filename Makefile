@@ -27,7 +27,7 @@ export AIRFLOW__USAGE_DATA_COLLECTION__ENABLED := False
 export SCARF_ANALYTICS := false
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 
-.PHONY: help env run test lint format generate summary dbt data-docs browser clean
+.PHONY: help env run airflow test lint format generate summary dbt data-docs browser clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ browser: $(CHROMIUM) ## install Debian's Chromium (for the tests that open the r
 
 run: $(STAMP) $(NODE_STAMP) ## run the whole pipeline on the sample deliveries and show the result
 	$(BIN)/python -m asn_platform run --sample
+
+airflow: $(STAMP) ## a local Airflow (UI, scheduler, ...) on http://127.0.0.1:8080 until Ctrl-C (PORT=... to move it)
+	$(BIN)/python -m asn_platform airflow $(if $(PORT),--port $(PORT))
 
 test: lint $(NODE_STAMP) browser ## lint, then run every test (unit, integration, DAG, end to end)
 	$(BIN)/pytest
