@@ -248,8 +248,9 @@ def test_every_gate_ran_and_passed(first_run: tuple[Settings, subprocess.Complet
         loads = build.execute("SELECT dataset, delivery_kind FROM raw.load_audit WHERE status = 'loaded'").fetchall()
     delivery_checks = sum(len(delivery_suite(DATASETS[dataset], kind).expectations) for dataset, kind in loads)
     mart_checks = sum(len(suite.expectations) for suite in suites_for_stage("marts"))
+    raw_checks = sum(len(suite.expectations) for suite in suites_for_stage("raw"))
     assert delivery_checks > 20  # the contract's rules plus expectations/delivery/personnel.yml
-    assert rows == [("delivery", delivery_checks, 0), ("marts", mart_checks, 0)]
+    assert rows == [("delivery", delivery_checks, 0), ("marts", mart_checks, 0), ("raw", raw_checks, 0)]
 
 
 def test_a_failing_build_fails_the_run_and_leaves_the_published_warehouse_serving(
