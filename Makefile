@@ -59,13 +59,13 @@ env: $(STAMP) $(NODE_STAMP) ## create or update the locked environment in .venv 
 
 browser: $(CHROMIUM) ## install Debian's Chromium (for the tests that open the report pages) if it is missing
 
-run: $(STAMP) $(NODE_STAMP) ## run the whole pipeline on the sample deliveries and show the result
+run: $(STAMP) $(NODE_STAMP) manifest ## run the whole pipeline on the sample deliveries and show the result
 	$(BIN)/python -m asn_platform run --sample
 
 airflow: $(STAMP) ## a local Airflow (UI, scheduler, ...) on http://127.0.0.1:8080 until Ctrl-C (PORT=... to move it)
 	$(BIN)/python -m asn_platform airflow $(if $(PORT),--port $(PORT))
 
-test: lint $(NODE_STAMP) browser ## lint, then run every test (unit, integration, DAG, end to end)
+test: lint $(NODE_STAMP) browser manifest ## lint, then run every test (unit, integration, DAG, end to end)
 	$(BIN)/pytest
 
 lint: $(STAMP) ## ruff (lint and format check) and sqlfluff on the dbt models
@@ -89,6 +89,9 @@ data-docs: $(STAMP) $(NODE_STAMP) ## build the Data Docs and the report index fr
 
 dbt: $(STAMP) ## run dbt against the build database, e.g. make dbt ARGS="build -s dim_employee"
 	$(BIN)/python -m asn_platform dbt $(ARGS)
+
+manifest: $(STAMP) ## write dbt_project/target/manifest.json (dbt parse) if the dbt project changed; the DAGs render it
+	$(BIN)/python -c 'from asn_platform.transform import ensure_manifest; ensure_manifest(echo=True)'
 
 clean: ## remove generated data, the Airflow home and dbt output (keeps the environment)
 	rm -rf data .airflow dbt_project/target dbt_project/logs
