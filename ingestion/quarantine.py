@@ -105,7 +105,8 @@ def add_structural(
     connection: duckdb.DuckDBPyConnection, work_table: str, dataset: Dataset, delivery_date: date
 ) -> None:
     """What a format check cannot see: a NIP whose embedded birth date, appointment month or gender digit is
-    impossible (domain rule: such a NIP is invalid), and a date after the delivery that carries it."""
+    impossible (domain rule: such a NIP is invalid) or disagrees with the record's birth date or sex, and a date
+    after the delivery that carries it."""
     checks: list[Check] = []
     if "nip" in dataset.field_names:
         well_formed = "regexp_full_match(nip, '[0-9]{18}')"
@@ -120,6 +121,18 @@ def add_structural(
             Check("invalid_nip:scientific_notation", "nip",
                   "regexp_full_match(nip, '[0-9](\\.[0-9]+)?[eE]\\+?[0-9]+')", "nip",
                   "a spreadsheet turned the NIP into a number and lost its last digits: ask for NIP exported as text"),
+        ]  # fmt: skip
+    if {"nip", "birth_date", "gender"} <= set(dataset.field_names):
+        # The NIP encodes its holder's birth date and sex: a record that says otherwise is wrong in one of them.
+        real_birth = "try_strptime(nip[1:8], '%Y%m%d')::DATE"
+        checks += [
+            Check("nip_mismatch:birth_date", "birth_date",
+                  f"regexp_full_match(nip, '[0-9]{{18}}') AND {real_birth} <> birth_date",
+                  "nip[1:8] || ' vs ' || birth_date", "the NIP's digits 1-8 are another birth date"),
+            Check("nip_mismatch:gender", "gender",
+                  "regexp_full_match(nip, '[0-9]{18}') AND nip[15] IN ('1', '2') AND gender IN ('M', 'F') "
+                  "AND gender <> CASE nip[15] WHEN '1' THEN 'M' ELSE 'F' END",
+                  "nip[15] || ' vs ' || gender", "the NIP's digit 15 gives the other sex"),
         ]  # fmt: skip
     after = delivery_date + timedelta(days=1)
     checks += [

@@ -256,13 +256,14 @@ def test_every_gate_ran_and_passed(first_run: tuple[Settings, subprocess.Complet
 def test_a_failing_build_fails_the_run_and_leaves_the_published_warehouse_serving(
     first_run: tuple[Settings, subprocess.CompletedProcess[str]], environment: dict[str, str]
 ) -> None:
-    """Runs last: a later delivery whose data breaks a mart test (a birth date in 1800: no age band)."""
+    """Runs last: a later delivery whose data breaks a mart test (born in 1800, the NIP saying so too: no age band;
+    a NIP that disagreed with the birth date would be quarantined on delivery instead)."""
     settings, _ = first_run
     published_before = settings.analytics_path.read_bytes()
     (first_delivery,) = settings.landing_dir.glob("langsa/personnel/*/*.csv")
     lines = first_delivery.read_text(encoding="utf-8").splitlines(keepends=True)
     fields = lines[1].split(",")
-    fields[2] = "1800-01-01"
+    fields[0], fields[2] = "18000101" + fields[0][8:], "1800-01-01"
     later = settings.landing_dir / "langsa" / "personnel" / "2026-11-08" / "langsa_pegawai_20261108.csv"
     later.parent.mkdir(parents=True)
     later.write_text("".join([lines[0], ",".join(fields), *lines[2:]]), encoding="utf-8")

@@ -121,6 +121,25 @@ def test_bad_records_go_to_quarantine_with_their_reasons_and_the_rest_loads(
     assert (audit["received_rows"], audit["loaded_rows"], audit["quarantined_rows"]) == (3000, 2998, 2)
 
 
+def test_a_nip_that_disagrees_with_the_record_quarantines_it(settings: Settings, sample_delivery: Path) -> None:
+    gender = LANGSA_HEADERS.index("jenis_kelamin")
+    birth = LANGSA_HEADERS.index("tanggal_lahir")
+
+    def corrupt(rows: list[list[str]]) -> list[list[str]]:
+        rows[2][birth] = "1970-01-01" if not rows[2][0].startswith("19700101") else "1971-01-01"  # file row 3
+        rows[5][gender] = "P" if rows[5][0][14] == "1" else "L"  # file row 6: the other sex than digit 15
+        return rows
+
+    _rewrite(sample_delivery, corrupt)
+    (result,) = load_pending("langsa", dataset="personnel")
+    assert (result.status, result.quarantined) == ("loaded", 2)
+    quarantined = _quarantined(settings)
+    assert [(row, codes) for row, codes, _ in quarantined] == [
+        (3, ["nip_mismatch:birth_date"]),
+        (6, ["nip_mismatch:gender"]),
+    ]
+
+
 def test_a_delivery_with_mostly_bad_records_is_rejected_whole(settings: Settings, sample_delivery: Path) -> None:
     _rewrite(sample_delivery, lambda rows: [rows[0], *([*row[:3], "X", *row[4:]] for row in rows[1:])])
     (result,) = load_pending("langsa", dataset="personnel")
