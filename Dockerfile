@@ -1,6 +1,13 @@
 # Airflow image of the production-style stack (docker-compose.yml): the official image at the Airflow version
 # uv.lock pins (tests/unit/test_compose.py holds the two together), plus the project's locked dependencies.
 # The official image brings what the lock does not: the PostgreSQL driver (psycopg2) for the metadata database.
+# The front-end packages the offline pages load (Data Docs, reports), from the npm lock, in a throwaway stage: the
+# Airflow image gets node_modules, not Node.js.
+FROM node:20.19-bookworm-slim AS web-assets
+WORKDIR /assets
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+
 FROM apache/airflow:3.3.2-python3.11
 
 # A government server must not call home: the same switches the Makefile exports. The project is imported from
@@ -30,3 +37,11 @@ COPY --chown=airflow:root ingestion ./ingestion
 COPY --chown=airflow:root dags ./dags
 COPY --chown=airflow:root dbt_project ./dbt_project
 COPY --chown=airflow:root expectations ./expectations
+COPY --chown=airflow:root --from=web-assets /assets/node_modules ./node_modules
+
+# The manifest the warehouse DAG is rendered from (dbt parse: no database, no seeds needed). With the compose file's
+# bind mounts the host's dbt_project/target is used instead: run `make manifest` there first (docs/deployment.md).
+# Parsing opens no database and needs no key: a throwaway data folder and key keep both out of the image.
+RUN ASN_DATA_DIR=/tmp/manifest-parse ASN_PSEUDONYM_KEY=parse-only-not-a-key \
+    python -c "from asn_platform.transform import ensure_manifest; ensure_manifest()" \
+    && rm -rf /tmp/manifest-parse

@@ -228,11 +228,16 @@ def test_dockerfile_is_the_official_airflow_image_at_the_locked_version(services
         assert services[name]["build"] == ".", name
         assert services[name]["image"] == f"asn-platform-airflow:{airflow}", name
     python = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
-    assert _from_images(PROJECT_ROOT / "Dockerfile") == [f"apache/airflow:{airflow}-python3.11"]
+    # A throwaway Node.js stage for the offline pages' front-end packages, then the official Airflow image.
+    web_assets, final = _from_images(PROJECT_ROOT / "Dockerfile")
+    assert re.fullmatch(r"node:20\.[0-9]+-bookworm-slim", web_assets)
+    assert final == f"apache/airflow:{airflow}-python3.11"
     assert ">=3.11" in python
     dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
     assert "uv export --locked --no-dev" in dockerfile
     assert "--require-hashes" in dockerfile
+    assert "npm ci --ignore-scripts" in dockerfile  # from package-lock.json, like make env
+    assert "ensure_manifest()" in dockerfile  # the warehouse DAG imports only with a manifest
     uv_version = re.search(r"^UV_VERSION := (\S+)$", (PROJECT_ROOT / "Makefile").read_text(), flags=re.MULTILINE)
     assert uv_version, "the Makefile pins uv"
     assert f'"uv=={uv_version[1]}"' in dockerfile, "the image's uv is the Makefile's"
