@@ -6,12 +6,15 @@ import pytest
 from airflow.dag_processing.dagbag import DagBag
 
 from asn_platform.local_run import pipeline_dag_ids
+from asn_platform.orchestration import WRITER_POOL
 from asn_platform.settings import DAGS_DIR
+from asn_platform.transform import ensure_manifest
 from ingestion.registry import load_registry
 
 
 @pytest.fixture(scope="module")
 def dag_bag() -> DagBag:
+    ensure_manifest()  # the warehouse DAG renders dbt from it (`make manifest` writes it outside the tests)
     return DagBag(dag_folder=str(DAGS_DIR))
 
 
@@ -69,9 +72,25 @@ def test_ingestion_dags_follow_the_registry_schedule_in_the_regions_time_zone(da
 
 def test_warehouse_tasks_gate_raw_then_build_then_gate_then_publish(dag_bag: DagBag) -> None:
     dag = dag_bag.dags["asn_warehouse"]
+    dbt_tasks = {task.task_id: task for task in dag.tasks if task.task_id.startswith("dbt.")}
+    # The dbt part is cosmos's task group: its first tasks (no upstream inside the group) follow gate_raw, its last
+    # ones (no downstream inside it) feed gate_marts, and nothing else touches it.
+    first = {task_id for task_id, task in dbt_tasks.items() if task.upstream_task_ids == {"gate_raw"}}
+    last = {task_id for task_id, task in dbt_tasks.items() if task.downstream_task_ids == {"gate_marts"}}
+    assert first
+    assert last
     assert dag.get_task("gate_raw").upstream_task_ids == set()
-    assert dag.get_task("gate_raw").downstream_task_ids == {"dbt_build", "reports"}
-    assert dag.get_task("dbt_build").downstream_task_ids == {"gate_marts"}
+    assert dag.get_task("gate_raw").downstream_task_ids == first | {"reports"}
+    assert dag.get_task("gate_marts").upstream_task_ids == last
+    for task in dbt_tasks.values():
+        assert task.upstream_task_ids <= set(dbt_tasks) | {"gate_raw"}, task.task_id
+        assert task.downstream_task_ids <= set(dbt_tasks) | {"gate_marts"}, task.task_id
+        assert task.pool == WRITER_POOL, task.task_id  # every dbt task writes the build database
+    # One `dbt build` per layer, in the order the manifest's dependencies allow (transform.check_layer_order).
+    assert first == {"dbt.seeds"}
+    assert last == {"dbt.marts"}
+    assert dag.get_task("dbt.staging").downstream_task_ids == {"dbt.intermediate"}
+    assert dag.get_task("dbt.intermediate").downstream_task_ids == {"dbt.marts"}
     assert dag.get_task("gate_marts").downstream_task_ids == {"publish", "reports"}
     # The Data Docs show a failed gate too; publish stays a leaf, so a failed gate still fails the run.
     assert dag.get_task("reports").upstream_task_ids == {"gate_raw", "gate_marts"}
