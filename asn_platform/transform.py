@@ -235,12 +235,36 @@ def dbt_layers(group_id: str, *, pool: str | None = None) -> Any:
     from cosmos import InvocationMode, ProfileConfig
     from cosmos.operators.local import DbtBuildLocalOperator
 
+    class LayerBuild(DbtBuildLocalOperator):  # type: ignore[misc]
+        """Cosmos's `dbt build` whose failure names the failing models and tests, as run_dbt's DbtFailed does
+        (cosmos says only "non-zero exit code"), read from the run's run_results.json before cosmos deletes it."""
+
+        failures: tuple[str, ...] = ()
+
+        def _handle_post_execution(self, tmp_project_dir: str, *args: Any, **kwargs: Any) -> None:
+            results = Path(tmp_project_dir) / "target" / "run_results.json"
+            failures = []
+            if results.exists():
+                for result in json.loads(results.read_text()).get("results", []):
+                    if str(result.get("status")) in {"error", "fail", "runtime error"}:
+                        message = (result.get("message") or "").strip()
+                        failures.append(f"{result['unique_id']}: {result['status']}: {message}")
+            self.failures = tuple(failures)
+            super()._handle_post_execution(tmp_project_dir, *args, **kwargs)
+
+        def handle_exception_subprocess(self, result: Any) -> None:
+            if result.exit_code != 0:
+                detail = "\n  ".join(self.failures) or "see the dbt output above"
+                command = f"dbt build --select {' '.join(self.select)}"
+                raise DbtFailed(f"`{command}` failed (exit {result.exit_code}):\n  {detail}")
+            super().handle_exception_subprocess(result)
+
     check_layer_order(require_manifest())
     extra: dict[str, Any] = {"pool": pool} if pool else {}
     with TaskGroup(group_id) as group:
         previous = None
         for name, selector in DBT_LAYERS.items():
-            build = DbtBuildLocalOperator(
+            build = LayerBuild(
                 task_id=name,
                 project_dir=str(DBT_PROJECT_DIR),
                 profile_config=ProfileConfig(
