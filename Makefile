@@ -62,7 +62,7 @@ browser: $(CHROMIUM) ## install Debian's Chromium (for the tests that open the r
 run: $(STAMP) $(NODE_STAMP) manifest ## run the whole pipeline on the sample deliveries and show the result
 	$(BIN)/python -m asn_platform run --sample
 
-airflow: $(STAMP) ## a local Airflow (UI, scheduler, ...) on http://127.0.0.1:8080 until Ctrl-C (PORT=... to move it)
+airflow: $(STAMP) $(NODE_STAMP) manifest ## a local Airflow (UI, scheduler, ...) on http://127.0.0.1:8080 until Ctrl-C (PORT=... to move it)
 	$(BIN)/python -m asn_platform airflow $(if $(PORT),--port $(PORT))
 
 test: lint $(NODE_STAMP) browser manifest ## lint, then run every test (unit, integration, DAG, end to end)

@@ -32,19 +32,21 @@ def _gate_summary(reports: list[Any]) -> dict[str, Any]:
     tags=["asn", "warehouse"],
 )
 def asn_warehouse() -> None:
-    @task(retries=0)  # bad data does not get better by retrying
+    # Every task opens the build database, and DuckDB lets one process write it or many read it, never both: all
+    # of them, readers too, take the one-slot writer pool, so a load in an ingestion DAG never meets a gate here.
+    @task(retries=0, pool=WRITER_POOL)  # bad data does not get better by retrying
     def gate_raw() -> dict[str, Any]:
         from asn_platform.pipeline import gate_raw
 
         return _gate_summary(gate_raw())
 
-    @task(retries=0)  # bad data does not get better by retrying
+    @task(retries=0, pool=WRITER_POOL)
     def gate_marts() -> dict[str, Any]:
         from asn_platform.pipeline import gate_marts
 
         return _gate_summary(gate_marts())
 
-    @task(outlets=[PUBLISHED_ANALYTICS])
+    @task(outlets=[PUBLISHED_ANALYTICS], pool=WRITER_POOL)
     def publish() -> dict[str, int]:
         from asn_platform.publish import publish
 
@@ -52,7 +54,7 @@ def asn_warehouse() -> None:
 
     # Data Docs and the report index show what the gates saw, failures above all: they run once both gates are done,
     # passed or not. publish stays a leaf of its own, so a failed gate still fails the run.
-    @task(trigger_rule="all_done")
+    @task(trigger_rule="all_done", pool=WRITER_POOL)
     def reports() -> dict[str, str]:
         from asn_platform.quality.data_docs import build_data_docs
         from asn_platform.reports.index import write_report_index

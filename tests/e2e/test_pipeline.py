@@ -272,6 +272,6 @@ def test_a_failing_build_fails_the_run_and_leaves_the_published_warehouse_servin
 
     assert run.returncode == 1
     assert "==> DAG asn_ingest_langsa: success" in run.stdout
-    assert "error: DAG asn_warehouse ended failed (dbt_build=failed" in run.stderr
+    assert "error: DAG asn_warehouse ended failed (dbt.marts=failed" in run.stderr
     assert "test.asn.not_null_dim_employee_age_band" in run.stdout + run.stderr
     assert settings.analytics_path.read_bytes() == published_before
