@@ -12,6 +12,9 @@ import pytest
 # Airflow reads AIRFLOW_HOME when it is first imported, which may be during collection: point it away first.
 os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="asn-test-airflow-")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+# The project's DAGs, from the start: Airflow builds its DAG bundle from this once per process, so a test that runs a
+# DAG in-process after another test has loaded Airflow's configuration still finds them.
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parent.parent / "dags")
 
 from asn_platform import settings as settings_module
 from asn_platform.generator import generate_sample
