@@ -275,6 +275,9 @@ def dbt_layers(group_id: str, *, pool: str | None = None) -> Any:
                 select=[selector],
                 indirect_selection="buildable",
                 install_deps=False,
+                # No Airflow Asset per dbt model: nothing is scheduled on them (publish emits the published
+                # warehouse), and cosmos's OpenLineage URIs only draw warnings from Airflow 3.
+                emit_datasets=False,
                 pre_execute=cosmos_dbt_env,
                 **extra,
             )
