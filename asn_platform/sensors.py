@@ -17,6 +17,7 @@ from typing import Any
 
 from airflow.sdk import BaseSensorOperator
 from airflow.triggers.base import BaseTrigger, TriggerEvent
+from airflow.utils.types import DagRunType
 
 # What a delivery looks like in the landing area: <region>/<dataset>/<YYYY-MM-DD>/<file>.
 DELIVERY_GLOB = "*/[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]/*"
@@ -75,7 +76,7 @@ class DeliverySensor(BaseSensorOperator):
     def execute(self, context: Any) -> list[str]:
         region_dir = self.landing_dir / self.region
         dag_run = context["dag_run"]
-        if str(dag_run.run_type) not in {"scheduled", "DagRunType.SCHEDULED"}:
+        if dag_run.run_type != DagRunType.SCHEDULED:  # a str enum: equal to "scheduled" as well
             self.log.info("%s run: loading whatever %s has pending, without waiting", dag_run.run_type, self.region)
             return newer_deliveries(region_dir, None)
         since = context.get("prev_start_date_success")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from asn_platform import TELEMETRY_OPT_OUTS
 from asn_platform.settings import DBT_PROJECT_DIR, Settings, get_settings
 
 
@@ -89,13 +90,6 @@ def run_dbt(args: Sequence[str], settings: Settings | None = None, *, echo: bool
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
 # What a manifest is built from: a newer file among these makes it stale.
 _MANIFEST_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests", "snapshots")
-# dbt's and Airflow's call-home switches: cosmos starts dbt itself, so they go into its environment as well.
-TELEMETRY_OFF = {
-    "DO_NOT_TRACK": "1",
-    "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-    "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
-    "SCARF_ANALYTICS": "false",
-}
 
 
 class ManifestMissing(RuntimeError):
@@ -142,7 +136,9 @@ def cosmos_dbt_env(context: Any) -> None:
     included; here they reach only the dbt process, and the key is masked in the task log."""
     from airflow.sdk.log import mask_secret
 
-    environment = get_settings().dbt_env() | TELEMETRY_OFF
+    # The package's telemetry opt-outs (an operator's explicit value wins, as on import): cosmos starts dbt itself.
+    opt_outs = {name: os.environ.get(name, value) for name, value in TELEMETRY_OPT_OUTS.items()}
+    environment = get_settings().dbt_env() | opt_outs
     mask_secret(environment["ASN_PSEUDONYM_KEY"])
     context["task"].env = environment
 

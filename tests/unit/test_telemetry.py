@@ -5,10 +5,11 @@ import os
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 import asn_platform
-from asn_platform.settings import DBT_PROJECT_DIR, PROJECT_ROOT
+from asn_platform.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings
 
 
 def test_importing_the_package_turns_telemetry_off() -> None:
@@ -46,3 +47,17 @@ def test_makefile_exports_the_same_opt_outs() -> None:
 def test_no_dbt_hub_packages_are_declared() -> None:
     assert not (DBT_PROJECT_DIR / "packages.yml").exists()
     assert not (DBT_PROJECT_DIR / "dependencies.yml").exists()
+
+
+def test_cosmos_dbt_gets_run_dbts_environment_and_the_opt_outs(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    from asn_platform import TELEMETRY_OPT_OUTS
+    from asn_platform.transform import cosmos_dbt_env
+
+    monkeypatch.setenv("DO_NOT_TRACK", "yes")  # an operator's explicit value wins
+    task = SimpleNamespace(env=None)
+    cosmos_dbt_env({"task": task})
+    assert task.env == settings.dbt_env() | TELEMETRY_OPT_OUTS | {"DO_NOT_TRACK": "yes"}
