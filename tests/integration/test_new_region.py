@@ -81,6 +81,19 @@ def test_a_region_on_the_same_system_as_another_extends_it(settings: Settings, t
         ({"a": "extends: b", "b": "extends: a"}, "a.yml: extends: a cycle (a -> b -> a)"),
         ({"a": "extends: [langsa]"}, "a.yml: extends: must name a region"),
         ({"a": "extends: langsa\ndatasets: {personnel: {delimter: ';'}}"}, "delimter: Extra inputs are not permitted"),
+        (
+            {"a": "extends: langsa\nschedule: 'every morning'"},
+            "schedule: Value error, schedule 'every morning' is neither a five-field cron line",
+        ),
+        ({"a": "extends: langsa\nfreshness_days: 0"}, "freshness_days: Input should be greater than or equal to 1"),
+        (
+            {"a": "extends: langsa\ndelivery_wait_hours: 48"},
+            "delivery_wait_hours: Input should be less than or equal to 24",
+        ),
+        (
+            {"a": "extends: langsa\ndatasets: {training: {freshness_days: -3}}"},
+            "datasets.training.freshness_days: Input should be greater than or equal to 1",
+        ),
     ],
 )
 def test_extends_errors_name_the_file(tmp_path: Path, files: dict[str, str], message: str) -> None:

@@ -33,6 +33,7 @@ def test_data_dir_moves_every_folder_and_each_can_be_set_alone(tmp_path: Path) -
         ({"ASN_DUCKDB_STORAGE_VERSION": "latest"}, "ASN_DUCKDB_STORAGE_VERSION='latest' must look like 'v1.4.0'"),
         ({"ASN_DBT_THREADS": "0"}, "ASN_DBT_THREADS=0 must be at least 1"),
         ({"ASN_DUCKDB_MEMORY_LIMIT": "lots"}, "ASN_DUCKDB_MEMORY_LIMIT='lots' must be a size like 4GB or 512MiB"),
+        ({"ASN_AS_OF": "1 Nov 2026"}, "ASN_AS_OF='1 Nov 2026' is not a date like 2026-11-01"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], message: str) -> None:
