@@ -26,30 +26,24 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 KEY = "benchmark-pseudonym-key"
 
+
+def _cosmos(
+    execution_mode: str, invocation_mode: str, test_behavior: str, note: str = ""
+) -> tuple[str, dict[str, str]]:
+    """A per-model cosmos candidate: its description and its dbt_task_group arguments."""
+    modes = {"execution_mode": execution_mode, "invocation_mode": invocation_mode, "test_behavior": test_behavior}
+    return f"cosmos {', '.join(value.upper() for value in modes.values())}{note}", modes
+
+
 # name: (description, dbt_task_group arguments; "layers": dbt_layers; None: the single `dbt build` task, run_dbt)
 CANDIDATES: dict[str, tuple[str, dict[str, str] | str | None]] = {
     "single": ("one task: dbt build through run_dbt (subprocess)", None),
-    "after_each": (
-        "cosmos LOCAL, SUBPROCESS, AFTER_EACH",
-        {"execution_mode": "local", "invocation_mode": "subprocess", "test_behavior": "after_each"},
-    ),
-    "build": (
-        "cosmos LOCAL, SUBPROCESS, BUILD",
-        {"execution_mode": "local", "invocation_mode": "subprocess", "test_behavior": "build"},
-    ),
-    "dbt_runner": (
-        "cosmos LOCAL, DBT_RUNNER, BUILD",
-        {"execution_mode": "local", "invocation_mode": "dbt_runner", "test_behavior": "build"},
-    ),
-    "watcher": (
-        "cosmos WATCHER (one dbt build, a sensor per model), SUBPROCESS",
-        {"execution_mode": "watcher", "invocation_mode": "subprocess", "test_behavior": "after_each"},
-    ),
+    "after_each": _cosmos("local", "subprocess", "after_each"),
+    "build": _cosmos("local", "subprocess", "build"),
+    "dbt_runner": _cosmos("local", "dbt_runner", "build"),
+    "watcher": _cosmos("watcher", "subprocess", "after_each", " (one dbt build, a sensor per model)"),
     "layers": ("cosmos DbtBuildLocalOperator per layer (seeds, staging, intermediate, marts), SUBPROCESS", "layers"),
-    "after_all": (
-        "cosmos LOCAL, SUBPROCESS, AFTER_ALL",
-        {"execution_mode": "local", "invocation_mode": "subprocess", "test_behavior": "after_all"},
-    ),
+    "after_all": _cosmos("local", "subprocess", "after_all"),
 }
 
 DAG_FILE = """
