@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import duckdb
 
 from asn_platform.quality.runner import RESULTS_TABLE
+from asn_platform.quality.suites import STAGES
 from asn_platform.settings import Settings
 from asn_platform.warehouse import connect, has_table
 
@@ -71,7 +72,7 @@ WHERE (stage, suite, table_name, run_id) IN (
     SELECT stage, suite, table_name, arg_max(run_id, validated_at) FROM {RESULTS_TABLE}
     GROUP BY stage, suite, table_name)
 """
-STAGE_ORDER = "CASE stage WHEN 'delivery' THEN 1 WHEN 'raw' THEN 2 WHEN 'marts' THEN 3 ELSE 4 END"
+STAGE_ORDER = f"coalesce(list_position({list(STAGES)}, stage), {len(STAGES) + 1})"
 SHOWN_FAILURES = 8
 
 

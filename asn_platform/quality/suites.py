@@ -17,6 +17,13 @@ from asn_platform.settings import EXPECTATIONS_DIR
 
 Severity = Literal["error", "warning"]
 
+# The stages a suite can guard (its folder in expectations/), in pipeline order, with what each validates.
+STAGES = {
+    "delivery": "Deliveries, before they load",
+    "raw": "The raw layer, before dbt reads it",
+    "marts": "Marts, before they are published",
+}
+
 # Great Expectations' query expectation: a SQL query (`{batch}` stands for the suite's table) that returns the rows
 # breaking a rule; it passes when there are none. Reconciliation, cross-table totals and freshness are written so.
 QUERY_EXPECTATION = "unexpected_rows_expectation"

@@ -15,16 +15,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from asn_platform.quality.suites import STAGES
 from asn_platform.reports.assets import asset_url, ensure_assets, relative_url
 from asn_platform.settings import Settings, get_settings
 
 INDEX_NAME = "index.html"
 # Stages in pipeline order, with what each guards; a stage not listed here is shown after them under its own name.
-STAGES = {
-    "delivery": "Deliveries, before they load",
-    "raw": "Raw layer",
-    "marts": "Marts, before they are published",
-}
 
 
 @dataclass(frozen=True)

@@ -333,3 +333,11 @@ def test_query_expectation_needs_a_description_and_a_query_that_runs(
         SuiteError, match=r"broken.yml: expectation #1 \('every unit has at most 2,000 people'\): .*no_such_column"
     ):
         validate_table(people, "main.people", load_suite(path))
+
+
+def test_only_the_raw_and_mart_stages_have_gates() -> None:
+    from asn_platform.pipeline import GATED_STAGES, gate
+
+    assert GATED_STAGES == ("raw", "marts")  # deliveries are validated by ingestion, before they load
+    with pytest.raises(ValueError, match=r"unknown stage 'delivery'; the gated stages are \('raw', 'marts'\)"):
+        gate("delivery")
