@@ -31,6 +31,10 @@ DEFAULT_STORAGE_VERSION = "v1.4.0"
 PSEUDONYM_KEY_FILE = ".pseudonym_key"
 # DuckDB takes 80 % of the machine by default; a national build stays within this and spills the rest to disk.
 DEFAULT_MEMORY_LIMIT = "4GB"
+# Published versions kept beside the serving files, to roll back to (`python -m asn_platform rollback`).
+DEFAULT_VERSIONS_KEPT = 5
+# The Airflow connection of the PostgreSQL serving target (AIRFLOW_CONN_ASN_SERVING_POSTGRES); unset: not served.
+SERVING_POSTGRES_CONNECTION = "asn_serving_postgres"
 
 
 class SettingsError(ValueError):
@@ -98,6 +102,7 @@ class Settings:
     # The day freshness is judged against (a region's latest delivery may be at most its freshness_days older);
     # None: today. Pinned for the sample, whose deliveries are dated SAMPLE_AS_OF.
     as_of: date | None = None
+    published_versions_kept: int = DEFAULT_VERSIONS_KEPT
     sources_dir: Path = SOURCES_DIR
     regional_api_token: str | None = field(default=None, repr=False, compare=False)
     # AIRFLOW_CONN_<ID> values as given: the same variables Airflow itself reads its connections from.
@@ -118,6 +123,33 @@ class Settings:
     def analytics_path(self) -> Path:
         """The published, pseudonymous warehouse that analysts and BI tools read."""
         return self.published_dir / "analytics.duckdb"
+
+    @property
+    def restricted_path(self) -> Path:
+        """The HR agency's tier: the same marts plus the re-identification table; owner-only permissions."""
+        return self.published_dir / "hr_restricted.duckdb"
+
+    @property
+    def parquet_dir(self) -> Path:
+        """Every published mart as Parquet, `<schema>/<table>.parquet` (a link to the serving version's export)."""
+        return self.published_dir / "parquet"
+
+    @property
+    def versions_dir(self) -> Path:
+        """The last `published_versions_kept` published versions, one folder each, newest last by name."""
+        return self.published_dir / "versions"
+
+    def serving_postgres_uri(self) -> str | None:
+        """The PostgreSQL serving target as a libpq URI (postgresql://user:password@host:port/dbname), from the
+        Airflow connection asn_serving_postgres; None when it is not configured."""
+        name = f"AIRFLOW_CONN_{SERVING_POSTGRES_CONNECTION.upper()}"
+        raw = self.connections.get(name, "").strip()
+        if not raw:
+            return None
+        parts = urlsplit(raw)
+        if parts.scheme not in {"postgres", "postgresql"} or not parts.hostname or not parts.path.strip("/"):
+            raise SettingsError(f"{name} must be a URI like postgresql://user:password@127.0.0.1:5432/dbname")
+        return raw
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -164,6 +196,7 @@ class Settings:
             sample_seed=integer("ASN_SAMPLE_SEED", 20261123, minimum=0),
             source_api_dir=path("ASN_SOURCE_API_DIR", data_dir / "source_api"),
             as_of=_as_of(env.get("ASN_AS_OF", "").strip()),
+            published_versions_kept=integer("ASN_PUBLISHED_VERSIONS_KEPT", DEFAULT_VERSIONS_KEPT, minimum=1),
             sources_dir=path("ASN_SOURCES_DIR", SOURCES_DIR),
             regional_api_token=env.get("ASN_REGIONAL_API_TOKEN", "").strip() or None,
             connections={name: value for name, value in env.items() if name.startswith("AIRFLOW_CONN_")},
