@@ -1,0 +1,52 @@
+"""How BI tools reach the published warehouse: the SQLAlchemy URI of `analytics.duckdb` for Apache Superset and any
+other tool that speaks SQLAlchemy through duckdb-engine, read-only.
+
+duckdb-engine 0.17 passes every query parameter of the URI that names a DuckDB setting to `duckdb.connect(config=)`,
+so the URI alone opens the file read-only (a BI tool's connection form takes a URI, not Python `connect_args`):
+
+- `access_mode=read_only`: the file is opened without the write lock, beside any number of other readers and while
+  the pipeline builds and publishes; any write is refused ("attached in read-only mode").
+- `enable_external_access=false`: SQL typed into a BI tool cannot read or write other files on the BI server
+  (`read_text('/proc/self/environ')`, `COPY ... TO`, `ATTACH`), where read-only alone would allow it. It cannot be
+  switched back on from SQL while the connection is open.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import URL
+from sqlalchemy.pool import NullPool
+
+from asn_platform.settings import Settings, get_settings
+
+# DuckDB settings, in the order the URI carries them.
+READ_ONLY_SETTINGS = {"access_mode": "read_only", "enable_external_access": "false"}
+
+
+def sqlalchemy_uri(path: Path) -> str:
+    """`duckdb:////abs/path/analytics.duckdb?access_mode=read_only&enable_external_access=false` for `path`."""
+    # Absolute without resolving links: publishing may make the serving file a link to its newest version, and a
+    # resolved URI would pin the BI tool to the version it was written down for.
+    absolute = Path(path).expanduser().absolute()
+    url = URL.create("duckdb", database=str(absolute), query=READ_ONLY_SETTINGS)
+    return url.render_as_string(hide_password=False)
+
+
+def bi_connection_string(settings: Settings | None = None) -> str:
+    """The URI to give Superset (or another SQLAlchemy BI tool) for the published warehouse of `settings`."""
+    settings = settings or get_settings()
+    return sqlalchemy_uri(settings.analytics_path)
+
+
+def bi_engine(path: Path, **options: Any) -> Engine:
+    """A SQLAlchemy engine on `path` as a BI tool should hold it: read-only, and without a connection pool.
+
+    duckdb-engine pools file connections (QueuePool), and DuckDB hands a process that still holds the file open the
+    same database again, so a pooled engine would go on serving the version it first opened after a new one is
+    published. Without a pool, each checkout opens the file anew and sees the version serving then (once the
+    process's other connections to it are closed)."""
+    options.setdefault("poolclass", NullPool)
+    return create_engine(sqlalchemy_uri(path), **options)
