@@ -1,5 +1,5 @@
-"""Command line: `python -m asn_platform {run,generate,summary,dbt,data-docs}`. Exit codes: 0 success, 1 pipeline
-failure, 2 bad usage or configuration."""
+"""Command line: `python -m asn_platform {run,generate,summary,dbt,data-docs,versions,rollback,...}`.
+Exit codes: 0 success, 1 pipeline failure, 2 bad usage or configuration."""
 
 from __future__ import annotations
 
@@ -102,6 +102,41 @@ def _data_docs(settings: Settings) -> int:
     return 0
 
 
+def _versions(settings: Settings) -> int:
+    from asn_platform.publish import published_versions
+    from asn_platform.summary import text_table
+
+    versions = published_versions(settings)
+    if not versions:
+        print(f"==> no published version in {settings.versions_dir} yet")
+        return 0
+    rows = [
+        (
+            version.version,
+            f"{version.published_at:%Y-%m-%d %H:%M:%S} UTC",
+            len(version.tables),
+            sum(version.tables.values()),
+            "serving" if version.serving else "",
+        )
+        for version in versions
+    ]
+    print(text_table(("version", "published", "tables", "rows", ""), rows))
+    return 0
+
+
+def _rollback(settings: Settings, version: str) -> int:
+    from asn_platform.publish import VersionNotFound, rollback
+
+    try:
+        served = rollback(version, settings)
+    except VersionNotFound as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"==> serving {served.version} (published {served.published_at:%Y-%m-%d %H:%M:%S} UTC) again:")
+    print(f"    {settings.analytics_path}\n    {settings.restricted_path}\n    {settings.parquet_dir}")
+    return 0
+
+
 def _sample_clock(settings: Settings) -> Settings:
     """The sample's deliveries are dated SAMPLE_AS_OF: freshness is judged as of that day unless ASN_AS_OF says."""
     from asn_platform.generator.sample import SAMPLE_AS_OF
@@ -145,6 +180,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "data-docs", help="build the Data Docs and the report index from the recorded data-quality results"
     )
+    commands.add_parser("versions", help="list the kept published versions and which one is serving")
+    rollback = commands.add_parser("rollback", help="serve a kept published version again (see `versions`)")
+    rollback.add_argument("version", help="a version as `versions` lists it, e.g. 20261202T033103Z-15a934")
     airflow = commands.add_parser("airflow", help="run a local Airflow (api-server, scheduler, ...) until Ctrl-C")
     airflow.add_argument("--port", type=int, help="the UI's port on 127.0.0.1 (default: $ASN_AIRFLOW_PORT or 8080)")
     airflow.add_argument("--check", action="store_true", help="start, verify the DAGs and the pool, then stop")
@@ -153,7 +191,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:  # noqa: PLR0912 - one branch per subcommand
+def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911, PLR0912 - one branch per subcommand
     args = _parser().parse_args(argv)
 
     try:
@@ -164,6 +202,10 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0912 - one branch pe
     settings.ensure_dirs()
     if args.command == "data-docs":  # reads the build database only: no Airflow or dbt to load
         return _data_docs(settings)
+    if args.command == "versions":
+        return _versions(settings)
+    if args.command == "rollback":
+        return _rollback(settings, args.version)
 
     from asn_platform.local_run import PipelineFailed, run_dags
     from asn_platform.summary import render

@@ -170,3 +170,14 @@ def _load_suite(path: Path, _stamp: int) -> Suite:
 
 def suites_for_stage(stage: str, root: Path = EXPECTATIONS_DIR) -> list[Suite]:
     return [load_suite(path) for path in sorted((root / stage).glob("*.yml"))]
+
+
+def suite_tables(stage: str, root: Path = EXPECTATIONS_DIR) -> set[str]:
+    """The tables the suites of `stage` guard, read from their `table` keys only: for publishing, which must know
+    what is gated but not re-check every expectation's arguments (that loads Great Expectations: seconds)."""
+    tables = set()
+    for path in sorted((root / stage).glob("*.yml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if isinstance(document, dict) and document.get("table"):
+            tables.add(str(document["table"]))
+    return tables

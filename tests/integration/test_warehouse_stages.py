@@ -91,8 +91,10 @@ def test_publish_swaps_atomically_while_a_reader_holds_the_old_version(built: Se
         "service_quality.complaints_unit_period": 123,
         "service_quality.service_competency_link": 48,
         "service_quality.training_needs": 16,
+        "service_quality.survey_suggestions": 3784,
     }
-    assert sorted(p.name for p in built.published_dir.iterdir()) == ["analytics.duckdb"]
+    served = sorted(p.name for p in built.published_dir.iterdir() if not p.name.startswith("."))
+    assert served == ["analytics.duckdb", "hr_restricted.duckdb", "parquet", "versions"]
 
 
 def test_nothing_to_publish_is_an_error_and_keeps_no_partial_file(settings: Settings) -> None:
@@ -100,7 +102,9 @@ def test_nothing_to_publish_is_an_error_and_keeps_no_partial_file(settings: Sett
         connection.execute("CREATE SCHEMA IF NOT EXISTS raw")
     with pytest.raises(RuntimeError, match="nothing to publish"):
         publish(settings)
-    assert list(settings.published_dir.iterdir()) == []
+    assert [path.relative_to(settings.published_dir) for path in settings.published_dir.rglob("*")] == [
+        Path("versions")
+    ]
 
 
 def test_a_region_that_has_sent_only_personnel_still_builds(settings: Settings, sample_delivery: Path) -> None:

@@ -1,0 +1,1 @@
+"""Serving the published warehouse beyond its DuckDB files: BI connection strings, the PostgreSQL target."""

@@ -1,0 +1,210 @@
+"""Write-audit-publish on a real Langsa build: the two tiers, the Parquet export, kept versions and rollback, and the
+proof that no direct identifier reaches analytics.duckdb."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from asn_platform import settings as settings_module
+from asn_platform.__main__ import main
+from asn_platform.generator import generate_sample
+from asn_platform.generator.profiles import LANGSA
+from asn_platform.generator.sample import SAMPLE_AS_OF
+from asn_platform.pipeline import build, gate, ingest
+from asn_platform.publish import PublishRefused, VersionNotFound, publish, published_versions, rollback
+from asn_platform.settings import MART_SCHEMAS, Settings
+from asn_platform.warehouse import connect
+
+# Written independently of the publish step's own patterns: Python's re over every value.
+NIP_OR_NIK = re.compile(r"(?<![0-9A-Za-z])(\d{16}|\d{18}|\d{8} \d{6} \d \d{3})(?![0-9A-Za-z])")
+PHONE = re.compile(r"(\+62|(?<![0-9A-Za-z])0)8\d{1,2}[ .-]?\d{3,4}[ .-]?\d{3,5}(?![0-9A-Za-z])")
+EMAIL = re.compile(r"[\w.%+-]+@[\w-]+\.[A-Za-z]{2,}")
+HONORIFIC_NAME = re.compile(r"\b(?i:bapak|pak|ibu|bu|sdr|saudara|saudari|mbak|mas)\.? +[A-Z][a-z]+")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """One gated Langsa build database, published from by every test into a folder of its own."""
+    from conftest import isolated_settings
+
+    monkeypatch = pytest.MonkeyPatch()
+    root = tmp_path_factory.mktemp("publishing")
+    monkeypatch.setenv("ASN_AS_OF", SAMPLE_AS_OF.isoformat())
+    settings = isolated_settings(root, monkeypatch)
+    generate_sample(settings.landing_dir, settings.sample_seed, profiles=(LANGSA,))
+    ingest("langsa")
+    gate("raw")
+    build()
+    gate("marts")
+    yield settings
+    settings_module.get_settings.cache_clear()
+    monkeypatch.undo()
+
+
+@pytest.fixture
+def served(built: Settings, tmp_path: Path) -> Settings:
+    """The build's settings with a published folder of the test's own."""
+    return dataclasses.replace(built, published_dir=tmp_path / "published", published_versions_kept=2)
+
+
+def _text_values(connection: duckdb.DuckDBPyConnection) -> Iterator[tuple[str, str]]:
+    """(table.column, value) for every text value of every table."""
+    columns = connection.execute(
+        "SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE data_type = 'VARCHAR' "
+        "AND database_name = current_database() ORDER BY ALL"
+    ).fetchall()
+    for schema, table, column in columns:
+        for (value,) in connection.execute(f'SELECT DISTINCT "{column}" FROM "{schema}"."{table}"').fetchall():
+            if value is not None:
+                yield f"{schema}.{table}.{column}", value
+
+
+def test_both_tiers_and_the_parquet_export_are_published_with_their_permissions(served: Settings) -> None:
+    publication = publish(served)
+    assert stat.S_IMODE(served.analytics_path.stat().st_mode) == 0o444
+    assert stat.S_IMODE(served.restricted_path.stat().st_mode) & 0o077 == 0  # owner-only
+    assert served.parquet_dir.is_symlink()
+    with connect(served.analytics_path, read_only=True, settings=served) as analytics:
+        schemas = {row[0] for row in analytics.execute("SELECT DISTINCT schema_name FROM duckdb_tables()").fetchall()}
+        assert schemas == {*MART_SCHEMAS, "dq", "main"}
+        assert analytics.execute("SELECT version, tier FROM main.publication").fetchone() == (
+            publication.version,
+            "pseudonymous",
+        )
+        for table, rows in publication.tables.items():
+            schema, name = table.split(".")
+            parquet = served.parquet_dir / schema / f"{name}.parquet"
+            assert analytics.execute(f"SELECT count(*) FROM read_parquet('{parquet}')").fetchone()[0] == rows, table
+    assert "survey_suggestions" in str(sorted(publication.tables))
+    with connect(served.restricted_path, read_only=True, settings=served) as restricted:
+        identities, people = restricted.execute(
+            "SELECT count(*), count(DISTINCT nip) FROM restricted.employee_identity"
+        ).fetchone()
+        employees = restricted.execute("SELECT count(*) FROM core.dim_employee").fetchone()[0]
+        assert identities == people == employees == publication.tables["core.dim_employee"] > 0
+        # The re-identification table joins the pseudonymous marts back to people.
+        joined = restricted.execute(
+            "SELECT count(*) FROM core.dim_employee JOIN restricted.employee_identity USING (region, employee_key)"
+        ).fetchone()[0]
+        assert joined == employees
+        assert restricted.execute("SELECT tier FROM main.publication").fetchone()[0] == "restricted"
+
+
+def test_no_direct_identifier_reaches_analytics(served: Settings) -> None:
+    publish(served)
+    with connect(served.warehouse_path, read_only=True, settings=served) as build_db:
+        names = {name for (name,) in build_db.execute("SELECT full_name FROM raw.personnel").fetchall()}
+        nips = {nip for (nip,) in build_db.execute("SELECT nip FROM raw.personnel").fetchall()}
+        delivered_with_phones = build_db.execute(
+            "SELECT count(*) FROM raw.survey_responses WHERE suggestion LIKE '%dihubungi kembali di 08%'"
+        ).fetchone()[0]
+        delivered_with_names = build_db.execute(
+            "SELECT count(*) FROM raw.survey_responses WHERE suggestion LIKE '%kepada Ibu %'"
+        ).fetchone()[0]
+    assert len(names) > 1000
+    assert delivered_with_phones > 0
+    assert delivered_with_names > 0
+    leaks: list[str] = []
+    scanned = 0
+    with connect(served.analytics_path, read_only=True, settings=served) as analytics:
+        for where, value in _text_values(analytics):
+            scanned += 1
+            found = [
+                kind
+                for kind, pattern in (("NIP/NIK", NIP_OR_NIK), ("phone", PHONE), ("e-mail", EMAIL))
+                if pattern.search(value)
+            ]
+            if HONORIFIC_NAME.search(value):
+                found.append("honorific + name")
+            if value in names or value in nips or any(name in value for name in names if len(value) >= len(name)):
+                found.append("generated name or NIP")
+            leaks += [f"{where}: {kind}: {value!r}" for kind in found]
+        masked = analytics.execute(
+            "SELECT count(*) FROM service_quality.survey_suggestions WHERE was_masked"
+        ).fetchone()[0]
+    assert scanned > 5000
+    assert leaks == []
+    assert masked == delivered_with_phones + delivered_with_names
+
+
+def test_a_value_that_looks_like_an_identifier_stops_publishing_and_the_last_version_keeps_serving(
+    served: Settings, tmp_path: Path
+) -> None:
+    first = publish(served)
+    before = served.analytics_path.stat().st_ino
+    build_copy = tmp_path / "leaky.duckdb"
+    build_copy.write_bytes(served.warehouse_path.read_bytes())
+    leaky = dataclasses.replace(served, warehouse_dir=tmp_path)
+    (tmp_path / "warehouse.duckdb").unlink(missing_ok=True)
+    build_copy.rename(tmp_path / "warehouse.duckdb")
+    with connect(settings=leaky) as connection:
+        connection.execute(
+            "UPDATE service_quality.survey_suggestions SET suggestion = 'hubungi 0812-3456-7890' "
+            "WHERE rowid = (SELECT min(rowid) FROM service_quality.survey_suggestions)"
+        )
+        connection.execute("UPDATE core.dim_unit SET unit_name = 'kontak: kepala@langsakota.go.id' WHERE rowid = 0")
+    with pytest.raises(PublishRefused) as refused:
+        publish(leaky)
+    message = str(refused.value)
+    assert "service_quality.survey_suggestions.suggestion: 1 distinct values look like a phone number" in message
+    assert "core.dim_unit.unit_name: 1 distinct values look like a e-mail address" in message
+    assert served.analytics_path.stat().st_ino == before
+    assert [version.version for version in published_versions(served)] == [first.version]
+    assert not list(served.versions_dir.glob(".incoming-*"))
+
+
+def test_versions_are_kept_rolled_back_to_and_pruned(served: Settings) -> None:
+    first = publish(served)
+    Path(f"{served.analytics_path}.wal").write_bytes(b"stale")  # as if a writer had once crashed here
+    with connect(served.analytics_path, read_only=True, settings=served) as reader:
+        second = publish(served)
+        # The reader opened before the swap still reads its own version, whole.
+        assert reader.execute("SELECT version FROM main.publication").fetchone()[0] == first.version
+        assert reader.execute("SELECT count(*) FROM core.dim_employee").fetchone()[0] > 0
+    assert not Path(f"{served.analytics_path}.wal").exists()
+    assert [(v.version, v.serving) for v in published_versions(served)] == [
+        (first.version, False),
+        (second.version, True),
+    ]
+
+    rolled = rollback(first.version, served)
+    assert rolled.serving
+    for path in (served.analytics_path, served.restricted_path):
+        with connect(path, read_only=True, settings=served) as connection:
+            assert connection.execute("SELECT version FROM main.publication").fetchone()[0] == first.version
+    assert str(served.parquet_dir.readlink()) == f"versions/{first.version}/parquet"
+
+    # Two versions are kept: a third publication serves itself and prunes the oldest.
+    third = publish(served)
+    assert [(v.version, v.serving) for v in published_versions(served)] == [
+        (second.version, False),
+        (third.version, True),
+    ]
+    assert not (served.versions_dir / first.version).exists()
+    with pytest.raises(VersionNotFound, match=f"version '{first.version}' is not kept"):
+        rollback(first.version, served)
+
+
+def test_the_command_line_lists_versions_and_rolls_back(
+    built: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ASN_PUBLISHED_DIR", str(tmp_path / "published"))
+    settings_module.get_settings.cache_clear()
+    current = settings_module.get_settings()
+    first, second = publish(current), publish(current)
+    assert main(["versions"]) == 0
+    listing = capsys.readouterr().out
+    assert f"{first.version}" in listing
+    assert re.search(rf"{second.version}.*serving", listing)
+    assert main(["rollback", first.version]) == 0
+    assert f"serving {first.version}" in capsys.readouterr().out
+    assert main(["rollback", "20990101T000000Z-000000"]) == 2
+    assert "is not kept" in capsys.readouterr().err
+    settings_module.get_settings.cache_clear()
