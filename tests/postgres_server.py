@@ -60,6 +60,7 @@ class PostgresServer:
     root: Path
     port: int
     run_as: str | None  # the system user running the server, None for the current one
+    durable: bool = False  # PostgreSQL's default fsync settings (for measurements), else fsync off
 
     @property
     def data_dir(self) -> Path:
@@ -101,11 +102,13 @@ class PostgresServer:
         password_file.unlink()
 
     def start(self) -> None:
-        # Durability is not what is tested: fsync off keeps the shared 2-core machine's disk out of the timings.
         options = (
             f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.socket_dir} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=40"
+            "-c max_connections=40"
         )
+        if not self.durable:
+            # Durability is not what is tested: fsync off keeps the shared 2-core machine's disk out of the timings.
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         try:
             self._run("pg_ctl", "start", "--wait", "--timeout=60", f"--pgdata={self.data_dir}",
                       f"--log={self.log_file}", f"--options={options}")  # fmt: skip
@@ -128,7 +131,7 @@ class PostgresServer:
 
 
 @contextlib.contextmanager
-def running_postgres() -> Iterator[PostgresServer]:
+def running_postgres(durable: bool = False) -> Iterator[PostgresServer]:
     """A fresh PostgreSQL cluster with the database `asn_serving`, stopped and removed on exit however the block
     ends. Raises PostgresUnavailable when the machine has no PostgreSQL binaries."""
     bin_dir = find_bin_dir()
@@ -140,7 +143,7 @@ def running_postgres() -> Iterator[PostgresServer]:
             raise PostgresUnavailable(f"running as root and there is no {run_as!r} user to run PostgreSQL as") from None
     # Beside pytest's folders, not under them: /tmp/pytest-of-root is 0700, the server's user could not enter it.
     root = Path(tempfile.mkdtemp(prefix="asn-test-postgres-"))
-    server = PostgresServer(bin_dir, root, _free_port(), run_as)
+    server = PostgresServer(bin_dir, root, _free_port(), run_as, durable)
     try:
         server.socket_dir.mkdir()
         for path in (root, server.socket_dir):

@@ -160,19 +160,23 @@ def _describe(uri: str) -> str:
 
 def _read_source(duck: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, datetime | None, list[SourceTable]]:
     names = duck.execute(
-        "SELECT schema_name, table_name FROM duckdb_tables() "
-        f"WHERE schema_name IN ({', '.join('?' * len(MART_SCHEMAS))}) ORDER BY 1, 2",
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        f"AND schema_name IN ({', '.join('?' * len(MART_SCHEMAS))}) ORDER BY 1, 2",
         list(MART_SCHEMAS),
     ).fetchall()
-    present = set(duck.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall())
+    present = set(
+        duck.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()"
+        ).fetchall()
+    )
     if ("main", "publication") not in present:
         raise PostgresServingError(f"{path} has no main.publication table: it is not a published warehouse")
     names += [extra for extra in EXTRA_TABLES if extra in present]
     tables = []
     for schema, table in names:
         columns = duck.execute(
-            "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
-            "ORDER BY column_index",
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = ? AND table_name = ? ORDER BY column_index",
             [schema, table],
         ).fetchall()
         (rows,) = duck.execute(f"SELECT count(*) FROM {quote_identifier(schema)}.{quote_identifier(table)}").fetchone()
