@@ -27,7 +27,7 @@ export AIRFLOW__USAGE_DATA_COLLECTION__ENABLED := False
 export SCARF_ANALYTICS := false
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 
-.PHONY: help env run airflow test lint format generate summary dbt data-docs browser clean
+.PHONY: help env run airflow test lint format generate summary dbt data-docs browser postgres clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -59,13 +59,21 @@ env: $(STAMP) $(NODE_STAMP) ## create or update the locked environment in .venv 
 
 browser: $(CHROMIUM) ## install Debian's Chromium (for the tests that open the report pages) if it is missing
 
+# The serving tests start a real PostgreSQL from the machine's binaries (initdb on PATH or Debian's
+# /usr/lib/postgresql/<version>/bin, where the postgresql package puts them).
+postgres: ## install Debian's PostgreSQL server (for the tests that serve the marts from it) if initdb is missing
+	@command -v initdb >/dev/null || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || { \
+		[ "$$(id -u)" = 0 ] || \
+			{ echo "error: the serving tests need PostgreSQL; install it as root: apt-get install -y postgresql" >&2; exit 1; }; \
+		apt-get update && apt-get install -y postgresql; }
+
 run: $(STAMP) $(NODE_STAMP) manifest ## run the whole pipeline on the sample deliveries and show the result
 	$(BIN)/python -m asn_platform run --sample
 
 airflow: $(STAMP) $(NODE_STAMP) manifest ## a local Airflow (UI, scheduler, ...) on http://127.0.0.1:8080 until Ctrl-C (PORT=... to move it)
 	$(BIN)/python -m asn_platform airflow $(if $(PORT),--port $(PORT))
 
-test: lint $(NODE_STAMP) browser manifest ## lint, then run every test (unit, integration, DAG, end to end)
+test: lint $(NODE_STAMP) browser postgres manifest ## lint, then run every test (unit, integration, DAG, end to end)
 	$(BIN)/pytest
 
 lint: $(STAMP) ## ruff (lint and format check) and sqlfluff on the dbt models
