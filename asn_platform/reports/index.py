@@ -142,10 +142,29 @@ def render_index(settings: Settings, entries: Sequence[ReportEntry], index: Path
 """
 
 
-def write_report_index(settings: Settings | None = None, entries: Sequence[ReportEntry] = ()) -> Path:
-    """Write `reports_dir/index.html`: the Data Docs first, then `entries`, then the data-quality summary per
-    stage; returns its path. Written whole under another name and renamed into place."""
+def default_entries(settings: Settings) -> list[ReportEntry]:
+    """The reports every build writes besides the Data Docs: the workforce report (charts, overall and per region)
+    and the dbt docs (lineage). One not built yet is listed as such, not left out."""
+    from asn_platform.reports.dbt_docs import dbt_docs_index
+    from asn_platform.reports.workforce import workforce_entry
+
+    return [
+        workforce_entry(settings),
+        ReportEntry(
+            "dbt docs: models and lineage",
+            dbt_docs_index(settings),
+            "Every model, column and test of the warehouse, and the lineage graph from the raw deliveries to each mart "
+            "(dbt docs generate --static).",
+        ),
+    ]
+
+
+def write_report_index(settings: Settings | None = None, entries: Sequence[ReportEntry] | None = None) -> Path:
+    """Write `reports_dir/index.html`: the Data Docs first, then `entries` (by default the workforce report and the
+    dbt docs, `default_entries`), then the data-quality summary per stage; returns its path. Written whole under
+    another name and renamed into place."""
     settings = settings or get_settings()
+    entries = default_entries(settings) if entries is None else entries
     index = settings.reports_dir / INDEX_NAME
     ensure_assets(settings)
     data_docs = ReportEntry(
