@@ -134,6 +134,15 @@ def _rollback(settings: Settings, version: str) -> int:
         return 2
     print(f"==> serving {served.version} (published {served.published_at:%Y-%m-%d %H:%M:%S} UTC) again:")
     print(f"    {settings.analytics_path}\n    {settings.restricted_path}\n    {settings.parquet_dir}")
+    if settings.serving_postgres_uri():  # PostgreSQL serves what the files serve
+        from asn_platform.serving.postgres import PostgresServingError, serve_postgres
+
+        try:
+            served_pg = serve_postgres(settings)
+        except PostgresServingError as error:
+            print(f"error: the files are rolled back, PostgreSQL is not: {error}", file=sys.stderr)
+            return 1
+        print(f"==> PostgreSQL serves {served_pg.version} ({served_pg.rows:,} rows in {served_pg.seconds:.1f} s)")
     return 0
 
 

@@ -33,7 +33,7 @@ from asn_platform.quality.suites import suite_tables
 from asn_platform.settings import MART_SCHEMAS, Settings, get_settings
 from asn_platform.warehouse import connect, qualified, quote_identifier, sql_literal
 
-# Schemas only the HR agency's tier carries (dbt_project/models/restricted).
+# Schemas only the HR agency's tier carries (dbt_project/models/marts/restricted).
 RESTRICTED_SCHEMAS = ("restricted",)
 IDENTITY_TABLE = "restricted.employee_identity"
 MANIFEST = "manifest.json"

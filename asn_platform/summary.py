@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 import duckdb
 
@@ -99,6 +100,38 @@ def _quality(build: duckdb.DuckDBPyConnection) -> list[str]:
     return parts
 
 
+def _where_things_are(settings: Settings) -> list[str]:
+    from asn_platform.serving.bi import bi_connection_string
+
+    published = settings.analytics_path
+    lines = [
+        "Where things are:",
+        f"  landing area (deliveries)          {settings.landing_dir}",
+        f"  build database (private)           {settings.warehouse_path}",
+        f"  published, pseudonymous (analysts) {published}",
+        f"  published, restricted (HR agency)  {settings.restricted_path}  (owner-only: names and NIPs)",
+        f"  every mart as Parquet              {settings.parquet_dir}/<schema>/<table>.parquet",
+        f"  kept versions (rollback)           {settings.versions_dir}  (python -m asn_platform versions)",
+        f"  report index (charts, lineage, DQ) {settings.reports_dir / 'index.html'}",
+        f"  Airflow home (SQLite metadata)     {settings.airflow_home}",
+        "",
+        "BI connection (Superset, any SQLAlchemy tool; read-only, duckdb-engine):",
+        f"  {bi_connection_string(settings)}",
+    ]
+    uri = settings.serving_postgres_uri()
+    if uri:
+        parts = urlsplit(uri)
+        lines.append(f"  JDBC (PostgreSQL target): jdbc:postgresql://{parts.hostname}:{parts.port or 5432}{parts.path}")
+    lines += [
+        "",
+        "Query the published warehouse (read-only):",
+        f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{published}', read_only=True)"
+        ".sql('SELECT * FROM core.dim_employee LIMIT 5'))\"",
+        "",
+    ]
+    return lines
+
+
 def render(settings: Settings) -> str:
     parts = ["", "=" * 100, "ASN workforce data platform: result", "=" * 100]
     if settings.warehouse_path.exists():
@@ -129,22 +162,9 @@ def render(settings: Settings) -> str:
             parts += ["", "Active civil servants by region (published mart core.dim_employee):"]
             parts.append(text_table(("region", "active", "PNS", "PPPK", "women"), rows))
             parts += _headlines(analytics)
-            (published_at,) = analytics.execute("SELECT published_at FROM main.publication").fetchone()
-        parts += ["", f"Published {published_at:%Y-%m-%d %H:%M:%S %Z}"]
+            (version, published_at) = analytics.execute("SELECT version, published_at FROM main.publication").fetchone()
+        parts += ["", f"Serving version {version}, published {published_at:%Y-%m-%d %H:%M:%S %Z}"]
     else:
         parts += ["", "Nothing published yet."]
-    parts += [
-        "",
-        "Where things are:",
-        f"  landing area (deliveries)       {settings.landing_dir}",
-        f"  build database (private)        {settings.warehouse_path}",
-        f"  published warehouse (analysts)  {published}",
-        f"  report index, Data Docs         {settings.reports_dir / 'index.html'}",
-        f"  Airflow home (SQLite metadata)  {settings.airflow_home}",
-        "",
-        "Query the published warehouse (read-only):",
-        f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{published}', read_only=True)"
-        ".sql('SELECT * FROM core.dim_employee LIMIT 5'))\"",
-        "",
-    ]
+    parts += ["", *_where_things_are(settings)]
     return "\n".join(parts)

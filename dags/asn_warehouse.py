@@ -1,4 +1,5 @@
-"""asn_warehouse: gate the raw layer, build the marts with dbt (rendered by astronomer-cosmos), gate the marts, publish.
+"""asn_warehouse: gate the raw layer, build the marts with dbt (rendered by astronomer-cosmos), gate the marts, publish,
+serve PostgreSQL, write the reports.
 
 Scheduled on the raw-layer Assets the ingestion DAGs emit. Nothing is built from a raw layer that fails its gate,
 and nothing is published unless every gate passes, so a failure leaves the last published warehouse serving.
@@ -47,10 +48,25 @@ def asn_warehouse() -> None:
         return _gate_summary(gate_marts())
 
     @task(outlets=[PUBLISHED_ANALYTICS], pool=WRITER_POOL)
-    def publish() -> dict[str, int]:
+    def publish() -> dict[str, object]:
         from asn_platform.publish import publish
 
-        return publish().tables
+        publication = publish()
+        return {"version": publication.version, "tables": publication.tables}
+
+    # For BI tools that need a server (JDBC/ODBC). It reads the published file only, so it takes no writer slot;
+    # skipped where no asn_serving_postgres connection is configured.
+    @task
+    def serve_postgres() -> dict[str, object]:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from asn_platform.serving.postgres import serve_postgres
+        from asn_platform.settings import get_settings
+
+        if get_settings().serving_postgres_uri() is None:
+            raise AirflowSkipException("no PostgreSQL serving target: AIRFLOW_CONN_ASN_SERVING_POSTGRES is not set")
+        served = serve_postgres()
+        return {"version": served.version, "rows": served.rows, "skipped": served.skipped}
 
     # Data Docs and the report index show what the gates saw, failures above all: they run once both gates are done,
     # passed or not. publish stays a leaf of its own, so a failed gate still fails the run.
@@ -68,8 +84,9 @@ def asn_warehouse() -> None:
     # import, naming the command, when the manifest is missing. Every dbt task writes the build database: all in
     # the one-slot writer pool.
     dbt = dbt_layers("dbt", pool=WRITER_POOL)
-    raw_checked >> dbt >> marts_checked >> publish()
-    [raw_checked, marts_checked] >> reports()
+    published = publish()
+    raw_checked >> dbt >> marts_checked >> published >> serve_postgres()
+    [raw_checked, marts_checked, published] >> reports()
 
 
 asn_warehouse()

@@ -87,20 +87,24 @@ def test_warehouse_tasks_gate_raw_then_build_then_gate_then_publish(dag_bag: Dag
         assert task.downstream_task_ids <= set(dbt_tasks) | {"gate_marts"}, task.task_id
         assert task.pool == WRITER_POOL, task.task_id  # every dbt task writes the build database
     # So do the gates (their results); publish and reports read it, and a reader cannot open it while a writer has
-    # it: every task of the DAG queues for the one slot.
-    assert {task.task_id: task.pool for task in dag.tasks if task.task_id not in dbt_tasks} == dict.fromkeys(
-        ["gate_raw", "gate_marts", "publish", "reports"], WRITER_POOL
-    )
+    # it: every task of the DAG that opens it queues for the one slot. Serving PostgreSQL reads the published file.
+    assert {task.task_id: task.pool for task in dag.tasks if task.task_id not in dbt_tasks} == {
+        **dict.fromkeys(["gate_raw", "gate_marts", "publish", "reports"], WRITER_POOL),
+        "serve_postgres": "default_pool",
+    }
     # One `dbt build` per layer, in the order the manifest's dependencies allow (transform.check_layer_order).
     assert first == {"dbt.seeds"}
     assert last == {"dbt.marts"}
     assert dag.get_task("dbt.staging").downstream_task_ids == {"dbt.intermediate"}
     assert dag.get_task("dbt.intermediate").downstream_task_ids == {"dbt.marts"}
     assert dag.get_task("gate_marts").downstream_task_ids == {"publish", "reports"}
-    # The Data Docs show a failed gate too; publish stays a leaf, so a failed gate still fails the run.
-    assert dag.get_task("reports").upstream_task_ids == {"gate_raw", "gate_marts"}
+    # The Data Docs show a failed gate too, and the reports the version serving once publish has run or failed;
+    # serve_postgres stays a leaf after publish, so a failed gate or publication still fails the run.
+    assert dag.get_task("reports").upstream_task_ids == {"gate_raw", "gate_marts", "publish"}
     assert dag.get_task("reports").trigger_rule == "all_done"
-    assert dag.get_task("publish").downstream_task_ids == set()
+    assert dag.get_task("publish").downstream_task_ids == {"serve_postgres", "reports"}
+    assert dag.get_task("serve_postgres").downstream_task_ids == set()
+    assert dag.get_task("serve_postgres").trigger_rule == "all_success"
     assert pipeline_dag_ids(list(dag_bag.dag_ids))[-1] == "asn_warehouse"
 
 

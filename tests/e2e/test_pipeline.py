@@ -183,7 +183,8 @@ def test_published_mart_is_complete_pseudonymous_and_read_only(
     path = settings.analytics_path
     assert path.stat().st_mode & 0o777 == 0o444
     assert not Path(f"{path}.wal").exists()
-    assert [p.name for p in settings.published_dir.iterdir()] == ["analytics.duckdb"]
+    served = sorted(p.name for p in settings.published_dir.iterdir() if not p.name.startswith("."))
+    assert served == ["analytics.duckdb", "hr_restricted.duckdb", "parquet", "versions"]
     with duckdb.connect(str(path), read_only=True) as analytics:
         (tag,) = analytics.execute(
             "SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = 'analytics'"

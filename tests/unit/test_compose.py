@@ -22,13 +22,15 @@ import pytest
 import yaml
 
 from asn_platform.orchestration import WRITER_POOL
+from asn_platform.serving.bi import sqlalchemy_uri
 from asn_platform.settings import PROJECT_ROOT
 
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
 SCHEMA_FILE = PROJECT_ROOT / "tests" / "schemas" / "compose-spec.json"
 AIRFLOW_SERVICES = ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer")
 ONE_SHOT_SERVICES = ("airflow-init", "superset-init")
-PUBLISHED_URI = "duckdb:////opt/asn/published/analytics.duckdb?access_mode=read_only"
+# The URI asn_platform.serving.bi gives for the container's path: one spelling, in the compose file and the docs.
+PUBLISHED_URI = sqlalchemy_uri(Path("/opt/asn/published/analytics.duckdb"))
 # ${VAR}, ${VAR:-default}, ${VAR:?message}; `$${VAR}` is a literal `${VAR}` for the container's shell.
 VARIABLE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}")
 # Names whose value is a secret (a file's path is not).
