@@ -337,7 +337,7 @@ ranked AS (
     SELECT
         *,
         row_number() OVER (
-            PARTITION BY region ORDER BY ikm_gap DESC NULLS LAST, jp_short_of_20 DESC, unit_code ASC
+            PARTITION BY region ORDER BY ikm_gap DESC NULLS LAST, ikm ASC NULLS LAST, jp_short_of_20 DESC, unit_code ASC
         ) AS need_rank
     FROM needs
 ),

@@ -61,7 +61,8 @@ ranked as (
         needs.*,
         row_number() over (
             partition by needs.region
-            order by needs.ikm_gap desc nulls last, needs.jp_short_of_20 desc, needs.unit_code asc
+            order by
+                needs.ikm_gap desc nulls last, needs.ikm asc nulls last, needs.jp_short_of_20 desc, needs.unit_code asc
         ) as need_rank
     from needs
 ),
