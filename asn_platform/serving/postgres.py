@@ -33,6 +33,7 @@ import duckdb
 import psycopg
 import yaml
 from psycopg import sql
+from psycopg.copy import LibpqWriter
 
 from asn_platform.settings import DBT_PROJECT_DIR, MART_SCHEMAS, SERVING_POSTGRES_CONNECTION, Settings, get_settings
 from asn_platform.warehouse import connect, quote_identifier, sql_literal
@@ -53,6 +54,7 @@ ADVISORY_LOCK_KEY = 0x41534E5356  # "ASNSV"
 SWAP_LOCK_TIMEOUT = "5s"
 SWAP_ATTEMPTS = 6
 CHUNK_BYTES = 1 << 20
+INDEX_MEMORY = "256MB"
 CONNECT_TIMEOUT_SECONDS = 10
 
 _DECIMAL = re.compile(r"DECIMAL\((\d+),\s*(\d+)\)")
@@ -343,9 +345,13 @@ def _load_table(pg: psycopg.Connection[Any], duck: duckdb.DuckDBPyConnection, ta
     # FREEZE: the table was created in this transaction, so its rows can be written frozen (no later hint-bit or
     # freeze rewrite of the whole table by the first readers and vacuum).
     copy_sql = sql.SQL("COPY {} FROM STDIN (FORMAT csv, FREEZE true)").format(target)
-    with pg.cursor() as cursor, cursor.copy(copy_sql) as copy, _csv_stream(duck, _export_query(table)) as chunks:
-        for chunk in chunks:
-            copy.write(chunk)
+    with pg.cursor() as cursor:
+        # LibpqWriter sends each chunk before taking the next: psycopg's default writer queues up to 1,024 chunks
+        # (1 GiB here) when PostgreSQL is slower than DuckDB. DuckDB still renders ahead in its own thread.
+        writer = LibpqWriter(cursor)
+        with cursor.copy(copy_sql, writer=writer) as copy, _csv_stream(duck, _export_query(table)) as chunks:
+            for chunk in chunks:
+                copy.write(chunk)
 
 
 def _audit_table(pg: psycopg.Connection[Any], table: SourceTable, keys: dict[str, tuple[str, ...]]) -> None:
@@ -437,46 +443,48 @@ def serve_postgres(settings: Settings | None = None, uri: str | None = None) -> 
     # The file is opened once: a publish renaming a new file over it meanwhile does not change what this serves.
     with connect(path, read_only=True, settings=settings) as duck:
         version, published_at, tables = _read_source(duck, path)
+        counts = {table.qualified_name: table.rows for table in tables}
         with _connect(uri) as pg:
-            _prepare(pg)
-            pg.execute("SELECT pg_advisory_lock(%s)", [ADVISORY_LOCK_KEY])  # released when the session ends
-            served = _served(pg)
-            if served and served[0] == version:
-                log.info("PostgreSQL already serves version %s; nothing to do", version)
-                return PostgresServing(version, served[1], time.perf_counter() - started, skipped=True)
-            schemas = [schema for schema in SERVED_SCHEMAS if any(table.schema == schema for table in tables)]
-            keys = unique_keys()
-            counts = {table.qualified_name: table.rows for table in tables}
-            current = "preparing"
+            step = "preparing"
             try:
+                # Before anything else: two serves creating the control schema at once would collide even with IF
+                # NOT EXISTS. Released when the session ends, however it ends.
+                pg.execute("SELECT pg_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
+                _prepare(pg)
+                served = _served(pg)
+                if served and served[0] == version:
+                    log.info("PostgreSQL already serves version %s; nothing to do", version)
+                    return PostgresServing(version, served[1], time.perf_counter() - started, skipped=True)
+                schemas = [schema for schema in SERVED_SCHEMAS if any(table.schema == schema for table in tables)]
+                keys = unique_keys()
                 with pg.transaction():
+                    # The unique-key indexes sort in memory up to this, not in temporary files (this session only).
+                    pg.execute(sql.SQL("SET LOCAL maintenance_work_mem = {}").format(sql.Literal(INDEX_MEMORY)))
                     for schema in schemas:
-                        pg.execute(
-                            sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema + INCOMING))
-                        )
-                        pg.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema + INCOMING)))
+                        incoming = sql.Identifier(schema + INCOMING)
+                        pg.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(incoming))
+                        pg.execute(sql.SQL("CREATE SCHEMA {}").format(incoming))
                     for table in tables:
-                        current = f"loading {table.qualified_name}"
+                        step = f"loading {table.qualified_name}"
                         _load_table(pg, duck, table)
                         _audit_table(pg, table, keys)
-                    current = "swapping the new version in"
+                    step = "swapping the new version in"
                     _swap(pg, schemas)
-                    seconds = time.perf_counter() - started
                     pg.execute(
                         sql.SQL(
                             "INSERT INTO {}.versions (version, published_at, seconds, tables) VALUES (%s, %s, %s, %s)"
                         ).format(sql.Identifier(CONTROL_SCHEMA)),
-                        [version, published_at, seconds, psycopg.types.json.Jsonb(counts)],
+                        [version, published_at, time.perf_counter() - started, psycopg.types.json.Jsonb(counts)],
                     )
-            except psycopg.OperationalError as error:
-                detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-                raise PostgresServingError(
-                    f"lost the PostgreSQL serving target {_describe(uri)} while {current}: {detail}; nothing was "
-                    "swapped in, the previous version keeps serving"
-                ) from error
             except psycopg.Error as error:
+                detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+                if pg.broken:
+                    raise PostgresServingError(
+                        f"lost the PostgreSQL serving target {_describe(uri)} while {step}: {detail}; nothing was "
+                        "swapped in, the previous version keeps serving"
+                    ) from error
                 raise PostgresServingError(
-                    f"PostgreSQL refused the load while {current}: {error}; nothing was swapped in, the previous "
+                    f"PostgreSQL refused the load while {step}: {detail}; nothing was swapped in, the previous "
                     "version keeps serving"
                 ) from error
     seconds = time.perf_counter() - started

@@ -253,6 +253,20 @@ def test_serving_the_same_version_twice_does_nothing(published: Published, targe
     assert "core__previous" not in _schemas(target)
 
 
+def test_two_serves_at_once_take_turns(published: Published, target: str, tmp_path: Path) -> None:
+    settings = _serving_settings(published, published.first, tmp_path)
+    results: list[serving.PostgresServing] = []
+    threads = [threading.Thread(target=lambda: results.append(serve_postgres(settings, target))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(result.skipped for result in results) == [False, True]  # one loaded it, the other found it served
+    assert results[0].version == results[1].version
+    with psycopg.connect(target) as pg:
+        assert pg.execute("SELECT count(*) FROM asn_serving.versions").fetchone() == (1,)
+
+
 def test_readers_during_a_swap_see_one_whole_version_or_the_other(
     published: Published, target: str, server: PostgresServer, tmp_path: Path
 ) -> None:
