@@ -30,20 +30,26 @@ class Band:
     ikm_min: float
     ikm_max: float
     nrr_min: float
+    nrr_max: float
 
     @property
     def label(self) -> str:
         return f"{self.mutu} {self.kinerja} ({self.ikm_min:.2f}-{self.ikm_max:.2f})"
 
+    @property
+    def nrr_label(self) -> str:
+        """The band as an element's NRR (1-4) falls in it."""
+        return f"{self.mutu} {self.kinerja} (NRR {self.nrr_min:.4f}-{self.nrr_max:.4f})"
 
-def _band_scale(bands: Sequence[Band], field: str = "band") -> dict[str, Any]:
+
+def _band_scale(bands: Sequence[Band], field: str = "band", *, nrr: bool = False) -> dict[str, Any]:
     best_first = sorted(bands, key=lambda band: band.ikm_min, reverse=True)
     return {
         "field": field,
         "type": "nominal",
-        "title": "mutu (IKM band)",
+        "title": "mutu of the NRR" if nrr else "mutu (IKM band)",
         "scale": {
-            "domain": [band.label for band in best_first],
+            "domain": [band.nrr_label if nrr else band.label for band in best_first],
             "range": list(BAND_COLOURS[: len(best_first)]),
         },
         "legend": {"orient": "bottom", "columns": 2, "labelLimit": 260},
@@ -115,8 +121,8 @@ def weakest_elements(rows: Sequence[Row], bands: Sequence[Band]) -> Spec:
                     "y": {"field": "element_name", "type": "nominal", "sort": order, "title": None,
                           "axis": {"labelLimit": 300}},
                     "x": {"field": "nrr", "type": "quantitative", "title": "NRR (1-4)",
-                          "scale": {"domain": [1, 4], "clamp": True}},
-                    "color": _band_scale(bands),
+                          "scale": {"domain": [1, 4], "clamp": True}, "axis": {"tickCount": 7}},
+                    "color": _band_scale(bands, nrr=True),
                     "tooltip": tooltip,
                 },
             },

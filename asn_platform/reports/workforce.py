@@ -52,7 +52,7 @@ def workforce_index(settings: Settings) -> Path:
 
 
 def workforce_entry(settings: Settings, regions: int | None = None) -> ReportEntry:
-    scope = f"overall and for each of the {regions} regions" if regions else "overall and per region"
+    scope = f"overall and for each of {_count(regions, 'region')}" if regions else "overall and per region"
     return ReportEntry(
         "Workforce report",
         workforce_index(settings),
@@ -112,7 +112,9 @@ def _seed(name: str) -> list[dict[str, str]]:
 @cache
 def read_reference() -> Reference:
     bands = tuple(
-        charts.Band(row["mutu"], row["kinerja"], float(row["ikm_min"]), float(row["ikm_max"]), float(row["nrr_min"]))
+        charts.Band(
+            row["mutu"], row["kinerja"], *(float(row[name]) for name in ("ikm_min", "ikm_max", "nrr_min", "nrr_max"))
+        )
         for row in _seed("ikm_bands")
     )
     elements = tuple(
@@ -195,6 +197,10 @@ def _rounded(numerator: Decimal | int, denominator: Decimal | int, places: str =
     return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal(places), ROUND_HALF_UP)
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f} %"
 
@@ -235,7 +241,7 @@ def ikm_chart(connection: duckdb.DuckDBPyConnection, scope: Scope, reference: Re
         latest = max(row["quarter"] for row in rows)
         in_latest = [row for row in rows if row["quarter"] == latest]
         below = sum(row["ikm"] < Decimal(str(target)) for row in in_latest)
-        finding = f" In {latest}, {below} of {len(in_latest)} {scope.group_title}s are below {target:.2f}."
+        finding = f" In {latest}, {below} of {_count(len(in_latest), scope.group_title)} are below {target:.2f}."
     service_quarters = sum(row["services"] for row in rows)
     small = sum(row["services_below_minimum"] for row in rows)
     caption = (
@@ -287,7 +293,7 @@ def weakest_elements_chart(connection: duckdb.DuckDBPyConnection, scope: Scope, 
                 "element_order": element.order,
                 "element_name": element.name,
                 "nrr": nrr,
-                "band": reference.nrr_band_of(nrr).label,
+                "band": reference.nrr_band_of(nrr).nrr_label,
                 "respondents": respondents,
                 "weakest_in": weakest.get(element.element, 0),
                 "training_focus": element.training_focus,
@@ -680,7 +686,8 @@ def build_reports(settings: Settings | None = None) -> list[ReportEntry]:
                 settings,
                 workforce_index(settings),
                 title=TITLE,
-                lead=f"All {len(regions)} regions, region by region; each region's page shows its units.",
+                lead=f"Every region ({_count(len(regions), 'region')}), region by region; each region's page shows "
+                "its units.",
                 headlines=headlines,
                 chart_list=page_charts(connection, Scope(None, "All regions"), reference),
                 links=links,
