@@ -234,7 +234,7 @@ def _csv_stream(duck: duckdb.DuckDBPyConnection, query: str) -> Iterator[Iterato
 
     A dummy writer end is held open until DuckDB's COPY has ended, so the reader neither blocks forever when DuckDB
     fails before opening the pipe nor sees end-of-file early; closing the reader (on a PostgreSQL failure) makes
-    DuckDB's next write fail, which ends its thread.
+    DuckDB's next write fail with EPIPE (Python ignores SIGPIPE), which ends its thread.
     """
     folder = Path(tempfile.mkdtemp(prefix="asn-serving-"))
     pipe = folder / "rows.csv"

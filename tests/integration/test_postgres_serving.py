@@ -433,7 +433,7 @@ def test_a_published_file_of_every_type_round_trips(server: PostgresServer, targ
                   170141183460469231731687303715884105727, '0d8f7a3e-2f36-4a55-8b8e-5d7e5b1c9a01'),
                  (2, '', NULL, 'inf', -0.0001, false, DATE '1900-01-01', NULL, NULL, NULL, NULL, [], NULL, 'null',
                   ''::BLOB, -1, NULL),
-                 (3, E'tab\\there, newline\\nand "quotes", \\\\ backslash; Sorong;Papua, Bahasa: é ü 日本', NULL,
+                 (3, E'tab\\there, newline\\nand\\r\\n"quotes", \\\\ backslash; Sorong;Papua, Bahasa: é ü 日本', NULL,
                   NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
                  (4, '\\.', NULL, '-inf', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
                   NULL)"""
