@@ -213,10 +213,13 @@ def _columns(connection, database: str, schema: str, table: str) -> list[tuple[s
 
 
 def compare(dbt_warehouse: Path, floor_warehouse: Path) -> list[dict]:
-    """Every mart of dbt's schemas beside its floor table: columns, row count, checksums; what differs."""
+    """Every mart of dbt's schemas (the restricted tier's too) beside its floor table: columns, row count,
+    checksums; what differs."""
+    from asn_platform.publish import RESTRICTED_SCHEMAS
     from asn_platform.settings import MART_SCHEMAS, get_settings
     from asn_platform.warehouse import connect, quote_identifier, sql_literal
 
+    schemas = (*MART_SCHEMAS, *RESTRICTED_SCHEMAS)  # the HR agency's tier is a mart too (published apart)
     rows = []
     with connect(settings=get_settings(), in_memory=True) as connection:
         connection.execute(f"ATTACH {sql_literal(dbt_warehouse)} AS dbt_side (READ_ONLY)").fetchall()
@@ -226,9 +229,9 @@ def compare(dbt_warehouse: Path, floor_warehouse: Path) -> list[dict]:
             connection.execute(f"ATTACH {sql_literal(floor_warehouse)} AS floor_side (READ_ONLY)").fetchall()
         tables = connection.execute(
             f"SELECT database_name, schema_name, table_name FROM duckdb_tables() WHERE (database_name = 'dbt_side' "
-            f"AND schema_name IN ({', '.join('?' * len(MART_SCHEMAS))})) "
+            f"AND schema_name IN ({', '.join('?' * len(schemas))})) "
             f"OR (database_name = ? AND schema_name LIKE '{FLOOR_PREFIX}%')",
-            [*MART_SCHEMAS, floor_side],
+            [*schemas, floor_side],
         ).fetchall()
         present = set(tables)
         names = {(schema.removeprefix(FLOOR_PREFIX), table) for _, schema, table in tables}

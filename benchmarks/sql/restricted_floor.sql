@@ -1,0 +1,26 @@
+-- The floor's restricted mart, after marts_floor.sql (files run in name order): it reuses that script's temporary
+-- tables (applied_loads, employees) and writes floor_restricted.employee_identity, the re-identification table dbt
+-- builds as restricted.employee_identity: the current personnel rows' NIP, name, unit and position beside the
+-- pseudonymous key.
+
+DROP SCHEMA IF EXISTS floor_restricted CASCADE;
+CREATE SCHEMA floor_restricted;
+
+CREATE TABLE floor_restricted.employee_identity AS
+WITH personnel AS (
+    SELECT p._region AS region, p.nip, p.full_name, p.unit_code, p.unit_name, p.position_title
+    FROM raw.personnel AS p
+    INNER JOIN applied_loads AS a ON a.dataset = 'personnel' AND p._load_id = a.load_id
+    QUALIFY row_number() OVER (PARTITION BY p._region, p.nip ORDER BY a.precedence) = 1
+)
+SELECT
+    e.employee_key,
+    e.region,
+    p.nip,
+    p.full_name,
+    p.unit_code,
+    p.unit_name,
+    p.position_title,
+    e.snapshot_date
+FROM employees AS e
+INNER JOIN personnel AS p ON e.region = p.region AND e.nip = p.nip;
