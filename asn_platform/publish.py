@@ -216,21 +216,23 @@ def _write_products(settings: Settings, folder: Path, version: str, published_at
         _refuse_ungated(marts + restricted_tables)
         _refuse_identifier_columns(connection, marts)
 
-        for target, tier in (("analytics", "pseudonymous"), ("restricted", "restricted")):
-            path = analytics if tier == "pseudonymous" else restricted
-            connection.execute(f"ATTACH {sql_literal(path)} AS {target} (STORAGE_VERSION {storage_version})")
-            tables = _copy_tables(connection, target, marts)
-            if tier == "restricted":
-                _copy_tables(connection, target, restricted_tables)
-            _copy_quality_results(connection, target)
-            connection.execute(
-                f"CREATE TABLE {target}.main.publication AS SELECT ?::VARCHAR AS version, "
-                "?::TIMESTAMPTZ AS published_at, ?::VARCHAR AS tier, ?::VARCHAR AS storage_version",
-                [version, published_at, tier, settings.storage_version],
-            )
+        connection.execute(f"ATTACH {sql_literal(analytics)} AS analytics (STORAGE_VERSION {storage_version})")
+        tables = _copy_tables(connection, "analytics", marts)
+        _copy_quality_results(connection, "analytics")
+        connection.execute(
+            "CREATE TABLE analytics.main.publication AS SELECT ?::VARCHAR AS version, "
+            "?::TIMESTAMPTZ AS published_at, 'pseudonymous' AS tier, ?::VARCHAR AS storage_version",
+            [version, published_at, settings.storage_version],
+        )
         _audit_pseudonymous(connection, "analytics", marts)
         _export_parquet(connection, "analytics", marts, folder / settings.parquet_dir.name)
         connection.execute("DETACH analytics")
+        # The restricted tier is the pseudonymous one plus the re-identification table: a copy of the closed file
+        # (seconds) instead of copying every mart again (minutes at national scale).
+        shutil.copyfile(analytics, restricted)
+        connection.execute(f"ATTACH {sql_literal(restricted)} AS restricted")
+        _copy_tables(connection, "restricted", restricted_tables)
+        connection.execute("UPDATE restricted.main.publication SET tier = 'restricted'")
         connection.execute("DETACH restricted")
     analytics.chmod(ANALYTICS_MODE)
     restricted.chmod(RESTRICTED_MODE)

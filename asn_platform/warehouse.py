@@ -37,6 +37,8 @@ def connect(
         path.parent.mkdir(parents=True, exist_ok=True)
     database = ":memory:" if in_memory else str(path)
     connection = duckdb.connect(database, read_only=read_only and not in_memory, config=_config(settings))
+    # A progress bar of every long statement would flood task logs (it is a session setting, not a config one).
+    connection.execute("SET enable_progress_bar = false")
     try:
         yield connection
     finally:
