@@ -27,7 +27,7 @@ export AIRFLOW__USAGE_DATA_COLLECTION__ENABLED := False
 export SCARF_ANALYTICS := false
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 
-.PHONY: help env run airflow test lint format generate summary dbt data-docs browser postgres clean
+.PHONY: help env run airflow test lint format generate summary dbt data-docs browser postgres clean bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -100,6 +100,12 @@ dbt: $(STAMP) ## run dbt against the build database, e.g. make dbt ARGS="build -
 
 manifest: $(STAMP) ## write dbt_project/target/manifest.json (dbt parse) if the dbt project changed; the DAGs render it
 	$(BIN)/python -c 'from asn_platform.transform import ensure_manifest; ensure_manifest(echo=True)'
+
+# Deliveries are generated under DATA (default /work/bench/pipeline-<scale>) only if it holds none; the run writes
+# beside them in pipeline-run/. DOC=1 appends the figures to docs/benchmarks.md.
+bench: $(STAMP) $(NODE_STAMP) manifest ## the whole pipeline beside the DuckDB floor, per stage (SCALE=sample|regional|national)
+	$(BIN)/python benchmarks/pipeline.py --scale $(or $(SCALE),sample) $(if $(DATA),--data "$(DATA)") \
+		$(if $(JSON),--json "$(JSON)") $(if $(DOC),--append-doc)
 
 clean: ## remove generated data, the Airflow home and dbt output (keeps the environment)
 	rm -rf data .airflow dbt_project/target dbt_project/logs
