@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from asn_platform.settings import Settings, SettingsError, get_settings
 
@@ -102,6 +103,24 @@ def _data_docs(settings: Settings) -> int:
     return 0
 
 
+def _reports(settings: Settings) -> int:
+    import time
+
+    from asn_platform.reports.site import ReportsFailed, build_site
+
+    started = time.perf_counter()
+    try:
+        written = build_site(settings)
+    except ReportsFailed as error:
+        print(f"error: {error}", file=sys.stderr)
+        print(f"==> report index: {(settings.reports_dir / 'index.html').as_uri()}", file=sys.stderr)
+        return 1
+    for name, page in written.items():
+        print(f"==> {name}: {Path(page).as_uri()}")
+    print(f"==> built in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
 def _versions(settings: Settings) -> int:
     from asn_platform.publish import published_versions
     from asn_platform.summary import text_table
@@ -189,6 +208,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "data-docs", help="build the Data Docs and the report index from the recorded data-quality results"
     )
+    commands.add_parser(
+        "reports", help="build every report page (workforce charts, dbt docs, Data Docs) and the report index"
+    )
     commands.add_parser("versions", help="list the kept published versions and which one is serving")
     rollback = commands.add_parser("rollback", help="serve a kept published version again (see `versions`)")
     rollback.add_argument("version", help="a version as `versions` lists it, e.g. 20261202T033103Z-15a934")
@@ -211,6 +233,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911, PLR0912 - one 
     settings.ensure_dirs()
     if args.command == "data-docs":  # reads the build database only: no Airflow or dbt to load
         return _data_docs(settings)
+    if args.command == "reports":
+        return _reports(settings)
     if args.command == "versions":
         return _versions(settings)
     if args.command == "rollback":

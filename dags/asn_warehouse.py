@@ -68,14 +68,14 @@ def asn_warehouse() -> None:
         served = serve_postgres()
         return {"version": served.version, "rows": served.rows, "skipped": served.skipped}
 
-    # Data Docs and the report index show what the gates saw, failures above all: they run once both gates are done,
-    # passed or not. publish stays a leaf of its own, so a failed gate still fails the run.
+    # The reports: the workforce charts of the version serving (after a failed gate or publication, the last good
+    # one), the dbt docs, and the Data Docs showing what the gates saw, failures above all; so they run once publish
+    # has run or failed. dbt docs generate opens the build database: the writer pool.
     @task(trigger_rule="all_done", pool=WRITER_POOL)
     def reports() -> dict[str, str]:
-        from asn_platform.quality.data_docs import build_data_docs
-        from asn_platform.reports.index import write_report_index
+        from asn_platform.reports.site import build_site
 
-        return {"data_docs": str(build_data_docs()), "report_index": str(write_report_index())}
+        return build_site()
 
     raw_checked, marts_checked = gate_raw(), gate_marts()
     # dbt through cosmos, one `dbt build` per layer (seeds, staging, intermediate, marts), ordered and checked
