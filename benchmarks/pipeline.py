@@ -22,7 +22,8 @@ ASN_PSEUDONYM_KEY unless one is set), calling the pipeline's own code:
   ingestion.load.validate_table and ingestion.load._screen_records (inside ingest's time, reported apart);
 - raw gate, dbt build, marts gate: asn_platform.pipeline.gate("raw"), build(), gate("marts");
 - publish: asn_platform.publish.publish();
-- reports: build_reports, build_dbt_docs, build_data_docs, write_report_index.
+- reports: asn_platform.reports.site.build_site (build_reports, build_dbt_docs, build_data_docs, then
+  write_report_index), as the DAG's reports task.
 
 The floor, in the same run and fresh processes: DuckDB alone reading the same delivery files
 (benchmarks/ingestion_throughput.run_floor), the hand-written benchmarks/sql/*.sql computing the same marts from the
@@ -255,19 +256,14 @@ def stage_publish() -> dict:
 
 
 def stage_reports() -> dict:
-    from asn_platform.quality.data_docs import build_data_docs
-    from asn_platform.reports.dbt_docs import build_dbt_docs
-    from asn_platform.reports.index import write_report_index
-    from asn_platform.reports.workforce import build_reports
+    """The DAG's reports task: workforce charts, dbt docs, Data Docs, then the index (asn_platform.reports.site)."""
+    from asn_platform.reports.site import build_site
     from asn_platform.settings import get_settings
 
     settings = get_settings()
-    build_reports(settings)
-    build_dbt_docs(settings)
-    build_data_docs(settings)
-    write_report_index(settings)
+    written = build_site(settings)
     return {"rows": _table_rows(("core", "competency", "placement", "service_quality"), settings.analytics_path),
-            "mb": _mb(settings.reports_dir)}  # fmt: skip
+            "mb": _mb(settings.reports_dir), "written": written}  # fmt: skip
 
 
 def stage_floor_read(paths: Paths) -> dict:
