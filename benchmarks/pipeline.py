@@ -33,7 +33,8 @@ marts into a new database file and Parquet (publish's floor). The gates and repo
 checked equal to its floor table (dbt_build_floor.compare).
 
 Incremental (unless --skip-incremental): a delivery dated the day after, for every region, in each region's own load
-mode (a delta region sends the changed rows, a full-extract region its whole snapshot): 1 % of personnel changed
+mode (a delta region sends the changed rows, a full-extract region its whole snapshot; an API dataset is written
+as its fetched collection, the fetch being timed in the full run): 1 % of personnel changed
 (a new position start), one day of training and of survey responses added; then ingest, raw gate, dbt build, marts
 gate and publish again, against the full run's same stages.
 
@@ -173,18 +174,15 @@ def stage_fetch() -> dict:
 
     settings = get_settings()
     regions = [r for r, s in load_registry().items() if any(c.api for c in s.datasets.values())]
-    rows = fetched = 0
+    rows, paths = 0, set()
     with stand_in_apis(settings, progress=lambda _: None):
         for region in regions:
             if not (settings.source_api_dir / region).is_dir():
                 continue  # a sample region of the registry, without deliveries at this scale
             for result in fetch(region, settings.as_of):
-                rows, fetched = rows + int(result["records"]), fetched + 1
-    return {
-        "rows": rows,
-        "mb": sum(_mb(p) for p in settings.landing_dir.glob("*/*/*/*_????????.jsonl")),
-        "files": fetched,
-    }
+                rows += int(result["records"])
+                paths.add(Path(str(result["path"])))
+    return {"rows": rows, "mb": sum(_mb(path) for path in paths), "files": len(paths)}
 
 
 def stage_ingest() -> dict:
