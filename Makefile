@@ -27,7 +27,7 @@ export AIRFLOW__USAGE_DATA_COLLECTION__ENABLED := False
 export SCARF_ANALYTICS := false
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 
-.PHONY: help env run airflow test lint format generate summary dbt data-docs browser postgres clean bench
+.PHONY: help env run airflow test lint format generate summary dbt data-docs reports browser postgres clean bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -94,6 +94,9 @@ summary: $(STAMP) ## show what the warehouse holds now
 
 data-docs: $(STAMP) $(NODE_STAMP) ## build the Data Docs and the report index from the recorded data-quality results
 	$(BIN)/python -m asn_platform data-docs
+
+reports: $(STAMP) $(NODE_STAMP) manifest ## build every report page (workforce charts, dbt docs, Data Docs) and the index
+	$(BIN)/python -m asn_platform reports
 
 dbt: $(STAMP) ## run dbt against the build database, e.g. make dbt ARGS="build -s dim_employee"
 	$(BIN)/python -m asn_platform dbt $(ARGS)
