@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import yaml
+from sample_figures import LANGSA_PUBLISHED_ROWS
 
 from asn_platform import settings as settings_module
 from asn_platform.generator import generate_sample
@@ -27,25 +28,6 @@ from asn_platform.serving.bi import bi_connection_string, bi_engine, sqlalchemy_
 from asn_platform.settings import DBT_PROJECT_DIR, MART_SCHEMAS, PROJECT_ROOT, Settings
 from asn_platform.warehouse import connect
 
-# Langsa's sample as test_warehouse_stages publishes it: one full personnel delivery, so no movements yet.
-LANGSA_ROWS = {
-    "core.dim_employee": 3000,
-    "core.dim_region": 1,
-    "core.dim_unit": 16,
-    "core.dim_date": 13149,
-    "competency.fct_training": 31749,
-    "competency.employee_year": 9000,
-    "competency.unit_year": 48,
-    "placement.placement_history": 3000,
-    "placement.employee_fit": 2854,
-    "placement.unit_fit": 16,
-    "placement.merit_candidates": 354,
-    "placement.movements": 0,
-    "service_quality.ikm_unit_period": 315,
-    "service_quality.complaints_unit_period": 123,
-    "service_quality.service_competency_link": 48,
-    "service_quality.training_needs": 16,
-}
 PUBLISHED_AT = sa.text("SELECT published_at FROM main.publication")
 COLUMNS = sa.text(
     "SELECT column_name FROM information_schema.columns WHERE table_schema = :schema AND table_name = :table "
@@ -168,7 +150,7 @@ def test_a_bi_tool_reads_every_mart_while_a_build_runs(published: Settings) -> N
         inspector = sa.inspect(engine)
         assert {f"analytics.{schema}" for schema in MART_SCHEMAS} <= set(inspector.get_schema_names())
         tables = {f"{schema}.{table}" for schema in MART_SCHEMAS for table in inspector.get_table_names(schema=schema)}
-        assert set(LANGSA_ROWS) <= tables
+        assert set(LANGSA_PUBLISHED_ROWS) <= tables
         rows: dict[str, int] = {}
         with engine.connect() as connection:
             for table in sorted(tables):
@@ -207,7 +189,7 @@ def test_a_bi_tool_reads_every_mart_while_a_build_runs(published: Settings) -> N
     # Every mart has rows but movements (one personnel delivery shows no movement), and the ones counted before
     # hold Langsa's counts (a mart added since needs only rows).
     assert {table for table, count in rows.items() if count == 0} == {"placement.movements"}
-    assert {table: rows[table] for table in LANGSA_ROWS} == LANGSA_ROWS
+    assert {table: rows[table] for table in LANGSA_PUBLISHED_ROWS} == LANGSA_PUBLISHED_ROWS
     assert region == ("langsa", "Kota Langsa", "Aceh", 2854)
     assert twenty_jp == 1998
     # The BI tool wrote nothing: the served file is byte for byte the one published.
