@@ -302,4 +302,5 @@ def test_a_failed_raw_gate_fails_the_warehouse_dag_before_dbt_runs(warehouse: Bu
     assert dbt_tasks
     assert failed_tasks(dag_run) == {
         "gate_raw": "failed", "gate_marts": "upstream_failed", "publish": "upstream_failed",
+        "serve_postgres": "upstream_failed",
     } | dict.fromkeys(dbt_tasks, "upstream_failed")  # fmt: skip
