@@ -208,3 +208,14 @@ def test_the_command_line_lists_versions_and_rolls_back(
     assert main(["rollback", "20990101T000000Z-000000"]) == 2
     assert "is not kept" in capsys.readouterr().err
     settings_module.get_settings.cache_clear()
+
+
+def test_rolling_back_to_an_incomplete_version_is_refused_and_changes_nothing(served: Settings) -> None:
+    first, second = publish(served), publish(served)
+    first_folder = served.versions_dir / first.version
+    (first_folder / served.restricted_path.name).unlink()
+    with pytest.raises(
+        VersionNotFound, match=f"version '{first.version}' .* is incomplete: \\['hr_restricted.duckdb'\\]"
+    ):
+        rollback(first.version, served)
+    assert [v.version for v in published_versions(served) if v.serving] == [second.version]

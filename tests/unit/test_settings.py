@@ -34,6 +34,7 @@ def test_data_dir_moves_every_folder_and_each_can_be_set_alone(tmp_path: Path) -
         ({"ASN_DBT_THREADS": "0"}, "ASN_DBT_THREADS=0 must be at least 1"),
         ({"ASN_DUCKDB_MEMORY_LIMIT": "lots"}, "ASN_DUCKDB_MEMORY_LIMIT='lots' must be a size like 4GB or 512MiB"),
         ({"ASN_AS_OF": "1 Nov 2026"}, "ASN_AS_OF='1 Nov 2026' is not a date like 2026-11-01"),
+        ({"ASN_PUBLISHED_VERSIONS_KEPT": "0"}, "ASN_PUBLISHED_VERSIONS_KEPT=0 must be at least 1"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], message: str) -> None:
@@ -84,3 +85,18 @@ def test_the_memory_limit_reaches_duckdb_and_dbt(tmp_path: Path) -> None:
         (limit,) = connection.execute("SELECT current_setting('memory_limit')").fetchone()
     assert limit == "512.0 MiB"
     assert settings.dbt_env()["ASN_DUCKDB_MEMORY_LIMIT"] == "512MiB"
+
+
+@pytest.mark.parametrize(
+    "uri", ["mysql://u:p@127.0.0.1/asn", "postgresql://u:p@127.0.0.1:5432", '{"conn_type": "postgres"}']
+)
+def test_a_serving_postgres_uri_without_scheme_host_or_database_is_named(uri: str) -> None:
+    settings = Settings.from_env({"AIRFLOW_CONN_ASN_SERVING_POSTGRES": uri})
+    with pytest.raises(SettingsError, match="AIRFLOW_CONN_ASN_SERVING_POSTGRES must be a URI like postgresql://"):
+        settings.serving_postgres_uri()
+
+
+def test_the_serving_postgres_uri_is_optional_and_kept_as_given() -> None:
+    assert Settings.from_env({}).serving_postgres_uri() is None
+    uri = "postgresql://asn:secret@10.0.0.5:5433/asn"
+    assert Settings.from_env({"AIRFLOW_CONN_ASN_SERVING_POSTGRES": uri}).serving_postgres_uri() == uri
