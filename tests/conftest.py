@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,28 @@ def isolated_settings(root: Path, monkeypatch: pytest.MonkeyPatch, key: str = TE
     current = settings_module.get_settings()
     current.ensure_dirs()
     return current
+
+
+@contextmanager
+def gated_langsa_build(root: Path) -> Iterator[Settings]:
+    """Langsa's sample delivered, ingested, built and through both gates in `root`, as of the sample's date; the
+    settings point there (also through get_settings()) until the block ends. For module-scoped fixtures."""
+    from asn_platform.generator.sample import SAMPLE_AS_OF
+    from asn_platform.pipeline import build, gate, ingest
+
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setenv("ASN_AS_OF", SAMPLE_AS_OF.isoformat())
+    try:
+        current = isolated_settings(root, monkeypatch)
+        generate_sample(current.landing_dir, current.sample_seed, profiles=(LANGSA,))
+        ingest("langsa")
+        gate("raw")
+        build()
+        gate("marts")
+        yield current
+    finally:
+        settings_module.get_settings.cache_clear()
+        monkeypatch.undo()
 
 
 @pytest.fixture

@@ -14,10 +14,6 @@ import pytest
 
 from asn_platform import settings as settings_module
 from asn_platform.__main__ import main
-from asn_platform.generator import generate_sample
-from asn_platform.generator.profiles import LANGSA
-from asn_platform.generator.sample import SAMPLE_AS_OF
-from asn_platform.pipeline import build, gate, ingest
 from asn_platform.publish import PublishRefused, VersionNotFound, publish, published_versions, rollback
 from asn_platform.settings import MART_SCHEMAS, Settings
 from asn_platform.warehouse import connect
@@ -32,20 +28,10 @@ HONORIFIC_NAME = re.compile(r"\b(?i:bapak|pak|ibu|bu|sdr|saudara|saudari|mbak|ma
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """One gated Langsa build database, published from by every test into a folder of its own."""
-    from conftest import isolated_settings
+    from conftest import gated_langsa_build
 
-    monkeypatch = pytest.MonkeyPatch()
-    root = tmp_path_factory.mktemp("publishing")
-    monkeypatch.setenv("ASN_AS_OF", SAMPLE_AS_OF.isoformat())
-    settings = isolated_settings(root, monkeypatch)
-    generate_sample(settings.landing_dir, settings.sample_seed, profiles=(LANGSA,))
-    ingest("langsa")
-    gate("raw")
-    build()
-    gate("marts")
-    yield settings
-    settings_module.get_settings.cache_clear()
-    monkeypatch.undo()
+    with gated_langsa_build(tmp_path_factory.mktemp("publishing")) as settings:
+        yield settings
 
 
 @pytest.fixture

@@ -16,10 +16,8 @@ from pathlib import Path
 import pytest
 
 from asn_platform import settings as settings_module
-from asn_platform.generator import generate_sample
-from asn_platform.generator.profiles import LANGSA
 from asn_platform.generator.sample import SAMPLE_AS_OF
-from asn_platform.pipeline import build, gate, ingest
+from asn_platform.pipeline import gate
 from asn_platform.publish import publish
 from asn_platform.quality import QualityGateFailed
 from asn_platform.settings import Settings
@@ -40,24 +38,15 @@ def _sha256(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
-    from conftest import isolated_settings
+    from conftest import gated_langsa_build
 
-    monkeypatch = pytest.MonkeyPatch()
     root = tmp_path_factory.mktemp("gates")
-    monkeypatch.setenv("ASN_AS_OF", SAMPLE_AS_OF.isoformat())
-    settings = isolated_settings(root, monkeypatch)
-    generate_sample(settings.landing_dir, settings.sample_seed, profiles=(LANGSA,))
-    ingest("langsa")
-    gate("raw")
-    build()
-    gate("marts")
-    published = publish()
-    pristine, published_copy = root / "pristine.duckdb", root / "published.duckdb"
-    shutil.copyfile(settings.warehouse_path, pristine)
-    shutil.copyfile(published.path, published_copy)
-    yield Built(settings, pristine, published_copy, _sha256(published.path))
-    settings_module.get_settings.cache_clear()
-    monkeypatch.undo()
+    with gated_langsa_build(root) as settings:
+        published = publish()
+        pristine, published_copy = root / "pristine.duckdb", root / "published.duckdb"
+        shutil.copyfile(settings.warehouse_path, pristine)
+        shutil.copyfile(published.path, published_copy)
+        yield Built(settings, pristine, published_copy, _sha256(published.path))
 
 
 @pytest.fixture
