@@ -76,9 +76,10 @@ airflow: $(STAMP) $(NODE_STAMP) manifest ## a local Airflow (UI, scheduler, ...)
 test: lint $(NODE_STAMP) browser postgres manifest ## lint, then run every test (unit, integration, DAG, end to end)
 	$(BIN)/pytest
 
-lint: $(STAMP) ## ruff (lint and format check) and sqlfluff on the dbt models
+lint: $(STAMP) ## ruff (lint and format check), the floors' import contract, sqlfluff on the dbt models
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/sqlfluff lint dbt_project
 
 format: $(STAMP) ## fix what ruff and sqlfluff can fix
@@ -102,7 +103,7 @@ dbt: $(STAMP) ## run dbt against the build database, e.g. make dbt ARGS="build -
 	$(BIN)/python -m asn_platform dbt $(ARGS)
 
 manifest: $(STAMP) ## write dbt_project/target/manifest.json (dbt parse) if the dbt project changed; the DAGs render it
-	$(BIN)/python -c 'from asn_platform.transform import ensure_manifest; ensure_manifest(echo=True)'
+	$(BIN)/python -m asn_platform manifest
 
 # Deliveries are generated under DATA (default /work/bench/pipeline-<scale>) only if it holds none; the run writes
 # beside them in pipeline-run/. DOC=1 appends the figures to docs/benchmarks.md.

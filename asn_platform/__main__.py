@@ -4,11 +4,11 @@ Exit codes: 0 success, 1 pipeline failure, 2 bad usage or configuration."""
 from __future__ import annotations
 
 import argparse
-import os
+import dataclasses
 import sys
 from pathlib import Path
 
-from asn_platform.settings import Settings, SettingsError, get_settings
+from asn_platform.core.settings import Settings, SettingsError
 
 
 def _generate_national(settings: Settings, scale: float, workers: int | None) -> None:
@@ -68,7 +68,7 @@ def _serve_api(settings: Settings, region: str, port: int, token: str | None, ho
     token = token or settings.regional_api_token
     if not token:
         raise SettingsError("regional-api needs a token: --token, or ASN_REGIONAL_API_TOKEN")
-    from asn_platform.regional_api import running_api
+    from asn_platform.generator.regional_api import running_api
 
     store = settings.source_api_dir / region
     if not store.is_dir():
@@ -86,14 +86,14 @@ def _serve_api(settings: Settings, region: str, port: int, token: str | None, ho
 def _data_docs(settings: Settings) -> int:
     import time
 
-    from asn_platform.quality.data_docs import DataDocsError, build
     from asn_platform.reports.assets import AssetsMissing
-    from asn_platform.reports.index import write_report_index
+    from asn_platform.reports.data_docs import DataDocsError, build
+    from asn_platform.reports.site import write_index
 
     started = time.perf_counter()
     try:
         built = build(settings)
-        index = write_report_index(settings)
+        index = write_index(settings)
     except (DataDocsError, AssetsMissing) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -122,8 +122,8 @@ def _reports(settings: Settings) -> int:
 
 
 def _versions(settings: Settings) -> int:
-    from asn_platform.publish import published_versions
-    from asn_platform.summary import text_table
+    from asn_platform.core.console import text_table
+    from asn_platform.serving.publish import published_versions
 
     versions = published_versions(settings)
     if not versions:
@@ -144,7 +144,7 @@ def _versions(settings: Settings) -> int:
 
 
 def _rollback(settings: Settings, version: str) -> int:
-    from asn_platform.publish import VersionNotFound, rollback
+    from asn_platform.serving.publish import VersionNotFound, rollback
 
     try:
         served = rollback(version, settings)
@@ -169,11 +169,7 @@ def _sample_clock(settings: Settings) -> Settings:
     """The sample's deliveries are dated SAMPLE_AS_OF: freshness is judged as of that day unless ASN_AS_OF says."""
     from asn_platform.generator.sample import SAMPLE_AS_OF
 
-    if settings.as_of is not None:
-        return settings
-    os.environ["ASN_AS_OF"] = SAMPLE_AS_OF.isoformat()  # the DAGs' tasks read the settings again
-    get_settings.cache_clear()
-    return get_settings()
+    return settings if settings.as_of is not None else dataclasses.replace(settings, as_of=SAMPLE_AS_OF)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -217,6 +213,7 @@ def _parser() -> argparse.ArgumentParser:
     airflow = commands.add_parser("airflow", help="run a local Airflow (api-server, scheduler, ...) until Ctrl-C")
     airflow.add_argument("--port", type=int, help="the UI's port on 127.0.0.1 (default: $ASN_AIRFLOW_PORT or 8080)")
     airflow.add_argument("--check", action="store_true", help="start, verify the DAGs and the pool, then stop")
+    commands.add_parser("manifest", help="write dbt_project/target/manifest.json (dbt parse) if the project changed")
     dbt = commands.add_parser("dbt", help="run dbt against the build database, e.g. `dbt build -s dim_employee`")
     dbt.add_argument("dbt_args", nargs=argparse.REMAINDER)
     return parser
@@ -226,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911, PLR0912 - one 
     args = _parser().parse_args(argv)
 
     try:
-        settings = get_settings()
+        settings = Settings.from_env()
     except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -240,9 +237,9 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911, PLR0912 - one 
     if args.command == "rollback":
         return _rollback(settings, args.version)
 
-    from asn_platform.local_run import PipelineFailed, run_dags
-    from asn_platform.summary import render
-    from asn_platform.transform import DbtFailed, run_dbt
+    from asn_platform.local.run import PipelineFailed, run_dags
+    from asn_platform.reports.summary import render
+    from asn_platform.transform.dbt import DbtFailed, run_dbt
 
     try:
         if args.command == "generate":
@@ -258,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911, PLR0912 - one 
         elif args.command == "regional-api":
             _serve_api(settings, args.region, args.port, args.token, args.host)
         elif args.command == "contract":
-            from asn_platform.contract_docs import DOC_PATH, render
+            from asn_platform.core.contract_docs import DOC_PATH, render
 
             if args.write:
                 DOC_PATH.write_text(render(), encoding="utf-8")
@@ -266,9 +263,13 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911, PLR0912 - one 
             else:
                 print(render())
         elif args.command == "airflow":
-            from asn_platform.airflow_local import serve
+            from asn_platform.local.airflow_server import serve
 
             return serve(settings, args.port, args.check)
+        elif args.command == "manifest":
+            from asn_platform.transform.manifest import ensure_manifest
+
+            ensure_manifest(settings, echo=True)
         elif args.command == "dbt":
             run_dbt(args.dbt_args or ["build"], settings)
     except (PipelineFailed, DbtFailed) as error:

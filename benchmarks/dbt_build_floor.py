@@ -9,11 +9,11 @@ national-style deliveries at that scale into a temporary folder and loads them i
 phase below runs in a fresh process on its own fresh copy of it (under `--work`), so every phase starts from the
 same file and the original stays pristine (`--in-place` runs them one after the other on the file itself):
 
-- build: `dbt build --full-refresh` through asn_platform.transform.run_dbt (seeds, models, tests, unit tests);
+- build: `dbt build --full-refresh` through asn_platform.transform.dbt.run_dbt (seeds, models, tests, unit tests);
 - run: `dbt run --full-refresh`, the same models without the tests, so the tests' share is known (the seeds are
   loaded into its copy first, untimed: `dbt run` does not load them);
 - quality: right after each build, on the build's database, the two gates the warehouse DAG runs (the raw layer's
-  suites, then the marts'), through asn_platform.pipeline.gate; reported as a share of the build's wall time
+  suites, then the marts'), through asn_platform.orchestration.stages.gate; reported as a share of the build's wall time
   (target: at most 25 %), with each stage's checks, errors, warnings and slowest suites. The raw gate holds
   deliveries to the registry in ASN_SOURCES_DIR (point it at the national registry for national data);
 - floor: benchmarks/sql/*.sql in name order, the same marts written by hand (CTEs, shared steps computed once into
@@ -65,7 +65,7 @@ def _environment(warehouse: Path) -> dict[str, str]:
 
 def _pseudonym_key(warehouse: Path) -> str:
     """The key every phase uses: the environment's, or the one kept beside the warehouse, or a fresh one."""
-    from asn_platform.settings import PSEUDONYM_KEY_FILE
+    from asn_platform.core.settings import PSEUDONYM_KEY_FILE
 
     key_file = warehouse.parent / PSEUDONYM_KEY_FILE
     if key := os.environ.get("ASN_PSEUDONYM_KEY", "").strip():
@@ -78,8 +78,8 @@ def _pseudonym_key(warehouse: Path) -> str:
 
 def run_dbt_phase(phase: str) -> dict:
     """One dbt command through the project's runner; dbt's own per-node timings and the dbt process's peak RSS."""
-    from asn_platform.settings import get_settings
-    from asn_platform.transform import dbt_paths, run_dbt
+    from asn_platform.core.settings import get_settings
+    from asn_platform.transform.dbt import dbt_paths, run_dbt
 
     settings = get_settings()
     started = time.perf_counter()
@@ -121,15 +121,15 @@ def _label(statement: str) -> str:
 
 def run_floor_phase() -> dict:
     """The floor script by DuckDB alone, statement by statement, on the build database dbt writes."""
-    from asn_platform.settings import get_settings
-    from asn_platform.warehouse import connect
+    from asn_platform.core.settings import get_settings
+    from asn_platform.core.warehouse import connect
 
     settings = get_settings()
     statements = floor_statements()
     timings = []
     started = time.perf_counter()
     with connect(settings=settings) as connection:
-        # As asn_platform/dbt_plugin.py hands it to dbt: a session variable, never a literal.
+        # As asn_platform/transform/plugin.py hands it to dbt: a session variable, never a literal.
         connection.execute("SET VARIABLE asn_pseudonym_key = ?", [settings.resolve_pseudonym_key()]).fetchall()
         for statement in statements:
             clock = time.perf_counter()
@@ -145,10 +145,10 @@ def run_floor_phase() -> dict:
 def run_quality_phase() -> dict:
     """Both gates the warehouse DAG runs (the raw layer, then the marts) on the build's database, as the DAG's
     tasks call them; each suite's seconds from the time its results were recorded."""
-    from asn_platform.pipeline import GATED_STAGES, gate
+    from asn_platform.core.settings import get_settings
+    from asn_platform.core.warehouse import connect
+    from asn_platform.orchestration.stages import GATED_STAGES, gate
     from asn_platform.quality import QualityGateFailed
-    from asn_platform.settings import get_settings
-    from asn_platform.warehouse import connect
 
     stages = {}
     started = time.perf_counter()
@@ -215,9 +215,9 @@ def _columns(connection, database: str, schema: str, table: str) -> list[tuple[s
 def compare(dbt_warehouse: Path, floor_warehouse: Path) -> list[dict]:
     """Every mart of dbt's schemas (the restricted tier's too) beside its floor table: columns, row count,
     checksums; what differs."""
-    from asn_platform.publish import RESTRICTED_SCHEMAS
-    from asn_platform.settings import MART_SCHEMAS, get_settings
-    from asn_platform.warehouse import connect, quote_identifier, sql_literal
+    from asn_platform.core.settings import MART_SCHEMAS, get_settings
+    from asn_platform.core.warehouse import connect, quote_identifier, sql_literal
+    from asn_platform.serving.publish import RESTRICTED_SCHEMAS
 
     schemas = (*MART_SCHEMAS, *RESTRICTED_SCHEMAS)  # the HR agency's tier is a mart too (published apart)
     rows = []
@@ -280,7 +280,7 @@ def describe_machine(warehouse: Path) -> dict:
         except metadata.PackageNotFoundError:
             return "not installed"
 
-    from asn_platform.settings import get_settings
+    from asn_platform.core.settings import get_settings
 
     def git(*args: str) -> str:
         done = subprocess.run(["git", "-C", str(PROJECT_ROOT), *args], capture_output=True, text=True, check=False)
@@ -302,7 +302,7 @@ def describe_machine(warehouse: Path) -> dict:
         "duckdb": version("duckdb"),
         "dbt-core": version("dbt-core"),
         "dbt-duckdb": version("dbt-duckdb"),
-        # The settings both sides run with (asn_platform.warehouse.connect and the dbt profile read the same ones).
+        # The settings both sides run with (asn_platform.core.warehouse.connect and the dbt profile read the same ones).
         "duckdb_memory_limit": getattr(settings, "duckdb_memory_limit", "DuckDB's default"),
         "dbt_threads": getattr(settings, "dbt_threads", "the profile's"),
         "commit": git("rev-parse", "--short", "HEAD"),
@@ -314,8 +314,8 @@ def describe_machine(warehouse: Path) -> dict:
 
 
 def raw_rows(warehouse: Path) -> dict[str, int]:
-    from asn_platform.settings import get_settings
-    from asn_platform.warehouse import connect, quote_identifier
+    from asn_platform.core.settings import get_settings
+    from asn_platform.core.warehouse import connect, quote_identifier
 
     with connect(warehouse, settings=get_settings(), read_only=True) as connection:
         tables = [name for (name,) in connection.execute(
@@ -453,8 +453,8 @@ def _copy(source: Path, work: Path, phase: str) -> Path:
 
 
 def _load_seeds(warehouse: Path) -> None:
-    from asn_platform.settings import Settings
-    from asn_platform.transform import run_dbt
+    from asn_platform.core.settings import Settings
+    from asn_platform.transform.dbt import run_dbt
 
     run_dbt(["seed", "--full-refresh"], Settings.from_env(_environment(warehouse)), echo=False)
 

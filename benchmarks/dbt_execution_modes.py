@@ -49,7 +49,7 @@ CANDIDATES: dict[str, tuple[str, dict[str, str] | str | None]] = {
 DAG_FILE = """
 from airflow.sdk import dag, task
 
-from asn_platform.orchestration import DEFAULT_ARGS, START_DATE, WRITER_POOL
+from asn_platform.orchestration.defaults import DEFAULT_ARGS, START_DATE, WRITER_POOL
 
 CONFIG = {config!r}
 
@@ -58,30 +58,30 @@ CONFIG = {config!r}
 def bench() -> None:
     @task(retries=0)
     def gate_raw() -> None:
-        from asn_platform.pipeline import gate_raw
+        from asn_platform.orchestration.stages import gate_raw
 
         gate_raw()
 
     @task(retries=0)
     def gate_marts() -> None:
-        from asn_platform.pipeline import gate_marts
+        from asn_platform.orchestration.stages import gate_marts
 
         gate_marts()
 
     if CONFIG is None:
         @task(pool=WRITER_POOL)
         def dbt_build() -> None:
-            from asn_platform.pipeline import build
+            from asn_platform.orchestration.stages import build
 
             build()
 
         dbt = dbt_build()
     elif CONFIG == "layers":
-        from asn_platform.transform import dbt_layers
+        from asn_platform.orchestration.cosmos import dbt_layers
 
         dbt = dbt_layers("dbt", pool=WRITER_POOL)
     else:
-        from asn_platform.transform import dbt_task_group
+        from asn_platform.orchestration.cosmos import dbt_task_group
 
         dbt = dbt_task_group("dbt", pool=WRITER_POOL, **CONFIG)
     gate_raw() >> dbt >> gate_marts()
@@ -120,7 +120,7 @@ def prepare(work: Path) -> Path:
         subprocess.run([python, "-m", "ingestion", "load", "--all"], env=env, cwd=PROJECT_ROOT, check=False)
         shutil.copy2(work / "source" / "warehouse" / "warehouse.duckdb", raw)
     subprocess.run(
-        [sys.executable, "-c", "from asn_platform.transform import ensure_manifest; ensure_manifest()"],
+        [sys.executable, "-c", "from asn_platform.transform.manifest import ensure_manifest; ensure_manifest()"],
         env=env,
         cwd=PROJECT_ROOT,
         check=True,
@@ -156,10 +156,10 @@ def run_candidate(name: str, raw: Path, work: Path, attempt: int) -> dict[str, o
 
 
 def child(dags: Path) -> None:
-    """One DAG run in this process, as asn_platform.local_run runs the DAGs; the figures as one JSON line."""
+    """One DAG run in this process, as asn_platform.local.run runs the DAGs; the figures as one JSON line."""
     from airflow.dag_processing.dagbag import DagBag
 
-    from asn_platform.local_run import failed_tasks, run_dag
+    from asn_platform.local.run import failed_tasks, run_dag
 
     bag = DagBag(dag_folder=str(dags))
     if bag.import_errors:

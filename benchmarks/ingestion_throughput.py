@@ -118,7 +118,7 @@ def run_ingest(landing: Path, sources: Path, work: Path) -> dict:
 def ingest_by_format() -> dict:
     """`load_pending` for every region of the registry, with the settings of the environment; per-format files,
     bytes, rows and seconds, the loads' statuses and the one-off start-up (loading the suites)."""
-    from asn_platform.contract import DATASETS
+    from asn_platform.core.contract import DATASETS
     from ingestion.load import delivery_suite
     from ingestion.registry import load_registry
     from ingestion.service import load_pending

@@ -16,12 +16,12 @@ ASN_PSEUDONYM_KEY unless one is set), calling the pipeline's own code:
 
 - generate: `python -m asn_platform generate --scale X` (skipped, "reused", when deliveries are there);
 - fetch: the API datasets (Banjarbaru-style regions) through the stand-in API into the landing area
-  (asn_platform.local_run.stand_in_apis, asn_platform.pipeline.fetch);
+  (asn_platform.local.run.stand_in_apis, asn_platform.orchestration.stages.fetch);
 - ingest: ingestion.service.load_pending for every region (what `python -m ingestion load --all` runs). "DQ on
   deliveries" is the part of it spent in the delivery suites and record screening, timed by a hook around
   ingestion.load.validate_table and ingestion.load._screen_records (inside ingest's time, reported apart);
-- raw gate, dbt build, marts gate: asn_platform.pipeline.gate("raw"), build(), gate("marts");
-- publish: asn_platform.publish.publish();
+- raw gate, dbt build, marts gate: asn_platform.orchestration.stages.gate("raw"), build(), gate("marts");
+- publish: asn_platform.serving.publish.publish();
 - reports: asn_platform.reports.site.build_site (build_reports, build_dbt_docs, build_data_docs, then
   write_report_index), as the DAG's reports task.
 
@@ -129,8 +129,8 @@ def _mb(path: Path) -> float:
 
 def _table_rows(schemas: tuple[str, ...], path: Path | None = None) -> int:
     """Rows of every table of `schemas` in the build database (or the file at `path`)."""
-    from asn_platform.settings import get_settings
-    from asn_platform.warehouse import connect
+    from asn_platform.core.settings import get_settings
+    from asn_platform.core.warehouse import connect
 
     with connect(path, settings=get_settings(), read_only=True) as connection:
         return int(
@@ -153,7 +153,7 @@ def stage_generate(scale: float) -> dict:
     found = re.search(r"==> (\d+) regions, ([\d,]+) ASN, ([\d,]+) rows in (\d+) files", done.stdout)
     if not found:
         raise SystemExit(f"unexpected output of generate: {done.stdout[-500:]}")
-    from asn_platform.settings import get_settings
+    from asn_platform.core.settings import get_settings
 
     settings = get_settings()
     return {
@@ -167,9 +167,9 @@ def stage_generate(scale: float) -> dict:
 def stage_fetch() -> dict:
     """What `make run` does for API datasets: the stand-in API serves each region's store, the landing area gets
     the fetched collection, as of the deliveries' date."""
-    from asn_platform.local_run import stand_in_apis
-    from asn_platform.pipeline import fetch
-    from asn_platform.settings import get_settings
+    from asn_platform.core.settings import get_settings
+    from asn_platform.local.run import stand_in_apis
+    from asn_platform.orchestration.stages import fetch
     from ingestion.registry import load_registry
 
     settings = get_settings()
@@ -206,8 +206,8 @@ def stage_ingest() -> dict:
     load._screen_records = timed(load._screen_records)  # type: ignore[assignment]
     figures = ingestion_throughput.ingest_by_format()
     formats = {k: v for k, v in figures.items() if not k.startswith("_")}
-    from asn_platform.settings import get_settings
-    from asn_platform.warehouse import connect
+    from asn_platform.core.settings import get_settings
+    from asn_platform.core.warehouse import connect
 
     with connect(settings=get_settings(), read_only=True) as connection:
         checks = connection.execute("SELECT count(*) FROM dq.expectation_results WHERE stage = 'delivery'").fetchone()
@@ -223,9 +223,9 @@ def stage_ingest() -> dict:
 
 
 def stage_gate(stage: str) -> dict:
-    from asn_platform.pipeline import gate
-    from asn_platform.publish import RESTRICTED_SCHEMAS
-    from asn_platform.settings import MART_SCHEMAS, get_settings
+    from asn_platform.core.settings import MART_SCHEMAS, get_settings
+    from asn_platform.orchestration.stages import gate
+    from asn_platform.serving.publish import RESTRICTED_SCHEMAS
 
     reports = gate(stage)
     schemas = ("raw",) if stage == "raw" else (*MART_SCHEMAS, *RESTRICTED_SCHEMAS)
@@ -238,15 +238,15 @@ def stage_gate(stage: str) -> dict:
 
 
 def stage_dbt_build() -> dict:
-    from asn_platform.pipeline import build
-    from asn_platform.settings import get_settings
+    from asn_platform.core.settings import get_settings
+    from asn_platform.orchestration.stages import build
 
     result = build()
     return {"rows": _table_rows(("raw",)), "mb": _mb(get_settings().warehouse_path), "statuses": result.statuses}
 
 
 def stage_publish() -> dict:
-    from asn_platform.publish import publish
+    from asn_platform.serving.publish import publish
 
     publication = publish()
     folder = publication.path.resolve().parent
@@ -255,8 +255,8 @@ def stage_publish() -> dict:
 
 def stage_reports() -> dict:
     """The DAG's reports task: workforce charts, dbt docs, Data Docs, then the index (asn_platform.reports.site)."""
+    from asn_platform.core.settings import get_settings
     from asn_platform.reports.site import build_site
-    from asn_platform.settings import get_settings
 
     settings = get_settings()
     written = build_site(settings)
@@ -366,8 +366,8 @@ def stage_incremental_generate(scale: float) -> dict:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from asn_platform.core.settings import get_settings
     from asn_platform.generator.national import plan_regions
-    from asn_platform.settings import get_settings
 
     settings = get_settings()
     as_of = (settings.as_of - timedelta(days=1)).isoformat()  # the child runs as of the delivery's own day

@@ -20,15 +20,16 @@ import pendulum
 from airflow.sdk import DAG, dag, task
 from airflow.sdk.exceptions import AirflowFailException
 
-from asn_platform.orchestration import DEFAULT_ARGS, START_DATE, WRITER_POOL, raw_asset, raw_changes
-from asn_platform.sensors import DeliverySensor
-from asn_platform.settings import get_settings
+from asn_platform.orchestration.defaults import DEFAULT_ARGS, START_DATE, WRITER_POOL, raw_asset, raw_changes
+from asn_platform.orchestration.names import ingest_dag_id
+from asn_platform.orchestration.runtime import get_settings
+from asn_platform.orchestration.sensors import DeliverySensor
 from ingestion.registry import RegionSource, load_registry
 
 
 def build_ingest_dag(source: RegionSource) -> DAG:
     @dag(
-        dag_id=f"asn_ingest_{source.region}",
+        dag_id=ingest_dag_id(source.region),
         description=f"Load {source.name}'s deliveries into the raw layer",
         schedule=source.schedule,
         # The schedule reads in the region's local time (WIB, WITA or WIT).
@@ -51,9 +52,9 @@ def build_ingest_dag(source: RegionSource) -> DAG:
 
         @task(outlets=[raw_changes(source.region)], pool=WRITER_POOL)
         def load_deliveries(**context: Any) -> dict[str, Any]:
-            from asn_platform.pipeline import ingest
+            from asn_platform.orchestration.stages import ingest
 
-            summary = ingest(source.region)
+            summary = ingest(source.region, get_settings())
             for dataset in summary.changed_datasets:
                 context["outlet_events"][raw_changes(source.region)].add(raw_asset(dataset))
             return asdict(summary)
@@ -74,12 +75,12 @@ def build_ingest_dag(source: RegionSource) -> DAG:
             # report waits on it) but does not keep the files that did arrive from loading.
             @task
             def fetch_api(**context: Any) -> list[dict[str, Any]]:
-                from asn_platform.orchestration import api_connection
-                from asn_platform.pipeline import fetch
+                from asn_platform.orchestration.defaults import api_connection
+                from asn_platform.orchestration.stages import fetch
 
                 local_date = context["dag_run"].run_after.astimezone(ZoneInfo(source.timezone)).date()
                 connections = {connection_id: api_connection(connection_id) for connection_id in api_connections}
-                return fetch(source.region, local_date, connections=connections)
+                return fetch(source.region, local_date, get_settings(), connections)
 
             fetched = fetch_api()
             fetched >> wait
@@ -88,5 +89,5 @@ def build_ingest_dag(source: RegionSource) -> DAG:
     return ingest_region()
 
 
-for _source in load_registry().values():
+for _source in load_registry(get_settings().sources_dir).values():
     build_ingest_dag(_source)

@@ -11,9 +11,11 @@ from typing import Any
 
 from airflow.sdk import AssetAny, dag, task
 
-from asn_platform.contract import REGIONAL_DATASETS
-from asn_platform.orchestration import DEFAULT_ARGS, PUBLISHED_ANALYTICS, START_DATE, WRITER_POOL, raw_asset
-from asn_platform.transform import dbt_layers
+from asn_platform.core.contract import REGIONAL_DATASETS
+from asn_platform.orchestration.cosmos import dbt_layers
+from asn_platform.orchestration.defaults import DEFAULT_ARGS, PUBLISHED_ANALYTICS, START_DATE, WRITER_POOL, raw_asset
+from asn_platform.orchestration.names import WAREHOUSE_DAG_ID
+from asn_platform.orchestration.runtime import get_settings
 
 
 def _gate_summary(reports: list[Any]) -> dict[str, Any]:
@@ -22,7 +24,7 @@ def _gate_summary(reports: list[Any]) -> dict[str, Any]:
 
 
 @dag(
-    dag_id="asn_warehouse",
+    dag_id=WAREHOUSE_DAG_ID,
     description="dbt build, mart data-quality gates, publish",
     # Any raw dataset that changed triggers a build (a list of Assets would wait for all of them).
     schedule=AssetAny(*(raw_asset(name) for name in sorted(REGIONAL_DATASETS))),
@@ -37,21 +39,21 @@ def asn_warehouse() -> None:
     # of them, readers too, take the one-slot writer pool, so a load in an ingestion DAG never meets a gate here.
     @task(retries=0, pool=WRITER_POOL)  # bad data does not get better by retrying
     def gate_raw() -> dict[str, Any]:
-        from asn_platform.pipeline import gate_raw
+        from asn_platform.orchestration.stages import gate_raw
 
-        return _gate_summary(gate_raw())
+        return _gate_summary(gate_raw(get_settings()))
 
     @task(retries=0, pool=WRITER_POOL)
     def gate_marts() -> dict[str, Any]:
-        from asn_platform.pipeline import gate_marts
+        from asn_platform.orchestration.stages import gate_marts
 
-        return _gate_summary(gate_marts())
+        return _gate_summary(gate_marts(get_settings()))
 
     @task(outlets=[PUBLISHED_ANALYTICS], pool=WRITER_POOL)
     def publish() -> dict[str, object]:
-        from asn_platform.publish import publish
+        from asn_platform.serving.publish import publish
 
-        publication = publish()
+        publication = publish(get_settings())
         return {"version": publication.version, "tables": publication.tables}
 
     # For BI tools that need a server (JDBC/ODBC). It reads the published file only, so it takes no writer slot;
@@ -61,11 +63,11 @@ def asn_warehouse() -> None:
         from airflow.sdk.exceptions import AirflowSkipException
 
         from asn_platform.serving.postgres import serve_postgres
-        from asn_platform.settings import get_settings
 
-        if get_settings().serving_postgres_uri() is None:
+        settings = get_settings()
+        if settings.serving_postgres_uri() is None:
             raise AirflowSkipException("no PostgreSQL serving target: AIRFLOW_CONN_ASN_SERVING_POSTGRES is not set")
-        served = serve_postgres()
+        served = serve_postgres(settings)
         return {"version": served.version, "rows": served.rows, "skipped": served.skipped}
 
     # The reports: the workforce charts of the version serving (after a failed gate or publication, the last good
@@ -75,7 +77,7 @@ def asn_warehouse() -> None:
     def reports() -> dict[str, str]:
         from asn_platform.reports.site import build_site
 
-        return build_site()
+        return build_site(get_settings())
 
     raw_checked, marts_checked = gate_raw(), gate_marts()
     # dbt through cosmos, one `dbt build` per layer (seeds, staging, intermediate, marts), ordered and checked

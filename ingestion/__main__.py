@@ -12,17 +12,19 @@ import sys
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from asn_platform.settings import SettingsError, get_settings
-from asn_platform.summary import text_table
+from asn_platform.core.console import text_table
+from asn_platform.core.settings import Settings, SettingsError
+from ingestion.api import fetch_region
 from ingestion.load import LoadResult
 from ingestion.registry import RegistryError, load_registry, region_source
+from ingestion.service import audit_rows, load_pending, quarantined
 
 
-def _sources() -> int:
+def _sources(settings: Settings) -> int:
     rows = [
         (region, source.name, source.timezone, dataset, config.transport, config.format
          + (".gz" if config.compression == "gzip" else ""), config.load_mode, config.file_pattern)
-        for region, source in sorted(load_registry().items())
+        for region, source in sorted(load_registry(settings.sources_dir).items())
         for dataset, config in sorted(source.datasets.items())
     ]  # fmt: skip
     print(text_table(("region", "name", "time zone", "dataset", "transport", "format", "mode", "files"), rows))
@@ -39,20 +41,18 @@ def _print_result(result: LoadResult) -> None:
     print(f"{result.status:>9}  {delivery.delivery_id}  {delivery.path.name}: {detail}", flush=True)
 
 
-def _load(regions: list[str], dataset: str | None, delivery_date: date | None = None) -> int:
-    from ingestion.service import load_pending
-
+def _load(settings: Settings, regions: list[str], dataset: str | None, delivery_date: date | None = None) -> int:
     results = [
         result
         for region in regions
-        for result in load_pending(region, dataset, progress=_print_result, delivery_date=delivery_date)
+        for result in load_pending(settings, region, dataset, progress=_print_result, delivery_date=delivery_date)
     ]
     failed = [result for result in results if result.status in {"rejected", "waiting"}]
     print(f"==> {len(results)} deliveries: {len(results) - len(failed)} fine, {len(failed)} rejected or waiting")
     return 1 if failed else 0
 
 
-def _load_one(delivery_id: str) -> int:
+def _load_one(settings: Settings, delivery_id: str) -> int:
     """One delivery by its id (region/dataset/YYYY-MM-DD), as the audit and the quarantine name it."""
     parts = delivery_id.strip("/").split("/")
     try:
@@ -60,25 +60,23 @@ def _load_one(delivery_id: str) -> int:
         delivery_date = date.fromisoformat(day)
     except ValueError:
         raise RegistryError(f"--delivery {delivery_id!r}: expected region/dataset/YYYY-MM-DD") from None
-    region_source(region).dataset(dataset)  # an unknown region or dataset is named, with what there is
-    return _load([region], dataset, delivery_date)
+    region_source(region, settings.sources_dir).dataset(
+        dataset
+    )  # an unknown region or dataset is named, with what there is
+    return _load(settings, [region], dataset, delivery_date)
 
 
-def _fetch(region: str, day: date | None) -> int:
-    from ingestion.api import fetch_region
-
+def _fetch(settings: Settings, region: str, day: date | None) -> int:
     # By default the region's own today, as the ingestion DAG dates a fetch (WITA and WIT run ahead of the host).
-    day = day or datetime.now(ZoneInfo(region_source(region).timezone)).date()
-    for result in fetch_region(region, day, progress=lambda message: print(f"  {message}", flush=True)):
+    day = day or datetime.now(ZoneInfo(region_source(region, settings.sources_dir).timezone)).date()
+    for result in fetch_region(region, day, settings, progress=lambda message: print(f"  {message}", flush=True)):
         print(f"{result.status:>15}  {result.region}/{result.dataset}: {result.records:,} records in "
               f"{result.pages} pages ({result.retries} retries) -> {result.path}")  # fmt: skip
     return 0
 
 
-def _audit(region: str | None) -> int:
-    from ingestion.service import audit_rows
-
-    rows = audit_rows(region)
+def _audit(settings: Settings, region: str | None) -> int:
+    rows = audit_rows(settings, region)
     columns = ("delivery_id", "status", "received_rows", "loaded_rows", "quarantined_rows", "duplicate_rows",
                "duration_s")  # fmt: skip
     print(text_table(columns, [[row[column] for column in columns] for row in rows]))
@@ -88,12 +86,10 @@ def _audit(region: str | None) -> int:
     return 0
 
 
-def _quarantine(region: str | None, delivery_id: str | None, limit: int) -> int:
-    from ingestion.service import quarantined
-
+def _quarantine(settings: Settings, region: str | None, delivery_id: str | None, limit: int) -> int:
     rows = [
         (row["delivery_id"], row["source_file"], row["source_row"], "; ".join(row["reasons"]))  # type: ignore[arg-type]
-        for row in quarantined(region, delivery_id, limit)
+        for row in quarantined(settings, region, delivery_id, limit)
     ]
     print(text_table(("delivery", "file", "line", "reasons"), rows))
     return 0
@@ -123,19 +119,21 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    get_settings().ensure_dirs()
+    settings = Settings.from_env()  # the one read of the environment: passed to everything below
+    settings.ensure_dirs()
     if args.command == "load":
         if args.delivery:
-            return _load_one(args.delivery)
+            return _load_one(settings, args.delivery)
         if bool(args.region) == args.all:
             raise RegistryError("name one region, or --all, or --delivery ID")
-        regions = sorted(load_registry()) if args.all else [region_source(args.region).region]
-        return _load(regions, args.dataset)
+        registry = load_registry(settings.sources_dir)
+        regions = sorted(registry) if args.all else [region_source(args.region, settings.sources_dir).region]
+        return _load(settings, regions, args.dataset)
     commands = {
-        "sources": _sources,
-        "fetch": lambda: _fetch(args.region, args.date),
-        "audit": lambda: _audit(args.region),
-        "quarantine": lambda: _quarantine(args.region, args.delivery, args.limit),
+        "sources": lambda: _sources(settings),
+        "fetch": lambda: _fetch(settings, args.region, args.date),
+        "audit": lambda: _audit(settings, args.region),
+        "quarantine": lambda: _quarantine(settings, args.region, args.delivery, args.limit),
     }
     return commands[args.command]()
 

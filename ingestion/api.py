@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from asn_platform.settings import ApiConnection, Settings, get_settings
+from asn_platform.core.settings import ApiConnection, Settings
 from ingestion.registry import ApiTransport, RegistryError, region_source
 
 MAX_WAIT_S = 60.0  # longest honoured Retry-After or backoff step
@@ -126,7 +126,7 @@ def fetch_dataset(
     region: str,
     dataset: str,
     delivery_date: date,
-    settings: Settings | None = None,
+    settings: Settings,
     *,
     sleep: Callable[[float], None] = time.sleep,
     progress: Callable[[str], None] | None = None,
@@ -135,7 +135,6 @@ def fetch_dataset(
     """Fetch the whole collection as the delivery of `delivery_date`; a delivery already fetched is not fetched
     again, and an interrupted one resumes from its checkpoint. The connection is the registry's, from the
     environment, unless the caller resolved it (Airflow tasks use Airflow's connections and secrets backends)."""
-    settings = settings or get_settings()
     config = region_source(region, settings.sources_dir).dataset(dataset)
     if config.api is None:
         raise RegistryError(f"{region}/{dataset} is delivered as files, not through an API")
@@ -206,13 +205,12 @@ def _json_line(record: object) -> bytes:
 def fetch_region(
     region: str,
     delivery_date: date,
-    settings: Settings | None = None,
+    settings: Settings,
     connections: dict[str, ApiConnection] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> list[FetchResult]:
     """Fetch every dataset the region serves through an API, for `delivery_date`; `connections` by connection id
     when the caller resolved them; `progress` hears every 20 pages."""
-    settings = settings or get_settings()
     source = region_source(region, settings.sources_dir)
     return [
         fetch_dataset(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from asn_platform.contract import DATASETS
+from asn_platform.core.contract import DATASETS
 from ingestion.registry import RegionSource, RegistryError
 
 _DATE_FOLDER = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

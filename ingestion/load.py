@@ -23,12 +23,12 @@ from typing import BinaryIO
 
 import duckdb
 
-from asn_platform.contract import DATASETS, REGIONAL_DATASETS, Dataset, Field
+from asn_platform.core.contract import DATASETS, REGIONAL_DATASETS, Dataset, Field
+from asn_platform.core.settings import EXPECTATIONS_DIR, Settings
+from asn_platform.core.warehouse import quote_identifier, sql_literal
 from asn_platform.quality import Suite, ValidationReport, load_suite, validate_table
 from asn_platform.quality.runner import ExpectationOutcome
 from asn_platform.quality.suites import ExpectationSpec
-from asn_platform.settings import EXPECTATIONS_DIR, Settings, get_settings
-from asn_platform.warehouse import quote_identifier, sql_literal
 from ingestion import quarantine
 from ingestion.deliveries import Delivery
 from ingestion.registry import DatasetSource
@@ -529,11 +529,10 @@ def load_delivery(
     connection: duckdb.DuckDBPyConnection,
     delivery: Delivery,
     config: DatasetSource,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> LoadResult:
     """Load one delivery; the same file again is a no-op. Raises DeliveryRejected (after auditing it) when the
     delivery as a whole fails its checks."""
-    settings = settings or get_settings()
     dataset = DATASETS[delivery.dataset]
     sha256 = delivery.sha256()
     if _already_loaded(connection, delivery, config, sha256):
@@ -573,6 +572,7 @@ def load_delivery(
             connection,
             work_table,
             delivery_suite(dataset, kind),
+            settings=settings,
             stage="delivery",
             run_id=load_id,
             row_key="_source_row",

@@ -14,10 +14,10 @@ from datetime import date, timedelta
 
 import duckdb
 
-from asn_platform.contract import Dataset
+from asn_platform.core.contract import Dataset
+from asn_platform.core.warehouse import quote_identifier, sql_literal
 from asn_platform.quality import ValidationReport
 from asn_platform.quality.suites import ExpectationSpec
-from asn_platform.warehouse import quote_identifier, sql_literal
 
 QUARANTINE_TABLE = "raw.quarantine"
 

@@ -16,8 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from asn_platform.contract import DATASETS, REGIONAL_DATASETS
-from asn_platform.settings import get_settings
+from asn_platform.core.contract import DATASETS, REGIONAL_DATASETS
 
 SCHEDULE_PRESETS = frozenset({"@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly"})
 CRON_FIELD = re.compile(r"[0-9A-Za-z*/,?-]+")
@@ -249,9 +248,9 @@ def load_region(path: Path) -> RegionSource:
     return source
 
 
-def load_registry(sources_dir: Path | None = None) -> dict[str, RegionSource]:
-    """Every region in `sources_dir` (default: the ASN_SOURCES_DIR setting, else ingestion/sources/)."""
-    return _registry(sources_dir or get_settings().sources_dir)
+def load_registry(sources_dir: Path) -> dict[str, RegionSource]:
+    """Every region in `sources_dir` (the ASN_SOURCES_DIR setting, by default ingestion/sources/)."""
+    return _registry(sources_dir)
 
 
 @cache
@@ -261,7 +260,7 @@ def _registry(sources_dir: Path) -> dict[str, RegionSource]:
     return {path.stem: load_region(path) for path in sorted(sources_dir.glob("*.yml"))}
 
 
-def region_source(region: str, sources_dir: Path | None = None) -> RegionSource:
+def region_source(region: str, sources_dir: Path) -> RegionSource:
     registry = load_registry(sources_dir)
     if region not in registry:
         raise RegistryError(f"unknown region {region!r}; configured regions: {sorted(registry)}")

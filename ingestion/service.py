@@ -7,8 +7,8 @@ from datetime import date
 
 import duckdb
 
-from asn_platform.settings import Settings, get_settings
-from asn_platform.warehouse import connect, has_table
+from asn_platform.core.settings import Settings
+from asn_platform.core.warehouse import connect, has_table
 from ingestion.deliveries import find_deliveries
 from ingestion.load import (
     AUDIT_TABLE,
@@ -19,27 +19,26 @@ from ingestion.load import (
     load_delivery,
 )
 from ingestion.quarantine import QUARANTINE_TABLE
-from ingestion.registry import RegionSource, region_source
+from ingestion.registry import SCHEDULE_COLUMNS, RegionSource, delivery_schedule, load_registry, region_source
 
 
 def load_pending(
+    settings: Settings,
     region: str,
     dataset: str | None = None,
-    settings: Settings | None = None,
     progress: Callable[[LoadResult], None] | None = None,
     *,
     delivery_date: date | None = None,
 ) -> list[LoadResult]:
     """Load every delivery of `region` in the landing area (of `dataset`, of `delivery_date`), oldest first. A
     rejected delivery is audited and reported, and the others still load. `progress` hears of each as it is done."""
-    settings = settings or get_settings()
     source = region_source(region, settings.sources_dir)
     if dataset:
         source.dataset(dataset)
     results = []
     with connect(settings=settings) as connection:
         ensure_raw_tables(connection)
-        _register_region(connection, source)
+        sync_registry(connection, source, load_registry(settings.sources_dir))
         for delivery in find_deliveries(source, settings.landing_dir, dataset):
             if delivery_date and delivery.delivery_date != delivery_date:
                 continue
@@ -55,8 +54,18 @@ def load_pending(
     return results
 
 
-def _register_region(connection: duckdb.DuckDBPyConnection, source: RegionSource) -> None:
-    """The region as the registry describes it, in `raw.regions` (the warehouse's region dimension reads it)."""
+def sync_registry(
+    connection: duckdb.DuckDBPyConnection, source: RegionSource, registry: dict[str, RegionSource]
+) -> None:
+    """The one place the registry reaches raw: the loading region as its file describes it, in `raw.regions` (the
+    warehouse's region dimension reads it), and `raw.delivery_schedule`, every region and dataset with its schedule
+    and freshness as the registry says now (the raw gate's freshness check joins it; analysts can see who delivers
+    what, and how often). One transaction: a reader sees the old registry or the new one."""
+    columns = ", ".join(
+        f"{name} {'INTEGER' if name == 'freshness_days' else 'VARCHAR'} NOT NULL" for name in SCHEDULE_COLUMNS
+    )
+    rows = delivery_schedule(registry)
+    connection.execute("BEGIN TRANSACTION")
     connection.execute(
         """CREATE TABLE IF NOT EXISTS raw.regions (
             region VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, province VARCHAR NOT NULL, timezone VARCHAR NOT NULL)"""
@@ -65,11 +74,15 @@ def _register_region(connection: duckdb.DuckDBPyConnection, source: RegionSource
         "INSERT OR REPLACE INTO raw.regions VALUES (?, ?, ?, ?)",
         [source.region, source.name, source.province, source.timezone],
     )
+    connection.execute(f"CREATE OR REPLACE TABLE raw.delivery_schedule ({columns})")
+    if rows:
+        placeholders = ", ".join(f"({', '.join('?' * len(SCHEDULE_COLUMNS))})" for _ in rows)
+        connection.execute(f"INSERT INTO raw.delivery_schedule VALUES {placeholders}", [v for row in rows for v in row])
+    connection.execute("COMMIT")
 
 
-def _query(settings: Settings | None, table: str, sql: str, parameters: list[object]) -> list[dict[str, object]]:
+def _query(settings: Settings, table: str, sql: str, parameters: list[object]) -> list[dict[str, object]]:
     """Rows of a read-only query on `table` (schema.name) as dicts; none while the warehouse or table is not there."""
-    settings = settings or get_settings()
     if not settings.warehouse_path.exists():
         return []
     with connect(settings=settings, read_only=True) as connection:
@@ -80,7 +93,7 @@ def _query(settings: Settings | None, table: str, sql: str, parameters: list[obj
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def audit_rows(region: str | None = None, settings: Settings | None = None) -> list[dict[str, object]]:
+def audit_rows(settings: Settings, region: str | None = None) -> list[dict[str, object]]:
     return _query(
         settings,
         AUDIT_TABLE,
@@ -92,7 +105,7 @@ def audit_rows(region: str | None = None, settings: Settings | None = None) -> l
 
 
 def quarantined(
-    region: str | None = None, delivery_id: str | None = None, limit: int = 50, settings: Settings | None = None
+    settings: Settings, region: str | None = None, delivery_id: str | None = None, limit: int = 50
 ) -> list[dict[str, object]]:
     """Quarantined records with their reasons, newest load first."""
     return _query(

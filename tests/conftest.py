@@ -17,10 +17,10 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 # DAG in-process after another test has loaded Airflow's configuration still finds them.
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parent.parent / "dags")
 
-from asn_platform import settings as settings_module
+from asn_platform.core import settings as settings_module
+from asn_platform.core.settings import Settings
 from asn_platform.generator import generate_sample
 from asn_platform.generator.profiles import LANGSA
-from asn_platform.settings import Settings
 
 TEST_KEY = "test-pseudonym-key"
 
@@ -43,7 +43,7 @@ def gated_langsa_build(root: Path) -> Iterator[Settings]:
     """Langsa's sample delivered, ingested, built and through both gates in `root`, as of the sample's date; the
     settings point there (also through get_settings()) until the block ends. For module-scoped fixtures."""
     from asn_platform.generator.sample import SAMPLE_AS_OF
-    from asn_platform.pipeline import build, gate, ingest
+    from asn_platform.orchestration.stages import build, gate, ingest
 
     monkeypatch = pytest.MonkeyPatch()
     monkeypatch.setenv("ASN_AS_OF", SAMPLE_AS_OF.isoformat())

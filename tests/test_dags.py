@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from airflow.dag_processing.dagbag import DagBag
 
-from asn_platform.local_run import pipeline_dag_ids
-from asn_platform.orchestration import WRITER_POOL
-from asn_platform.settings import DAGS_DIR
-from asn_platform.transform import ensure_manifest
+from asn_platform.core.settings import DAGS_DIR
+from asn_platform.local.run import pipeline_dag_ids
+from asn_platform.orchestration.defaults import WRITER_POOL
+from asn_platform.transform.manifest import ensure_manifest
 from ingestion.registry import load_registry
 
 
@@ -92,7 +92,7 @@ def test_warehouse_tasks_gate_raw_then_build_then_gate_then_publish(dag_bag: Dag
         **dict.fromkeys(["gate_raw", "gate_marts", "publish", "reports"], WRITER_POOL),
         "serve_postgres": "default_pool",
     }
-    # One `dbt build` per layer, in the order the manifest's dependencies allow (transform.check_layer_order).
+    # One `dbt build` per layer, in the order the manifest's dependencies allow (transform.manifest.check_layer_order).
     assert first == {"dbt.seeds"}
     assert last == {"dbt.marts"}
     assert dag.get_task("dbt.staging").downstream_task_ids == {"dbt.intermediate"}

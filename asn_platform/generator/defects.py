@@ -23,7 +23,7 @@ from typing import IO, TypeVar
 import numpy as np
 import pandas as pd
 
-from asn_platform.contract import DATASETS, IKM_ELEMENTS
+from asn_platform.core.contract import DATASETS, IKM_ELEMENTS
 
 ROW_DEFECTS: tuple[str, ...] = (
     "duplicate_row",

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from asn_platform.contract import GOLONGAN
+from asn_platform.core.contract import GOLONGAN
 
 # Share of personnel records that change on a given day (status change, promotion).
 DAILY_PERSONNEL_CHANGE = 0.004

@@ -48,7 +48,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from asn_platform.contract import DATASETS, REGIONAL_DATASETS
+from asn_platform.core.contract import DATASETS, REGIONAL_DATASETS
+from asn_platform.core.settings import SOURCES_DIR
 from asn_platform.generator.deltas import delivery_dates, split_deltas
 from asn_platform.generator.profiles import SAMPLE_PROFILES, RegionProfile, reference_profile
 from asn_platform.generator.sample import SAMPLE_AS_OF, reference_lists, staff_and_training, unit_profiles
@@ -59,7 +60,6 @@ from asn_platform.generator.service_quality import (
     services,
 )
 from asn_platform.generator.writers import open_extract
-from asn_platform.settings import SOURCES_DIR
 
 NATIONAL_HEADCOUNT = 5_600_000
 NATIONAL_REGIONS = 500

@@ -10,7 +10,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from asn_platform.contract import GOLONGAN
+from asn_platform.core.contract import GOLONGAN
 from asn_platform.generator.names import ADMINISTRATIVE_TITLES, EDUCATION_FIELD_SECTOR, FUNCTIONAL_TITLES
 
 # Education mix of regional civil servants, most common first.

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from asn_platform.contract import DATASETS
+from asn_platform.core.contract import DATASETS
 from asn_platform.generator.defects import (
     EXTRA_FIELD,
     FILE_DEFECTS,

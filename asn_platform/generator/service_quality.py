@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from asn_platform.contract import AGE_BANDS, COMPLAINT_CHANNELS, EDUCATION_LEVELS, IKM_ELEMENTS
+from asn_platform.core.contract import AGE_BANDS, COMPLAINT_CHANNELS, EDUCATION_LEVELS, IKM_ELEMENTS
 
 SERVICES_BY_SECTOR = {
     "health": ("Pelayanan Rawat Jalan", "Pelayanan Rawat Inap", "Pelayanan Imunisasi"),

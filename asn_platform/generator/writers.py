@@ -28,9 +28,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from asn_platform.contract import DATASETS
+from asn_platform.core.contract import DATASETS
+from asn_platform.core.warehouse import quote_identifier, sql_literal
 from asn_platform.generator.profiles import CsvStyle, JsonLinesStyle, RegionProfile, WorkbookStyle
-from asn_platform.warehouse import quote_identifier, sql_literal
 
 # Date or date-and-time is the contract's call, never guessed from the values (a chunk may hold only midnights).
 _TIMESTAMP_FIELDS = frozenset(

@@ -22,9 +22,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from asn_platform.core.settings import Settings
+from asn_platform.core.warehouse import qualified, quote_identifier, sql_literal
 from asn_platform.quality.suites import QUERY_EXPECTATION, ExpectationSpec, Suite, SuiteError
-from asn_platform.settings import get_settings
-from asn_platform.warehouse import qualified, quote_identifier, sql_literal
 
 SAMPLE_SIZE = 20
 _DUCKDB_VECTOR_ROWS = 2048
@@ -424,6 +424,7 @@ def validate_table(
     table: str,
     suite: Suite,
     *,
+    settings: Settings,
     stage: str | None = None,
     run_id: str | None = None,
     chunk_rows: int | None = None,
@@ -433,7 +434,6 @@ def validate_table(
     """Validate `table` (schema.name) against `suite`; record the outcomes; return the report (it never raises on
     failing data: call `report.raise_for_errors()` where an error must block). With `row_key` (a column naming each
     row), every failing row of a row-level or uniqueness check is listed in its outcome's `failing_rows`."""
-    settings = get_settings()
     chunk_rows = chunk_rows or settings.dq_chunk_rows
     cursor = connection.cursor()
     try:

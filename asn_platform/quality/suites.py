@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import yaml
 
-from asn_platform.settings import EXPECTATIONS_DIR
+from asn_platform.core.settings import EXPECTATIONS_DIR
 
 Severity = Literal["error", "warning"]
 

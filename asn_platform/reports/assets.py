@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from asn_platform.core.settings import PROJECT_ROOT, Settings
 from asn_platform.reports.folders import building
-from asn_platform.settings import PROJECT_ROOT, Settings, get_settings
 
 NODE_MODULES = PROJECT_ROOT / "node_modules"
 MANIFEST = "MANIFEST.json"
@@ -147,10 +147,9 @@ def _licence_note(package: Package, metadata: Mapping) -> str:
     return "\n".join(lines) + "\n"
 
 
-def install_assets(settings: Settings | None = None, node_modules: Path = NODE_MODULES) -> Path:
+def install_assets(settings: Settings, node_modules: Path = NODE_MODULES) -> Path:
     """Copy the vendored files (and their licences) into `reports_dir/assets/vendor`, replacing what was there in
     one swap; returns that folder. Raises AssetsMissing, naming `make env`, when node_modules lacks them."""
-    settings = settings or get_settings()
     declared = _declared_versions()
     target = vendor_dir(settings)
     manifest = []

@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from asn_platform.core.settings import Settings
 from asn_platform.reports.folders import building
-from asn_platform.settings import Settings, get_settings
-from asn_platform.transform import dbt_paths, run_dbt
+from asn_platform.transform.dbt import dbt_paths, run_dbt
 
 DBT_DOCS_DIR = "dbt-docs"
 STATIC_INDEX = "static_index.html"
@@ -60,10 +60,9 @@ def make_offline(page: str) -> str:
     return page
 
 
-def build_dbt_docs(settings: Settings | None = None) -> Path:
+def build_dbt_docs(settings: Settings) -> Path:
     """Generate the dbt docs with the project's dbt runner and copy the static page to `reports_dir/dbt-docs/`
     (the folder replaced whole); returns the page's path."""
-    settings = settings or get_settings()
     run_dbt(["docs", "generate", "--static"], settings, echo=False)
     target_path, _ = dbt_paths(settings)
     generated = target_path / STATIC_INDEX

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from asn_platform.core.settings import Settings
+from asn_platform.quality.runner import RESULTS_TABLE
 from asn_platform.quality.suites import STAGES
 from asn_platform.reports.assets import asset_url, ensure_assets, relative_url
-from asn_platform.settings import Settings, get_settings
 
 INDEX_NAME = "index.html"
 # Stages in pipeline order, with what each guards; a stage not listed here is shown after them under its own name.
@@ -46,7 +47,7 @@ class StageSummary:
 def stage_summaries(settings: Settings) -> list[StageSummary]:
     """Per stage, over the runs the Data Docs show (the latest RUNS_KEPT of each suite): suites, runs, checks run,
     failed errors and warnings, the latest run. Raises DataDocsError when nothing is recorded yet."""
-    from asn_platform.quality.data_docs import RESULTS_TABLE, latest_runs_sql, recorded_results
+    from asn_platform.reports.data_docs import latest_runs_sql, recorded_results
 
     with recorded_results(settings) as connection:
         rows = connection.execute(
@@ -100,7 +101,7 @@ def _summary_table(summaries: list[StageSummary]) -> str:
 
 
 def render_index(settings: Settings, entries: Sequence[ReportEntry], index: Path) -> str:
-    from asn_platform.quality.data_docs import RUNS_KEPT, DataDocsError
+    from asn_platform.reports.data_docs import RUNS_KEPT, DataDocsError
 
     try:
         summaries = stage_summaries(settings)
@@ -142,29 +143,10 @@ def render_index(settings: Settings, entries: Sequence[ReportEntry], index: Path
 """
 
 
-def default_entries(settings: Settings) -> list[ReportEntry]:
-    """The reports every build writes besides the Data Docs: the workforce report (charts, overall and per region)
-    and the dbt docs (lineage). One not built yet is listed as such, not left out."""
-    from asn_platform.reports.dbt_docs import dbt_docs_index
-    from asn_platform.reports.workforce import workforce_entry
-
-    return [
-        workforce_entry(settings),
-        ReportEntry(
-            "dbt docs: models and lineage",
-            dbt_docs_index(settings),
-            "Every model, column and test of the warehouse, and the lineage graph from the raw deliveries to each mart "
-            "(dbt docs generate --static).",
-        ),
-    ]
-
-
-def write_report_index(settings: Settings | None = None, entries: Sequence[ReportEntry] | None = None) -> Path:
-    """Write `reports_dir/index.html`: the Data Docs first, then `entries` (by default the workforce report and the
-    dbt docs, `default_entries`), then the data-quality summary per stage; returns its path. Written whole under
+def write_report_index(settings: Settings, entries: Sequence[ReportEntry]) -> Path:
+    """Write `reports_dir/index.html`: the Data Docs first, then `entries` (`reports.site.default_entries`: the
+    workforce report and the dbt docs), then the data-quality summary per stage; returns its path. Written whole under
     another name and renamed into place."""
-    settings = settings or get_settings()
-    entries = default_entries(settings) if entries is None else entries
     index = settings.reports_dir / INDEX_NAME
     ensure_assets(settings)
     data_docs = ReportEntry(

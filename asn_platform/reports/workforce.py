@@ -25,13 +25,13 @@ from typing import Any
 
 import duckdb
 
+from asn_platform.core.settings import DBT_PROJECT_DIR, Settings
+from asn_platform.core.warehouse import connect, quote_identifier
 from asn_platform.reports import charts
 from asn_platform.reports.assets import asset_url, ensure_assets, relative_url
 from asn_platform.reports.folders import building
 from asn_platform.reports.index import INDEX_NAME, ReportEntry
-from asn_platform.settings import DBT_PROJECT_DIR, Settings, get_settings
-from asn_platform.summary import HEADLINES
-from asn_platform.warehouse import connect, quote_identifier
+from asn_platform.reports.summary import HEADLINES
 
 WORKFORCE_DIR = "workforce"
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
@@ -142,7 +142,7 @@ unit_labels AS (
                 ELSE coalesce(unit_name, unit_code) END AS label
     FROM core.dim_unit),
 region_labels AS (SELECT region, coalesce(region_name, region) AS label FROM core.dim_region),
--- Each region's latest complete year, as the headline figures (asn_platform.summary) take it: its snapshot year
+-- Each region's latest complete year, as the headline figures (asn_platform.reports.summary) take it: its snapshot year
 -- is still running.
 years AS (SELECT region, max(calendar_year) - 1 AS calendar_year FROM competency.unit_year GROUP BY region)
 """
@@ -641,10 +641,9 @@ def _write(path: Path, text: str) -> None:
     path.chmod(0o644)
 
 
-def build_reports(settings: Settings | None = None) -> list[ReportEntry]:
+def build_reports(settings: Settings) -> list[ReportEntry]:
     """Write the workforce pages (overall, and one per region) from the published warehouse, replacing the folder
     whole; returns the report index's entry for them (the overall page, which links every region's)."""
-    settings = settings or get_settings()
     published = settings.analytics_path
     if not published.is_file():
         raise ReportsError(

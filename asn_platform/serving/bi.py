@@ -20,7 +20,7 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 
-from asn_platform.settings import Settings, get_settings
+from asn_platform.core.settings import Settings
 
 # DuckDB settings, in the order the URI carries them.
 READ_ONLY_SETTINGS = {"access_mode": "read_only", "enable_external_access": "false"}
@@ -35,9 +35,8 @@ def sqlalchemy_uri(path: Path) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def bi_connection_string(settings: Settings | None = None) -> str:
+def bi_connection_string(settings: Settings) -> str:
     """The URI to give Superset (or another SQLAlchemy BI tool) for the published warehouse of `settings`."""
-    settings = settings or get_settings()
     return sqlalchemy_uri(settings.analytics_path)
 
 

@@ -35,8 +35,13 @@ import yaml
 from psycopg import sql
 from psycopg.copy import LibpqWriter
 
-from asn_platform.settings import DBT_PROJECT_DIR, MART_SCHEMAS, SERVING_POSTGRES_CONNECTION, Settings, get_settings
-from asn_platform.warehouse import connect, quote_identifier, sql_literal
+from asn_platform.core.settings import (
+    DBT_PROJECT_DIR,
+    MART_SCHEMAS,
+    SERVING_POSTGRES_CONNECTION,
+    Settings,
+)
+from asn_platform.core.warehouse import connect, quote_identifier, sql_literal
 
 log = logging.getLogger(__name__)
 
@@ -426,10 +431,9 @@ def _swap(pg: psycopg.Connection[Any], schemas: list[str]) -> None:
     pg.execute(sql.SQL("GRANT SELECT ON {}.versions TO {}").format(control, reader))
 
 
-def serve_postgres(settings: Settings | None = None, uri: str | None = None) -> PostgresServing:
+def serve_postgres(settings: Settings, uri: str | None = None) -> PostgresServing:
     """Serve the published warehouse from PostgreSQL (`uri`, default the `asn_serving_postgres` connection): load,
     audit and swap in one transaction; nothing is done when its version is already being served."""
-    settings = settings or get_settings()
     uri = uri or settings.serving_postgres_uri()
     if not uri:
         raise PostgresServingError(

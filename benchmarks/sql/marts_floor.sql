@@ -5,7 +5,7 @@
 -- the logic allows, no views, no tests.
 --
 -- Run by benchmarks/dbt_build_floor.py, which replaces ${seeds} with dbt_project/seeds and sets the session
--- variable asn_pseudonym_key, as asn_platform/dbt_plugin.py does for dbt. Statements end with ';' at a line's end.
+-- variable asn_pseudonym_key, as asn_platform/transform/plugin.py does for dbt. Statements end with ';' at a line's end.
 
 -- Reference data: the seed CSVs with the column types of dbt_project/seeds/_seeds.yml.
 CREATE OR REPLACE TEMP TABLE ref_age_bands AS

@@ -1,6 +1,6 @@
 {#-
     A keyed hash of an identifier (the NIP): the same person gets the same key in every build, and nobody without the
-    key can recompute it from a NIP. The key reaches the database as a session variable (asn_platform/dbt_plugin.py),
+    key can recompute it from a NIP. The key reaches the database as a session variable (asn_platform/transform/plugin.py),
     never as a literal in compiled SQL.
 -#}
 {% macro pseudonymise(column) -%}

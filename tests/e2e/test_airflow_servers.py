@@ -16,11 +16,11 @@ import duckdb
 import psutil
 import pytest
 
-from asn_platform import settings as settings_module
-from asn_platform.airflow_local import CLI_ENV_FILE, LocalAirflow, expected_dag_ids, running_airflow
+from asn_platform.core import settings as settings_module
+from asn_platform.core.settings import PROJECT_ROOT, Settings
 from asn_platform.generator import generate_sample
 from asn_platform.generator.profiles import LANGSA
-from asn_platform.settings import PROJECT_ROOT, Settings
+from asn_platform.local.airflow_server import CLI_ENV_FILE, LocalAirflow, expected_dag_ids, running_airflow
 
 pytestmark = pytest.mark.e2e
 STARTUP_TIMEOUT = 180.0

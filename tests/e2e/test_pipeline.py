@@ -17,7 +17,8 @@ import duckdb
 import fastexcel
 import pytest
 
-from asn_platform.contract import DATASETS
+from asn_platform.core.contract import DATASETS
+from asn_platform.core.settings import PROJECT_ROOT, Settings
 from asn_platform.generator.profiles import (
     MEDAN,
     SAMPLE_PROFILES,
@@ -27,7 +28,6 @@ from asn_platform.generator.profiles import (
     reference_profile,
 )
 from asn_platform.quality import suites_for_stage
-from asn_platform.settings import PROJECT_ROOT, Settings
 from ingestion.load import delivery_suite
 
 pytestmark = pytest.mark.e2e

@@ -14,14 +14,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from asn_platform import settings as settings_module
+from asn_platform.core import settings as settings_module
+from asn_platform.core.settings import PROJECT_ROOT, Settings
 from asn_platform.generator import generate_sample
 from asn_platform.generator.profiles import LANGSA
 from asn_platform.generator.sample import SAMPLE_AS_OF
-from asn_platform.pipeline import build, gate, ingest
-from asn_platform.publish import publish
+from asn_platform.orchestration.stages import build, gate, ingest
 from asn_platform.serving.bi import bi_engine
-from asn_platform.settings import PROJECT_ROOT, Settings
+from asn_platform.serving.publish import publish
 
 GUIDE = PROJECT_ROOT / "docs" / "analyst-guide.md"
 BELOW_MUTU_B = "Which units fall below IKM 76.61"

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from asn_platform.settings import PROJECT_ROOT
+from asn_platform.core.settings import PROJECT_ROOT
 
 STAGES = {"generate", "fetch", "ingest", "delivery_dq", "raw_gate", "dbt_build", "marts_gate", "publish", "reports"}
 INCREMENTAL = {"incremental_generate", "ingest", "raw_gate", "dbt_build", "marts_gate", "publish"}

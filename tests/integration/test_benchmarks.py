@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from asn_platform.publish import RESTRICTED_SCHEMAS
-from asn_platform.settings import MART_SCHEMAS, PROJECT_ROOT
+from asn_platform.core.settings import MART_SCHEMAS, PROJECT_ROOT
+from asn_platform.serving.publish import RESTRICTED_SCHEMAS
 
 
 def test_ingestion_benchmark_reports_every_format_beside_duckdb(tmp_path: Path) -> None:

@@ -19,14 +19,14 @@ import sqlalchemy as sa
 import yaml
 from sample_figures import LANGSA_PUBLISHED_ROWS
 
-from asn_platform import settings as settings_module
+from asn_platform.core import settings as settings_module
+from asn_platform.core.settings import DBT_PROJECT_DIR, MART_SCHEMAS, PROJECT_ROOT, Settings
+from asn_platform.core.warehouse import connect
 from asn_platform.generator import generate_sample
 from asn_platform.generator.profiles import LANGSA
-from asn_platform.pipeline import build, ingest
-from asn_platform.publish import publish
+from asn_platform.orchestration.stages import build, ingest
 from asn_platform.serving.bi import bi_connection_string, bi_engine, sqlalchemy_uri
-from asn_platform.settings import DBT_PROJECT_DIR, MART_SCHEMAS, PROJECT_ROOT, Settings
-from asn_platform.warehouse import connect
+from asn_platform.serving.publish import publish
 
 PUBLISHED_AT = sa.text("SELECT published_at FROM main.publication")
 COLUMNS = sa.text(

@@ -10,13 +10,13 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from asn_platform import settings as settings_module
+from asn_platform.core import settings as settings_module
+from asn_platform.core.settings import Settings
+from asn_platform.core.warehouse import connect
 from asn_platform.quality import load_suite, validate_table
-from asn_platform.quality.data_docs import RUNS_KEPT, DataDocsError, build, build_data_docs
 from asn_platform.reports.assets import vendor_dir
-from asn_platform.reports.index import write_report_index
-from asn_platform.settings import Settings
-from asn_platform.warehouse import connect
+from asn_platform.reports.data_docs import RUNS_KEPT, DataDocsError, build, build_data_docs
+from asn_platform.reports.site import write_index
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -191,7 +191,7 @@ def test_rebuilding_keeps_the_latest_runs_of_each_suite(recorded: Settings, tmp_
 
 def test_the_report_index_sums_up_each_stage_and_links_the_data_docs(recorded: Settings) -> None:
     build_data_docs(recorded)
-    index = write_report_index(recorded)
+    index = write_index(recorded)
     assert index == recorded.reports_dir / "index.html"
     text = index.read_text(encoding="utf-8")
     assert 'href="data-docs/index.html"' in text
@@ -214,7 +214,7 @@ def test_missing_database_or_results_are_named(docs_settings: Settings) -> None:
     with pytest.raises(DataDocsError, match=r"has no dq\.expectation_results yet"):
         build_data_docs(docs_settings)
     # The index still says why there is nothing to show.
-    assert "No data-quality results yet" in write_report_index(docs_settings).read_text(encoding="utf-8")
+    assert "No data-quality results yet" in write_index(docs_settings).read_text(encoding="utf-8")
 
 
 def _dom(page: Path, profile: Path) -> str:
@@ -245,7 +245,7 @@ def _dom(page: Path, profile: Path) -> str:
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (make browser installs it)")
 def test_pages_run_their_vendored_scripts_in_a_browser_without_network(recorded: Settings, tmp_path: Path) -> None:
     build_data_docs(recorded)
-    index = write_report_index(recorded)
+    index = write_index(recorded)
     profile = tmp_path / "chromium"
     # bootstrap-table (after jquery) wraps each data-toggle="table" in a div of its own classes; its filter-control
     # extension adds the filter row of the Data Docs index.
@@ -269,7 +269,7 @@ def test_assets_need_node_modules(docs_settings: Settings, tmp_path: Path) -> No
 
 
 def test_a_remote_file_that_is_not_vendored_fails_the_build(docs_settings: Settings, tmp_path: Path) -> None:
-    from asn_platform.quality.data_docs import make_offline
+    from asn_platform.reports.data_docs import make_offline
 
     site, page = tmp_path / "site", tmp_path / "site" / "index.html"
     html = (

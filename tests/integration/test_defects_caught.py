@@ -9,11 +9,11 @@ from collections import Counter
 
 import pytest
 
+from asn_platform.core.settings import Settings
+from asn_platform.core.warehouse import connect
 from asn_platform.generator import generate_sample
 from asn_platform.generator.defects import FILE_DEFECTS, ROW_DEFECTS, DefectRates
 from asn_platform.generator.profiles import SAMPLE_PROFILES
-from asn_platform.settings import Settings
-from asn_platform.warehouse import connect
 from ingestion.service import load_pending
 
 # The quarantine reason a row defect must carry (any of these code prefixes).
@@ -35,7 +35,7 @@ NORMALISED = {"unit_name_variant"}
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict[str, object]]:
     from conftest import isolated_settings
 
-    from asn_platform import settings as settings_module
+    from asn_platform.core import settings as settings_module
 
     monkeypatch = pytest.MonkeyPatch()
     settings = isolated_settings(tmp_path_factory.mktemp("defects"), monkeypatch, key="defects-test-key")

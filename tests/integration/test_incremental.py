@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from asn_platform.core.settings import Settings
+from asn_platform.core.warehouse import connect
 from asn_platform.generator import generate_sample
 from asn_platform.generator.profiles import LANGSA, SORONG
-from asn_platform.pipeline import build, ingest
-from asn_platform.settings import Settings
-from asn_platform.transform import run_dbt
-from asn_platform.warehouse import connect
+from asn_platform.orchestration.stages import build, ingest
+from asn_platform.transform.dbt import run_dbt
 
 FACT = "competency.fct_training"
 

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 import yaml
 
+from asn_platform.core.settings import Settings
+from asn_platform.core.warehouse import connect
 from asn_platform.generator import generate_sample
 from asn_platform.generator.profiles import BANJARBARU, LANGSA, MEDAN, SOFIFI, SORONG
-from asn_platform.settings import Settings
-from asn_platform.warehouse import connect
 from ingestion.deliveries import inside_landing
 from ingestion.registry import RegistryError, load_region, region_source
 from ingestion.service import audit_rows, load_pending

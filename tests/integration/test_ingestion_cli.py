@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from asn_platform.settings import Settings
+from asn_platform.core.settings import Settings
 from ingestion.__main__ import main
 
 

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from asn_platform import settings as settings_module
+from asn_platform.core import settings as settings_module
+from asn_platform.core.settings import Settings
+from asn_platform.core.warehouse import connect
 from asn_platform.generator.national import generate_national, plan_regions
-from asn_platform.settings import Settings
-from asn_platform.warehouse import connect
 from ingestion.registry import load_registry
 from ingestion.service import load_pending
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from asn_platform import settings as settings_module
+from asn_platform.core import settings as settings_module
+from asn_platform.core.settings import SOURCES_DIR, Settings
 from asn_platform.generator import generate_sample
 from asn_platform.generator.profiles import LANGSA
-from asn_platform.settings import SOURCES_DIR, Settings
 from ingestion.registry import RegistryError, load_registry
 from ingestion.service import load_pending
 
@@ -48,7 +48,7 @@ def test_a_new_region_needs_one_yaml_file(with_kota_baru: Settings) -> None:
 def test_the_new_region_gets_its_ingestion_dag(with_kota_baru: Settings) -> None:
     from airflow.dag_processing.dagbag import DagBag
 
-    from asn_platform.settings import DAGS_DIR
+    from asn_platform.core.settings import DAGS_DIR
 
     bag = DagBag(dag_folder=str(DAGS_DIR))
     assert bag.import_errors == {}

@@ -28,15 +28,15 @@ from postgres_server import (
     running_postgres,
 )
 
-from asn_platform import settings as settings_module
+from asn_platform.core import settings as settings_module
+from asn_platform.core.settings import MART_SCHEMAS, Settings
+from asn_platform.core.warehouse import connect
 from asn_platform.generator import generate_sample
 from asn_platform.generator.profiles import LANGSA
-from asn_platform.pipeline import build, ingest
-from asn_platform.publish import publish
+from asn_platform.orchestration.stages import build, ingest
 from asn_platform.serving import postgres as serving
 from asn_platform.serving.postgres import PostgresServingError, serve_postgres
-from asn_platform.settings import MART_SCHEMAS, Settings
-from asn_platform.warehouse import connect
+from asn_platform.serving.publish import publish
 
 BI_LOGIN, BI_PASSWORD = "metabase_test", "bi-reader-password"
 # One query reading three schemas: what a dashboard tile may run while a new version is swapped in.

@@ -12,11 +12,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from asn_platform import settings as settings_module
 from asn_platform.__main__ import main
-from asn_platform.publish import PublishRefused, VersionNotFound, publish, published_versions, rollback
-from asn_platform.settings import MART_SCHEMAS, Settings
-from asn_platform.warehouse import connect
+from asn_platform.core import settings as settings_module
+from asn_platform.core.settings import MART_SCHEMAS, Settings
+from asn_platform.core.warehouse import connect
+from asn_platform.serving.publish import PublishRefused, VersionNotFound, publish, published_versions, rollback
 
 # Written independently of the publish step's own patterns: Python's re over every value.
 NIP_OR_NIK = re.compile(r"(?<![0-9A-Za-z])(\d{16}|\d{18}|\d{8} \d{6} \d \d{3})(?![0-9A-Za-z])")

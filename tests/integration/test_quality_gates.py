@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from asn_platform import settings as settings_module
+from asn_platform.core import settings as settings_module
+from asn_platform.core.settings import Settings
+from asn_platform.core.warehouse import connect
 from asn_platform.generator.sample import SAMPLE_AS_OF
-from asn_platform.pipeline import gate
-from asn_platform.publish import publish
+from asn_platform.orchestration.stages import gate
 from asn_platform.quality import QualityGateFailed
-from asn_platform.settings import Settings
-from asn_platform.warehouse import connect
+from asn_platform.serving.publish import publish
 
 
 @dataclass(frozen=True)
@@ -277,8 +277,8 @@ def test_warnings_are_recorded_and_do_not_stop_the_stage(warehouse: Built, monke
 
 
 def test_a_failed_raw_gate_fails_the_warehouse_dag_before_dbt_runs(warehouse: Built) -> None:
-    from asn_platform.local_run import failed_tasks, load_dag_bag, prepare_airflow, run_dag
-    from asn_platform.transform import ensure_manifest
+    from asn_platform.local.run import failed_tasks, load_dag_bag, prepare_airflow, run_dag
+    from asn_platform.transform.manifest import ensure_manifest
 
     _break(warehouse.settings, "DELETE FROM raw.training WHERE _source_row <= 7")
     prepare_airflow(warehouse.settings)

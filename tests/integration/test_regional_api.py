@@ -11,11 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from asn_platform import settings as settings_module
+from asn_platform.core import settings as settings_module
+from asn_platform.core.settings import Settings
 from asn_platform.generator import generate_sample
 from asn_platform.generator.profiles import BANJARBARU
-from asn_platform.regional_api import ApiBehaviour, RegionalApi, running_api
-from asn_platform.settings import Settings
+from asn_platform.generator.regional_api import ApiBehaviour, RegionalApi, running_api
 from ingestion.api import ApiError, fetch_dataset
 from ingestion.service import load_pending
 

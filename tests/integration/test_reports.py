@@ -23,14 +23,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from asn_platform import settings as settings_module
+from asn_platform.core import settings as settings_module
+from asn_platform.core.settings import Settings
+from asn_platform.core.warehouse import connect
 from asn_platform.reports import workforce
 from asn_platform.reports.dbt_docs import DbtDocsError, build_dbt_docs, make_offline
-from asn_platform.reports.index import write_report_index
+from asn_platform.reports.site import write_index
+from asn_platform.reports.summary import HEADLINES
 from asn_platform.reports.workforce import ReportsError, build_reports, read_reference
-from asn_platform.settings import Settings
-from asn_platform.summary import HEADLINES
-from asn_platform.warehouse import connect
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHART_KEYS = ["ikm", "elements", "training", "ict", "placement", "merit", "link"]
@@ -53,9 +53,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
 
     from asn_platform.generator import generate_sample
     from asn_platform.generator.profiles import LANGSA
-    from asn_platform.pipeline import build, ingest
-    from asn_platform.publish import publish
-    from asn_platform.quality.data_docs import build_data_docs
+    from asn_platform.orchestration.stages import build, ingest
+    from asn_platform.reports.data_docs import build_data_docs
+    from asn_platform.serving.publish import publish
 
     with pytest.MonkeyPatch.context() as monkeypatch:
         settings = isolated_settings(tmp_path_factory.mktemp("reports"), monkeypatch)
@@ -66,7 +66,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
         entries = build_reports(settings)
         dbt_docs = build_dbt_docs(settings)
         build_data_docs(settings)
-        write_report_index(settings)
+        write_index(settings)
         (entry,) = entries
         yield Built(settings, entry.page, entry.page.parent / "langsa.html", dbt_docs)
     settings_module.get_settings.cache_clear()

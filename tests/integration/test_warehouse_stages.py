@@ -6,12 +6,12 @@ import duckdb
 import pytest
 from sample_figures import LANGSA_PUBLISHED_ROWS
 
-from asn_platform.pipeline import build, gate_marts, ingest
-from asn_platform.publish import PublishRefused, publish
+from asn_platform.core.settings import Settings
+from asn_platform.core.warehouse import connect
+from asn_platform.orchestration.stages import build, gate_marts, ingest
 from asn_platform.quality import QualityGateFailed
-from asn_platform.settings import Settings
-from asn_platform.transform import DbtFailed, run_dbt
-from asn_platform.warehouse import connect
+from asn_platform.serving.publish import PublishRefused, publish
+from asn_platform.transform.dbt import DbtFailed, run_dbt
 
 
 @pytest.fixture

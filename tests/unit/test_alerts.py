@@ -14,10 +14,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from asn_platform.alerts import ALERTS_TABLE, on_task_failure
+from asn_platform.core.settings import Settings
+from asn_platform.core.warehouse import connect
+from asn_platform.orchestration.alerts import ALERTS_TABLE, on_task_failure
 from asn_platform.quality import QualityGateFailed
-from asn_platform.settings import Settings
-from asn_platform.warehouse import connect
 
 
 @pytest.fixture

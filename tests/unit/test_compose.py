@@ -21,9 +21,9 @@ import jsonschema
 import pytest
 import yaml
 
-from asn_platform.orchestration import WRITER_POOL
+from asn_platform.core.settings import PROJECT_ROOT
+from asn_platform.orchestration.defaults import WRITER_POOL
 from asn_platform.serving.bi import sqlalchemy_uri
-from asn_platform.settings import PROJECT_ROOT
 
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
 SCHEMA_FILE = PROJECT_ROOT / "tests" / "schemas" / "compose-spec.json"
@@ -204,7 +204,7 @@ def test_superset_reads_the_published_warehouse_read_only(services: dict[str, di
     requirements = (dockerfile.parent / "requirements.txt").read_text()
     pins = dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)$", requirements, flags=re.MULTILINE))
     assert {"duckdb", "duckdb-engine", "psycopg2-binary"} <= set(pins)
-    # DuckDB 1.4 and later read storage version v1.4.0 (what asn_platform.publish writes); 2.x is not what BI bundles.
+    # DuckDB 1.4 and later read storage version v1.4.0 (what serving.publish writes); 2.x is not what BI bundles.
     major, minor = (int(part) for part in pins["duckdb"].split(".")[:2])
     assert major == 1, pins["duckdb"]
     assert minor >= 4, pins["duckdb"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from asn_platform.settings import DBT_PROJECT_DIR
+from asn_platform.core.settings import DBT_PROJECT_DIR
 
 MODELS = DBT_PROJECT_DIR / "models"
 

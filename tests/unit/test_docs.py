@@ -2,7 +2,7 @@
 
 import re
 
-from asn_platform.settings import PROJECT_ROOT
+from asn_platform.core.settings import PROJECT_ROOT
 
 
 def _variables_read_by_settings() -> set[str]:
@@ -29,6 +29,6 @@ def test_readme_quick_start_is_the_two_commands_and_ci_runs_the_test_one() -> No
 
 
 def test_data_contract_doc_is_rendered_from_the_code() -> None:
-    from asn_platform.contract_docs import DOC_PATH, render
+    from asn_platform.core.contract_docs import DOC_PATH, render
 
     assert DOC_PATH.read_text(encoding="utf-8") == render(), "run `python -m asn_platform contract --write`"

@@ -14,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from asn_platform.contract import IKM_ELEMENTS, TRAINING_TOPICS
+from asn_platform.core.contract import IKM_ELEMENTS, TRAINING_TOPICS
+from asn_platform.core.settings import DBT_PROJECT_DIR
 from asn_platform.generator import generate_sample
 from asn_platform.generator.defects import DEFECT_KINDS, FILE_DEFECTS, DefectRates
 from asn_platform.generator.names import EDUCATION_FIELD_SECTOR, LANGSA_UNITS
@@ -28,7 +29,6 @@ from asn_platform.generator.profiles import (
     CsvStyle,
     JsonLinesStyle,
 )
-from asn_platform.settings import DBT_PROJECT_DIR
 
 
 def _digest(path: Path) -> str:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from asn_platform.contract import REGIONAL_DATASETS
+from asn_platform.core.contract import REGIONAL_DATASETS
 from asn_platform.generator.national import (
     LARGEST_REGION,
     NATIONAL_HEADCOUNT,

@@ -6,9 +6,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from asn_platform.core.settings import DBT_PROJECT_DIR, Settings
+from asn_platform.core.warehouse import connect
 from asn_platform.quality import QualityGateFailed, SuiteError, load_suite, validate_table
-from asn_platform.settings import DBT_PROJECT_DIR, Settings
-from asn_platform.warehouse import connect
 
 SUITE = """
 suite: test.people
@@ -296,7 +296,7 @@ expectations:
 def test_query_expectation_counts_and_samples_the_rows_it_returns(
     people: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from asn_platform.settings import get_settings
+    from asn_platform.core.settings import get_settings
 
     monkeypatch.setenv("ASN_AS_OF", "2026-11-01")
     get_settings.cache_clear()
@@ -336,7 +336,7 @@ def test_query_expectation_needs_a_description_and_a_query_that_runs(
 
 
 def test_only_the_raw_and_mart_stages_have_gates() -> None:
-    from asn_platform.pipeline import GATED_STAGES, gate
+    from asn_platform.orchestration.stages import GATED_STAGES, gate
 
     assert GATED_STAGES == ("raw", "marts")  # deliveries are validated by ingestion, before they load
     with pytest.raises(ValueError, match=r"unknown stage 'delivery'; the gated stages are \('raw', 'marts'\)"):

@@ -6,8 +6,8 @@ import csv
 import itertools
 from decimal import Decimal
 
-from asn_platform.contract import DATASETS, EDUCATION_LEVELS, GOLONGAN, IKM_ELEMENTS, SKP_RATINGS
-from asn_platform.settings import DBT_PROJECT_DIR
+from asn_platform.core.contract import DATASETS, EDUCATION_LEVELS, GOLONGAN, IKM_ELEMENTS, SKP_RATINGS
+from asn_platform.core.settings import DBT_PROJECT_DIR
 
 
 def _seed(name: str) -> list[dict[str, str]]:

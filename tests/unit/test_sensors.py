@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 from airflow.sdk.exceptions import TaskDeferred
 
-from asn_platform.sensors import DeliverySensor, NewDeliveryTrigger, newer_deliveries
+from asn_platform.orchestration.sensors import DeliverySensor, NewDeliveryTrigger, newer_deliveries
 
 
 def _deliver(landing: Path, relative: str, modified: float | None = None) -> Path:
@@ -55,7 +55,7 @@ def test_the_trigger_fires_when_a_new_delivery_lands(tmp_path: Path) -> None:
 
     assert asyncio.run(first_event()) == {"deliveries": ["complaints/2026-11-03/langsa_pengaduan_20261103.csv"]}
     classpath, kwargs = trigger.serialize()
-    assert classpath == "asn_platform.sensors.NewDeliveryTrigger"
+    assert classpath == "asn_platform.orchestration.sensors.NewDeliveryTrigger"
     assert NewDeliveryTrigger(**kwargs).region_dir == str(region)
 
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from asn_platform.settings import PROJECT_ROOT, Settings, SettingsError
+from asn_platform.core.settings import PROJECT_ROOT, Settings, SettingsError
 
 
 def test_defaults_live_under_the_project_data_folder() -> None:
@@ -78,7 +78,7 @@ def test_dbt_and_airflow_environments_point_at_the_settings(tmp_path: Path) -> N
 
 
 def test_the_memory_limit_reaches_duckdb_and_dbt(tmp_path: Path) -> None:
-    from asn_platform.warehouse import connect
+    from asn_platform.core.warehouse import connect
 
     settings = Settings.from_env({"ASN_DATA_DIR": str(tmp_path), "ASN_DUCKDB_MEMORY_LIMIT": "512 MiB"})
     with connect(settings=settings) as connection:

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 import asn_platform
-from asn_platform.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings
+from asn_platform.core.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings
 
 
 def test_importing_the_package_turns_telemetry_off() -> None:
@@ -54,8 +54,8 @@ def test_cosmos_dbt_gets_run_dbts_environment_and_the_opt_outs(
 ) -> None:
     from types import SimpleNamespace
 
-    from asn_platform import TELEMETRY_OPT_OUTS
-    from asn_platform.transform import cosmos_dbt_env
+    from asn_platform.core.telemetry import TELEMETRY_OPT_OUTS
+    from asn_platform.orchestration.cosmos import cosmos_dbt_env
 
     monkeypatch.setenv("DO_NOT_TRACK", "yes")  # an operator's explicit value wins
     task = SimpleNamespace(env=None)

@@ -28,10 +28,11 @@ from pathlib import Path
 
 import duckdb
 
-from asn_platform.contract import DIRECT_IDENTIFIERS
+from asn_platform.core.contract import DIRECT_IDENTIFIERS
+from asn_platform.core.settings import MART_SCHEMAS, Settings
+from asn_platform.core.warehouse import connect, qualified, quote_identifier, sql_literal
+from asn_platform.quality.runner import RESULTS_TABLE
 from asn_platform.quality.suites import suite_tables
-from asn_platform.settings import MART_SCHEMAS, Settings, get_settings
-from asn_platform.warehouse import connect, qualified, quote_identifier, sql_literal
 
 # Schemas only the HR agency's tier carries (dbt_project/models/marts/restricted).
 RESTRICTED_SCHEMAS = ("restricted",)
@@ -143,9 +144,9 @@ def _copy_quality_results(connection: duckdb.DuckDBPyConnection, target: str) ->
         return
     connection.execute(f"CREATE SCHEMA IF NOT EXISTS {target}.dq")
     connection.execute(
-        f"""CREATE TABLE {target}.dq.expectation_results AS
+        f"""CREATE TABLE {target}.{RESULTS_TABLE} AS
             SELECT * REPLACE (CASE WHEN stage = 'marts' THEN unexpected_sample END AS unexpected_sample)
-            FROM build.dq.expectation_results ORDER BY validated_at, run_id"""
+            FROM build.{RESULTS_TABLE} ORDER BY validated_at, run_id"""
     )
 
 
@@ -287,10 +288,9 @@ def _prune(settings: Settings) -> None:
         _remove(leftover)
 
 
-def publish(settings: Settings | None = None) -> Publication:
+def publish(settings: Settings) -> Publication:
     """Write, audit and serve a new version from the gated build database; on any error nothing is served and the
     last good version keeps serving."""
-    settings = settings or get_settings()
     settings.versions_dir.mkdir(parents=True, exist_ok=True)
     published_at = datetime.now(UTC)
     version = _new_version(published_at)
@@ -317,9 +317,8 @@ def publish(settings: Settings | None = None) -> Publication:
     )
 
 
-def published_versions(settings: Settings | None = None) -> list[PublishedVersion]:
+def published_versions(settings: Settings) -> list[PublishedVersion]:
     """The kept versions, oldest first, each saying whether it is the one serving now."""
-    settings = settings or get_settings()
     if not settings.versions_dir.is_dir():
         return []
     versions = []
@@ -340,9 +339,8 @@ def published_versions(settings: Settings | None = None) -> list[PublishedVersio
     return versions
 
 
-def rollback(version: str, settings: Settings | None = None) -> PublishedVersion:
+def rollback(version: str, settings: Settings) -> PublishedVersion:
     """Serve a kept version again (the products swap as at publishing); returns it."""
-    settings = settings or get_settings()
     kept = {item.version: item for item in published_versions(settings)}
     if version not in kept:
         listed = ", ".join(kept) or "none"

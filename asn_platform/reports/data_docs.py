@@ -26,17 +26,17 @@ from urllib.parse import unquote
 import duckdb
 from great_expectations.render.renderer.content_block import ValidationResultsTableContentBlockRenderer
 
+from asn_platform.core.settings import Settings
+from asn_platform.core.warehouse import connect, has_table
+from asn_platform.quality.runner import RESULTS_TABLE
 from asn_platform.reports.assets import asset_path, install_assets, relative_url
 from asn_platform.reports.folders import building
-from asn_platform.settings import Settings, get_settings
-from asn_platform.warehouse import connect, has_table
 
 logger = logging.getLogger(__name__)
 
 # Runs shown per (stage, suite), newest first; older ones stay in dq.expectation_results.
 RUNS_KEPT = 10
 SITE_NAME = "asn_platform"
-RESULTS_TABLE = "dq.expectation_results"
 
 # Every external file GX 1.x's templates load, and the vendored key that replaces it. A URL not listed here fails
 # the build (an upgraded GX loading something new must be vendored, not fetched).
@@ -540,7 +540,7 @@ def make_offline(html: str, page: Path, site: Path, final_site: Path, settings: 
     if remaining:
         raise DataDocsError(
             f"{page.relative_to(site)} would load {', '.join(sorted(remaining))}, which is not vendored: add it to "
-            "CDN_ASSETS in asn_platform/quality/data_docs.py (and to asn_platform/reports/assets.py)"
+            "CDN_ASSETS in asn_platform/reports/data_docs.py (and to asn_platform/reports/assets.py)"
         )
     return html
 
@@ -558,9 +558,8 @@ class DataDocsBuild:
     runs: list[RecordedRun]
 
 
-def build(settings: Settings | None = None) -> DataDocsBuild:
+def build(settings: Settings) -> DataDocsBuild:
     """Build the Data Docs into `settings.data_docs_dir` (see the module docstring) and say what was built."""
-    settings = settings or get_settings()
     runs = read_runs(settings)
     install_assets(settings)
     final_site = settings.data_docs_dir
@@ -570,6 +569,6 @@ def build(settings: Settings | None = None) -> DataDocsBuild:
     return DataDocsBuild(final_site / "index.html", pages, runs)
 
 
-def build_data_docs(settings: Settings | None = None) -> Path:
+def build_data_docs(settings: Settings) -> Path:
     """Build the Data Docs from the recorded data-quality results; returns the path of their index page."""
     return build(settings).index

@@ -1,7 +1,7 @@
 """dbt-duckdb plugin: hands the pseudonymisation key to DuckDB as a session variable.
 
 The key is read from the environment when dbt connects: dbt runs in a subprocess whose environment
-asn_platform.settings prepared, so this is the one other place that reads it. It never appears in compiled SQL, run
+asn_platform.core.settings prepared, so this is the one other place that reads it. It never appears in compiled SQL, run
 results or logs; models read it with `getvariable('asn_pseudonym_key')` through the `pseudonymise` macro.
 """
 

@@ -26,8 +26,10 @@ from types import FrameType
 
 import httpx
 
-from asn_platform import TELEMETRY_OPT_OUTS
-from asn_platform.settings import Settings, SettingsError
+from asn_platform.core.settings import Settings, SettingsError
+from asn_platform.core.telemetry import TELEMETRY_OPT_OUTS
+from asn_platform.local.run import stand_in_apis
+from asn_platform.orchestration.names import WAREHOUSE_DAG_ID, WRITER_POOL, ingest_dag_id
 
 SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
 DEFAULT_PORT = 8080
@@ -35,10 +37,6 @@ HOST = "127.0.0.1"
 USER = "admin"
 # Where SimpleAuthManager keeps the passwords of [core] simple_auth_manager_users (its default file name).
 PASSWORDS_FILE = "simple_auth_manager_passwords.json.generated"
-# The pool every DuckDB-writing task runs in (asn_platform.orchestration.WRITER_POOL; not imported: that module
-# imports the Airflow SDK, which this process does not need).
-WRITER_POOL = "duckdb_writer"
-WAREHOUSE_DAG = "asn_warehouse"
 STARTUP_TIMEOUT = 180.0
 STOP_TIMEOUT = 30.0
 
@@ -231,7 +229,7 @@ def stop(
 def expected_dag_ids(settings: Settings) -> set[str]:
     from ingestion.registry import load_registry
 
-    return {WAREHOUSE_DAG, *(f"asn_ingest_{region}" for region in load_registry(settings.sources_dir))}
+    return {WAREHOUSE_DAG_ID, *(ingest_dag_id(region) for region in load_registry(settings.sources_dir))}
 
 
 def _check_running(airflow: LocalAirflow) -> None:
@@ -341,8 +339,6 @@ def _verify(airflow: LocalAirflow, progress: Callable[[str], None]) -> None:
 
 def serve(settings: Settings, port: int | None = None, check: bool = False) -> int:
     """`python -m asn_platform airflow`: start, print where and how to log in, wait for Ctrl-C/SIGTERM, stop."""
-    from asn_platform.local_run import stand_in_apis
-
     port = resolve_port(port)
     try:
         check_port_free(port)  # before anything is started or migrated
@@ -354,7 +350,7 @@ def serve(settings: Settings, port: int | None = None, check: bool = False) -> i
         with ExitStack() as stack:
             # Banjarbaru's API datasets: the stand-in API on 127.0.0.1 (in this process) unless its connection is set;
             # the components inherit the connection variable.
-            stack.enter_context(stand_in_apis(settings))
+            settings = stack.enter_context(stand_in_apis(settings))
             airflow = stack.enter_context(running_airflow(settings, port))
             print(f"==> Airflow UI: {airflow.base_url}  (user {USER}, password {airflow.password}; kept in "
                   f"{airflow.password_file})")  # fmt: skip

@@ -7,12 +7,23 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset, AssetAlias
 
-from asn_platform.alerts import on_task_failure
-from asn_platform.settings import ApiConnection
+from asn_platform.core.settings import ApiConnection
+from asn_platform.orchestration.alerts import on_task_failure
+from asn_platform.orchestration.names import WRITER_POOL
+
+__all__ = [
+    "DEFAULT_ARGS",
+    "PUBLISHED_ANALYTICS",
+    "START_DATE",
+    "WRITER_POOL",
+    "api_connection",
+    "raw_asset",
+    "raw_changes",
+]
 
 DEFAULT_ARGS = {
     "owner": "asn-data",
-    # After the last retry: a row in ops.alerts, and a webhook call and mail when configured (asn_platform/alerts.py).
+    # After the last retry: a row in ops.alerts, and a webhook call and mail when configured (orchestration/alerts.py).
     "on_failure_callback": on_task_failure,
     "retries": 2,
     "retry_delay": timedelta(minutes=1),
@@ -20,9 +31,6 @@ DEFAULT_ARGS = {
     "max_retry_delay": timedelta(minutes=30),
 }
 START_DATE = pendulum.datetime(2026, 1, 1, tz="Asia/Jakarta")
-# DuckDB allows one writing process: every task that writes the build database runs in this one-slot pool, so two
-# writers never collide (the scheduler queues the second); `make airflow` and the compose init job create it.
-WRITER_POOL = "duckdb_writer"
 
 
 def api_connection(connection_id: str) -> ApiConnection:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from asn_platform.contract import DATASETS, Dataset, Field
-from asn_platform.settings import PROJECT_ROOT
+from asn_platform.core.contract import DATASETS, Dataset, Field
+from asn_platform.core.settings import PROJECT_ROOT
 
 DOC_PATH = PROJECT_ROOT / "docs" / "data-contract.md"
 
@@ -61,7 +61,7 @@ def render() -> str:
         "# Data contract",
         "",
         "What every region's delivery must contain once its own columns and values are mapped to the project's names",
-        "(the mapping lives in `ingestion/sources/<region>.yml`). Rendered from `asn_platform/contract.py` by",
+        "(the mapping lives in `ingestion/sources/<region>.yml`). Rendered from `asn_platform/core/contract.py` by",
         "`python -m asn_platform contract --write`; do not edit by hand.",
         "",
         "Personal-data classes follow UU 27/2022 (PDP): a *direct identifier* never reaches the published analytics",

@@ -7,6 +7,7 @@ an API (Banjarbaru) is served by the stand-in API on 127.0.0.1 for the run, unle
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 import subprocess
@@ -18,14 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from asn_platform.regional_api import RegionalApi, running_api
-from asn_platform.settings import DAGS_DIR, Settings, get_settings
+from asn_platform.core.settings import DAGS_DIR, Settings
+from asn_platform.generator.regional_api import running_api
+from asn_platform.orchestration.names import INGEST_DAG_PREFIX, WAREHOUSE_DAG_ID
+from asn_platform.orchestration.runtime import use_settings
+from ingestion.registry import load_registry
 
 if TYPE_CHECKING:
     from airflow.dag_processing.dagbag import DagBag
     from airflow.models.dagrun import DagRun
-
-WAREHOUSE_DAG = "asn_warehouse"
 
 
 class PipelineFailed(RuntimeError):
@@ -60,28 +62,27 @@ def prepare_airflow(settings: Settings) -> None:
 
 def pipeline_dag_ids(dag_ids: list[str]) -> list[str]:
     """Ingestion DAGs (alphabetical by region) before the warehouse DAG they feed."""
-    ingest = sorted(dag_id for dag_id in dag_ids if dag_id.startswith("asn_ingest_"))
-    return [*ingest, WAREHOUSE_DAG]
+    ingest = sorted(dag_id for dag_id in dag_ids if dag_id.startswith(INGEST_DAG_PREFIX))
+    return [*ingest, WAREHOUSE_DAG_ID]
 
 
 @contextmanager
-def stand_in_apis(settings: Settings, progress: Callable[[str], None] = print) -> Iterator[list[RegionalApi]]:
+def stand_in_apis(settings: Settings, progress: Callable[[str], None] = print) -> Iterator[Settings]:
     """For each regional API connection the registry uses and nobody has configured: serve the sample store
-    through the stand-in API on 127.0.0.1 and point the connection at it (this process only) for the block."""
-    from ingestion.registry import load_registry
-
+    through the stand-in API on 127.0.0.1 and point the connection at it for the block, in this process's
+    environment (where Airflow's tasks resolve connections) and in the settings it yields."""
     wanted = {
         (region, config.api.connection_id)
-        for region, source in load_registry().items()
+        for region, source in load_registry(settings.sources_dir).items()
         for config in source.datasets.values()
         if config.api is not None
     }
     with ExitStack() as stack:
-        apis = []
+        added: dict[str, str] = {}
         for region, connection_id in sorted(wanted):
             variable = f"AIRFLOW_CONN_{connection_id.upper()}"
             store = settings.source_api_dir / region
-            if variable in os.environ:
+            if variable in settings.connections:
                 continue
             if not store.is_dir():
                 progress(f"==> no stand-in API store at {store} and {variable} unset: {region}'s API datasets will "
@@ -89,14 +90,10 @@ def stand_in_apis(settings: Settings, progress: Callable[[str], None] = print) -
                 continue
             token = secrets.token_urlsafe(24)
             api = stack.enter_context(running_api(store, token))
-            stack.enter_context(_environment({variable: f"http://:{token}@127.0.0.1:{api.server_address[1]}"}))
+            added[variable] = f"http://:{token}@127.0.0.1:{api.server_address[1]}"
             progress(f"==> stand-in API for {region} on {api.base_url} (serving {store})")
-            apis.append(api)
-        get_settings.cache_clear()  # the connections are part of the settings
-        try:
-            yield apis
-        finally:
-            get_settings.cache_clear()
+        stack.enter_context(_environment(added))
+        yield dataclasses.replace(settings, connections={**settings.connections, **added})
 
 
 @contextmanager
@@ -110,8 +107,9 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 
 def run_dags(settings: Settings, progress: Callable[[str], None] = print) -> list[DagOutcome]:
-    with stand_in_apis(settings, progress):
-        return _run_dags(settings, progress)
+    """Every DAG in pipeline order, in this process; their tasks run with `settings` (orchestration.runtime)."""
+    with stand_in_apis(settings, progress) as served, use_settings(served):
+        return _run_dags(served, progress)
 
 
 def load_dag_bag() -> DagBag:

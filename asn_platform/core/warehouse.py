@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from asn_platform.settings import Settings, get_settings
+from asn_platform.core.settings import Settings
 
 
 def _config(settings: Settings) -> dict[str, str]:
@@ -27,11 +27,10 @@ def _config(settings: Settings) -> dict[str, str]:
 
 @contextmanager
 def connect(
-    path: Path | None = None, *, read_only: bool = False, in_memory: bool = False, settings: Settings | None = None
+    path: Path | None = None, *, read_only: bool = False, in_memory: bool = False, settings: Settings
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to `path` (default: the build database; `in_memory` for one that only ATTACHes files),
     closed on exit so the file lock is released."""
-    settings = settings or get_settings()
     path = path or settings.warehouse_path
     if not read_only and not in_memory:
         path.parent.mkdir(parents=True, exist_ok=True)

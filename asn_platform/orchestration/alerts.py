@@ -21,8 +21,9 @@ from typing import Any
 
 import duckdb
 
-from asn_platform.settings import Settings, get_settings
-from asn_platform.warehouse import connect
+from asn_platform.core.settings import Settings
+from asn_platform.core.warehouse import connect
+from asn_platform.orchestration.runtime import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +71,13 @@ class Alert:
 def on_task_failure(context: dict[str, Any]) -> None:
     alert = Alert.from_context(context)
     try:
-        record_alert(alert)
+        record_alert(alert, get_settings())
     except Exception:  # the warehouse being unavailable must not stop the notifications
         log.exception("could not record the alert for %s.%s in %s", alert.dag_id, alert.task_id, ALERTS_TABLE)
     notify(alert)
 
 
-def record_alert(alert: Alert, settings: Settings | None = None) -> None:
-    settings = settings or get_settings()
+def record_alert(alert: Alert, settings: Settings) -> None:
     deadline = time.monotonic() + LOCK_WAIT_S
     delay = 0.5
     while True:

@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 import duckdb
 
+from asn_platform.core.console import text_table
+from asn_platform.core.settings import Settings
+from asn_platform.core.warehouse import connect, has_table
 from asn_platform.quality.runner import RESULTS_TABLE
 from asn_platform.quality.suites import STAGES
-from asn_platform.settings import Settings
-from asn_platform.warehouse import connect, has_table
-
-
-def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    cells = [[f"{value:,}" if isinstance(value, int) else str(value) for value in row] for row in rows]
-    widths = [max([len(header), *(len(row[i]) for row in cells)]) for i, header in enumerate(headers)]
-    lines = ["  ".join(header.ljust(width) for header, width in zip(headers, widths, strict=True))]
-    lines.append("  ".join("-" * width for width in widths))
-    for row in cells:
-        lines.append(
-            "  ".join(
-                cell.rjust(w) if cell[:1].isdigit() else cell.ljust(w) for cell, w in zip(row, widths, strict=True)
-            )
-        )
-    return "\n".join("  " + line for line in lines)
-
 
 # The latest complete calendar year of each region (its snapshot year is still running), with what the marts say
 # about it: training against 20 JP, placement fit, merit candidates and service quality (IKM, respondent-weighted).

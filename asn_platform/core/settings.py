@@ -13,7 +13,6 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -260,8 +259,3 @@ class Settings:
             "ASN_DBT_THREADS": str(self.dbt_threads),
             "ASN_PSEUDONYM_KEY": self.resolve_pseudonym_key(),
         }
-
-
-@cache
-def get_settings() -> Settings:
-    return Settings.from_env()
