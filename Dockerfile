@@ -10,7 +10,8 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 
 FROM apache/airflow:3.3.2-python3.11
 
-# A government server must not call home: the same switches the Makefile exports. The project is imported from
+# A government server must not call home: the opt-outs of asn_platform/core/telemetry.env (ENV cannot read a file;
+# tests/unit/test_compose.py holds these to it), set for every process, Python or not. The project is imported from
 # /opt/asn (compose mounts the working tree over the copies below), not installed: installing it would need its
 # build backend, an unpinned download.
 ENV DO_NOT_TRACK=1 \

@@ -19,13 +19,11 @@ CHROMIUM := /usr/bin/chromium
 # Use the machine's Python; never download an interpreter (the server is offline but for package registries).
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
-# A government server must not call home (also set by asn_platform on import, for every other entry point).
-export DO_NOT_TRACK := 1
-export DBT_SEND_ANONYMOUS_USAGE_STATS := False
-export GX_ANALYTICS_ENABLED := False
-export AIRFLOW__USAGE_DATA_COLLECTION__ENABLED := False
-export SCARF_ANALYTICS := false
-export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
+# A government server must not call home: the opt-outs, stated once in telemetry.env (asn_platform applies the
+# same file on import, for every other entry point), exported to everything make starts.
+TELEMETRY_ENV := asn_platform/core/telemetry.env
+include $(TELEMETRY_ENV)
+export $(shell sed -n 's/^\([A-Z_]*\)=.*/\1/p' $(TELEMETRY_ENV))
 
 .PHONY: help env run airflow test lint format generate summary dbt data-docs reports browser postgres clean bench
 

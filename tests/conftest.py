@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,54 +19,73 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 # DAG in-process after another test has loaded Airflow's configuration still finds them.
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parent.parent / "dags")
 
-from asn_platform.core import settings as settings_module
 from asn_platform.core.settings import Settings
 from asn_platform.generator import generate_sample
 from asn_platform.generator.profiles import LANGSA
+from asn_platform.generator.sample import SAMPLE_AS_OF
 
 TEST_KEY = "test-pseudonym-key"
+# The data folders a developer's environment may point elsewhere; a test's settings are rooted in its own folder.
+_FOLDER_VARIABLES = ("ASN_LANDING_DIR", "ASN_WAREHOUSE_DIR", "ASN_PUBLISHED_DIR", "ASN_REPORTS_DIR", "ASN_AS_OF")
 
 
-def isolated_settings(root: Path, monkeypatch: pytest.MonkeyPatch, key: str = TEST_KEY) -> Settings:
-    """Settings rooted in `root` (whatever the developer's environment points at), also returned by get_settings();
-    the caller clears the settings cache and undoes `monkeypatch` afterwards."""
+def isolated_settings(
+    root: Path, monkeypatch: pytest.MonkeyPatch, key: str = TEST_KEY, as_of: date | None = None
+) -> Settings:
+    """Settings rooted in `root` (whatever the developer's environment points at), passed to the code under test.
+    The same values go into this process's environment (undone with `monkeypatch`) for what reads it there: the
+    subprocesses a test starts (`python -m asn_platform`, dbt) and DAG tasks run outside `use_settings`."""
     monkeypatch.setenv("ASN_DATA_DIR", str(root / "data"))
-    for name in ("ASN_LANDING_DIR", "ASN_WAREHOUSE_DIR", "ASN_PUBLISHED_DIR", "ASN_REPORTS_DIR", "ASN_AS_OF"):
+    for name in _FOLDER_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+    if as_of is not None:
+        monkeypatch.setenv("ASN_AS_OF", as_of.isoformat())
     monkeypatch.setenv("ASN_PSEUDONYM_KEY", key)
-    settings_module.get_settings.cache_clear()
-    current = settings_module.get_settings()
+    current = Settings.from_env()
     current.ensure_dirs()
     return current
 
 
-@contextmanager
-def gated_langsa_build(root: Path) -> Iterator[Settings]:
-    """Langsa's sample delivered, ingested, built and through both gates in `root`, as of the sample's date; the
-    settings point there (also through get_settings()) until the block ends. For module-scoped fixtures."""
-    from asn_platform.generator.sample import SAMPLE_AS_OF
+def _build_gated_langsa(settings: Settings) -> None:
     from asn_platform.orchestration.stages import build, gate, ingest
 
+    generate_sample(settings.landing_dir, settings.sample_seed, profiles=(LANGSA,))
+    ingest("langsa", settings)
+    gate("raw", settings)
+    build(settings)
+    gate("marts", settings)
+
+
+@pytest.fixture(scope="session")
+def gated_langsa_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Langsa's sample delivered, ingested, built with dbt and through both gates, once per test session: the
+    data folder that `gated_langsa_build` copies for each module that starts from it."""
+    root = tmp_path_factory.mktemp("gated-langsa-template")
     monkeypatch = pytest.MonkeyPatch()
-    monkeypatch.setenv("ASN_AS_OF", SAMPLE_AS_OF.isoformat())
     try:
-        current = isolated_settings(root, monkeypatch)
-        generate_sample(current.landing_dir, current.sample_seed, profiles=(LANGSA,))
-        ingest("langsa")
-        gate("raw")
-        build()
-        gate("marts")
-        yield current
+        _build_gated_langsa(isolated_settings(root, monkeypatch, as_of=SAMPLE_AS_OF))
     finally:
-        settings_module.get_settings.cache_clear()
+        monkeypatch.undo()
+    return root / "data"
+
+
+@contextmanager
+def gated_langsa_build(root: Path, template: Path) -> Iterator[Settings]:
+    """A copy of the session's gated Langsa build (`gated_langsa_template`) in `root`, as of the sample's date;
+    its settings (also in this process's environment) until the block ends. For module-scoped fixtures."""
+    monkeypatch = pytest.MonkeyPatch()
+    try:
+        shutil.copytree(template, root / "data", symlinks=True)
+        yield isolated_settings(root, monkeypatch, as_of=SAMPLE_AS_OF)
+    finally:
         monkeypatch.undo()
 
 
 @pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    """Settings rooted in a fresh temporary folder, also returned by get_settings() for code that asks for it."""
-    yield isolated_settings(tmp_path, monkeypatch)
-    settings_module.get_settings.cache_clear()
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings rooted in a fresh temporary folder, for the code under test (and, in the environment, its
+    subprocesses)."""
+    return isolated_settings(tmp_path, monkeypatch)
 
 
 @pytest.fixture

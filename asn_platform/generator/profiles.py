@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from asn_platform.core.contract import IKM_ELEMENTS
+from asn_platform.core.contract import DATASETS, IKM_ELEMENTS
 from asn_platform.generator.names import (
     BANJAR_FAMILY,
     BANJARBARU_UNITS,
@@ -83,8 +83,6 @@ class RegionProfile:
 def reference_profile(profile: RegionProfile) -> RegionProfile:
     """How a region sends its reference lists (units, services): the platform's template, the same everywhere (a
     UTF-8 CSV with the contract's field names; see ingestion.registry.reference_template)."""
-    from asn_platform.core.contract import DATASETS
-
     return replace(
         profile,
         style=CsvStyle(),

@@ -30,6 +30,7 @@ from asn_platform.core.settings import Settings, SettingsError
 from asn_platform.core.telemetry import TELEMETRY_OPT_OUTS
 from asn_platform.local.run import stand_in_apis
 from asn_platform.orchestration.names import WAREHOUSE_DAG_ID, WRITER_POOL, ingest_dag_id
+from ingestion.registry import load_registry
 
 SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
 DEFAULT_PORT = 8080
@@ -227,8 +228,6 @@ def stop(
 
 
 def expected_dag_ids(settings: Settings) -> set[str]:
-    from ingestion.registry import load_registry
-
     return {WAREHOUSE_DAG_ID, *(ingest_dag_id(region) for region in load_registry(settings.sources_dir))}
 
 

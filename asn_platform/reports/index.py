@@ -19,6 +19,7 @@ from asn_platform.core.settings import Settings
 from asn_platform.quality.runner import RESULTS_TABLE
 from asn_platform.quality.suites import STAGES
 from asn_platform.reports.assets import asset_url, ensure_assets, relative_url
+from asn_platform.reports.dq_results import RUNS_KEPT, DataDocsError, latest_runs_sql, recorded_results
 
 INDEX_NAME = "index.html"
 # Stages in pipeline order, with what each guards; a stage not listed here is shown after them under its own name.
@@ -47,8 +48,6 @@ class StageSummary:
 def stage_summaries(settings: Settings) -> list[StageSummary]:
     """Per stage, over the runs the Data Docs show (the latest RUNS_KEPT of each suite): suites, runs, checks run,
     failed errors and warnings, the latest run. Raises DataDocsError when nothing is recorded yet."""
-    from asn_platform.reports.data_docs import latest_runs_sql, recorded_results
-
     with recorded_results(settings) as connection:
         rows = connection.execute(
             f"""WITH latest AS ({latest_runs_sql()})
@@ -101,8 +100,6 @@ def _summary_table(summaries: list[StageSummary]) -> str:
 
 
 def render_index(settings: Settings, entries: Sequence[ReportEntry], index: Path) -> str:
-    from asn_platform.reports.data_docs import RUNS_KEPT, DataDocsError
-
     try:
         summaries = stage_summaries(settings)
         quality = _summary_table(summaries) + (

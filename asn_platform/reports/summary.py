@@ -11,6 +11,7 @@ from asn_platform.core.settings import Settings
 from asn_platform.core.warehouse import connect, has_table
 from asn_platform.quality.runner import RESULTS_TABLE
 from asn_platform.quality.suites import STAGES
+from asn_platform.serving.bi import bi_connection_string
 
 # The latest complete calendar year of each region (its snapshot year is still running), with what the marts say
 # about it: training against 20 JP, placement fit, merit candidates and service quality (IKM, respondent-weighted).
@@ -86,8 +87,6 @@ def _quality(build: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _where_things_are(settings: Settings) -> list[str]:
-    from asn_platform.serving.bi import bi_connection_string
-
     published = settings.analytics_path
     lines = [
         "Where things are:",

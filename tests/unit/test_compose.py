@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from asn_platform.core.settings import PROJECT_ROOT
+from asn_platform.core.telemetry import TELEMETRY_OPT_OUTS
 from asn_platform.orchestration.defaults import WRITER_POOL
 from asn_platform.serving.bi import sqlalchemy_uri
 
@@ -48,10 +49,20 @@ def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _environment(service: dict[str, Any]) -> dict[str, str]:
+    """What the container's environment holds: its env_file entries (relative to the compose file), then the
+    `environment` block, which wins, as compose merges them."""
+    files = service.get("env_file", [])
+    values: dict[str, str] = {}
+    for entry in [files] if isinstance(files, str) else files:
+        path = COMPOSE_FILE.parent / (entry if isinstance(entry, str) else entry["path"])
+        for line in path.read_text().splitlines():
+            if line and not line.startswith("#"):
+                name, value = line.split("=", 1)
+                values[name] = value
     environment = service.get("environment", {})
     if isinstance(environment, list):
         environment = dict(item.split("=", 1) for item in environment)
-    return {name: str(value) for name, value in environment.items()}
+    return values | {name: str(value) for name, value in environment.items()}
 
 
 def _interpolated(value: str) -> str:
@@ -247,12 +258,10 @@ def test_dockerfile_is_the_official_airflow_image_at_the_locked_version(services
     assert {"data/", ".venv/", "node_modules/", ".airflow/", ".env"} <= set(ignored)
 
 
-def test_telemetry_is_off_in_every_airflow_container(services: dict[str, dict[str, Any]]) -> None:
-    makefile = (PROJECT_ROOT / "Makefile").read_text()
-    exported = dict(re.findall(r"^export ([A-Z_]+) := (\S+)$", makefile, flags=re.MULTILINE))
-    telemetry = {name: value for name, value in exported.items() if not name.startswith("UV_")}
+def test_telemetry_is_off_in_every_container(services: dict[str, dict[str, Any]]) -> None:
+    telemetry = TELEMETRY_OPT_OUTS
     assert {"DO_NOT_TRACK", "SCARF_ANALYTICS"} <= set(telemetry)
-    for name in (*AIRFLOW_SERVICES, "airflow-init", "banjarbaru-api"):
+    for name in (*AIRFLOW_SERVICES, "airflow-init", "banjarbaru-api", "superset-init", "superset"):
         environment = _environment(services[name])
         for variable, value in telemetry.items():
             assert environment.get(variable) == value, f"{name}: {variable}"
