@@ -25,7 +25,7 @@ TELEMETRY_ENV := asn_platform/core/telemetry.env
 include $(TELEMETRY_ENV)
 export $(shell sed -n 's/^\([A-Z_]*\)=.*/\1/p' $(TELEMETRY_ENV))
 
-.PHONY: help env run airflow test lint format generate summary dbt data-docs reports browser postgres clean bench
+.PHONY: help env run airflow test test-fast lint format generate summary dbt data-docs reports browser postgres clean bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -74,6 +74,11 @@ airflow: $(STAMP) $(NODE_STAMP) manifest ## a local Airflow (UI, scheduler, ...)
 test: lint $(NODE_STAMP) browser postgres manifest ## lint, then run every test (unit, integration, DAG, end to end)
 	$(BIN)/pytest
 
+# The inner loop: unit tests and the integration tests that start no Airflow servers, run no benchmark and do no
+# national-scale work (markers e2e and slow, pyproject.toml); `make test` stays the whole suite, what CI runs.
+test-fast: $(NODE_STAMP) browser postgres manifest ## unit and quick integration tests (no e2e, no slow), for the inner loop
+	$(BIN)/pytest -m "not e2e and not slow" -q
+
 lint: $(STAMP) ## ruff (lint and format check), the floors' import contract, sqlfluff on the dbt models
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -103,8 +108,8 @@ dbt: $(STAMP) ## run dbt against the build database, e.g. make dbt ARGS="build -
 manifest: $(STAMP) ## write dbt_project/target/manifest.json (dbt parse) if the dbt project changed; the DAGs render it
 	$(BIN)/python -m asn_platform manifest
 
-# Deliveries are generated under DATA (default /work/bench/pipeline-<scale>) only if it holds none; the run writes
-# beside them in pipeline-run/. DOC=1 appends the figures to docs/benchmarks.md.
+# Deliveries are generated under DATA (default bench/pipeline-<scale> in the data folder: data/, or ASN_DATA_DIR) only
+# if it holds none; the run writes beside them in pipeline-run/. DOC=1 appends the figures to docs/benchmarks.md.
 bench: $(STAMP) $(NODE_STAMP) manifest ## the whole pipeline beside the DuckDB floor, per stage (SCALE=sample|regional|national)
 	$(BIN)/python benchmarks/pipeline.py --scale $(or $(SCALE),sample) $(if $(DATA),--data "$(DATA)") \
 		$(if $(JSON),--json "$(JSON)") $(if $(DOC),--append-doc)
