@@ -28,7 +28,7 @@ export $(shell sed -n 's/^\([A-Z_]*\)=.*/\1/p' $(TELEMETRY_ENV))
 .PHONY: help env run airflow test test-fast lint format generate summary dbt data-docs reports browser postgres clean bench
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(UV):
 	@$(PYTHON) -c 'import sys; sys.exit(not (3, 11) <= sys.version_info < (3, 14))' || \

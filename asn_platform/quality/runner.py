@@ -467,6 +467,8 @@ def validate_table(
 
 
 RESULTS_TABLE = "dq.expectation_results"
+# The same, as (schema, table), for catalogue look-ups.
+RESULTS_SCHEMA, RESULTS_TABLE_NAME = RESULTS_TABLE.split(".")
 
 
 def record_report(connection: duckdb.DuckDBPyConnection, report: ValidationReport) -> None:

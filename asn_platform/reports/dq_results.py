@@ -14,7 +14,7 @@ import duckdb
 
 from asn_platform.core.settings import Settings
 from asn_platform.core.warehouse import connect, has_table
-from asn_platform.quality.runner import RESULTS_TABLE
+from asn_platform.quality.runner import RESULTS_SCHEMA, RESULTS_TABLE, RESULTS_TABLE_NAME
 
 # Runs shown per (stage, suite), newest first; older ones stay in dq.expectation_results.
 RUNS_KEPT = 10
@@ -90,7 +90,7 @@ def recorded_results(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
             connection = stack.enter_context(connect(path, read_only=True, settings=settings))
         except duckdb.IOException as error:
             raise DataDocsError(f"cannot open {path} read-only (is a pipeline step writing it?): {error}") from None
-        if not has_table(connection, "dq", "expectation_results"):
+        if not has_table(connection, RESULTS_SCHEMA, RESULTS_TABLE_NAME):
             raise DataDocsError(
                 f"{path} has no {RESULTS_TABLE} yet: no data-quality gate has run; run the pipeline (`make run`)"
             )

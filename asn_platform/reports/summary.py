@@ -9,7 +9,7 @@ import duckdb
 from asn_platform.core.console import text_table
 from asn_platform.core.settings import Settings
 from asn_platform.core.warehouse import connect, has_table
-from asn_platform.quality.runner import RESULTS_TABLE
+from asn_platform.quality.runner import RESULTS_SCHEMA, RESULTS_TABLE, RESULTS_TABLE_NAME
 from asn_platform.quality.suites import STAGES
 from asn_platform.serving.bi import bi_connection_string
 
@@ -132,7 +132,7 @@ def render(settings: Settings) -> str:
                 headers = ("region", "dataset", "delivered", "status", "received", "loaded", "quarantined",
                            "duplicates", "seconds")  # fmt: skip
                 parts.append(text_table(headers, rows))
-            if has_table(build, "dq", "expectation_results"):
+            if has_table(build, RESULTS_SCHEMA, RESULTS_TABLE_NAME):
                 parts += _quality(build)
     published = settings.analytics_path
     if published.exists():

@@ -42,13 +42,14 @@ from asn_platform.core.settings import (
     Settings,
 )
 from asn_platform.core.warehouse import connect, quote_identifier, sql_literal
+from asn_platform.quality.runner import RESULTS_SCHEMA, RESULTS_TABLE_NAME
 
 log = logging.getLogger(__name__)
 
 # What is served: the marts, the data-quality results (DQ trends in BI) and `main.publication` (which version).
 # PostgreSQL gets the same schema names as the DuckDB file, so a BI query runs unchanged against either.
 SERVED_SCHEMAS = (*MART_SCHEMAS, "dq", "main")
-EXTRA_TABLES = (("dq", "expectation_results"), ("main", "publication"))
+EXTRA_TABLES = ((RESULTS_SCHEMA, RESULTS_TABLE_NAME), ("main", "publication"))
 CONTROL_SCHEMA = "asn_serving"
 READER_ROLE = "asn_bi_reader"
 INCOMING, PREVIOUS = "__incoming", "__previous"

@@ -31,7 +31,7 @@ import duckdb
 from asn_platform.core.contract import DIRECT_IDENTIFIERS
 from asn_platform.core.settings import MART_SCHEMAS, Settings
 from asn_platform.core.warehouse import connect, qualified, quote_identifier, sql_literal
-from asn_platform.quality.runner import RESULTS_TABLE
+from asn_platform.quality.runner import RESULTS_SCHEMA, RESULTS_TABLE, RESULTS_TABLE_NAME
 from asn_platform.quality.suites import suite_tables
 
 # Schemas only the HR agency's tier carries (dbt_project/models/marts/restricted).
@@ -137,12 +137,12 @@ def _copy_quality_results(connection: duckdb.DuckDBPyConnection, target: str) ->
     """`dq.expectation_results`, for DQ trends. Samples of failing rows are kept for the marts only: a delivery's
     or the raw layer's sample can hold NIPs and names."""
     exists = connection.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'build' AND schema_name = 'dq' "
-        "AND table_name = 'expectation_results'"
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'build' AND schema_name = ? AND table_name = ?",
+        [RESULTS_SCHEMA, RESULTS_TABLE_NAME],
     ).fetchone()[0]
     if not exists:
         return
-    connection.execute(f"CREATE SCHEMA IF NOT EXISTS {target}.dq")
+    connection.execute(f"CREATE SCHEMA IF NOT EXISTS {target}.{RESULTS_SCHEMA}")
     connection.execute(
         f"""CREATE TABLE {target}.{RESULTS_TABLE} AS
             SELECT * REPLACE (CASE WHEN stage = 'marts' THEN unexpected_sample END AS unexpected_sample)
