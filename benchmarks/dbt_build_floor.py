@@ -4,8 +4,10 @@ the data-quality gates beside the build, in one run.
 Run: .venv/bin/python benchmarks/dbt_build_floor.py [--warehouse PATH] [--work DIR] [--repeat N] [--json FILE]
      .venv/bin/python benchmarks/dbt_build_floor.py --scale X [--out DIR] [--json FILE]
 
-`--warehouse` is a build database holding the raw layer (a file named warehouse.duckdb; `--scale` instead generates
-national-style deliveries at that scale into a temporary folder and loads them into one). It is only read: each
+`--warehouse` is a build database holding the raw layer (a file named warehouse.duckdb; default
+bench/floor/warehouse.duckdb in the data folder of the settings, ASN_DATA_DIR, by default the project's data/).
+`--scale` instead generates national-style deliveries at that scale into a folder of its own under `--out` (default
+bench/ in the same data folder, deleted afterwards unless `--keep`) and loads them into one. It is only read: each
 phase below runs in a fresh process on its own fresh copy of it (under `--work`), so every phase starts from the
 same file and the original stays pristine (`--in-place` runs them one after the other on the file itself):
 
@@ -13,8 +15,8 @@ same file and the original stays pristine (`--in-place` runs them one after the 
 - run: `dbt run --full-refresh`, the same models without the tests, so the tests' share is known (the seeds are
   loaded into its copy first, untimed: `dbt run` does not load them);
 - quality: right after each build, on the build's database, the two gates the warehouse DAG runs (the raw layer's
-  suites, then the marts'), through asn_platform.orchestration.stages.gate; reported as a share of the build's wall time
-  (target: at most 25 %), with each stage's checks, errors, warnings and slowest suites. The raw gate holds
+  suites, then the marts'), through asn_platform.orchestration.stages.gate; reported as a share of the build's wall
+  time (target: at most 25 %), with each stage's checks, errors, warnings and slowest suites. The raw gate holds
   deliveries to the registry in ASN_SOURCES_DIR (point it at the national registry for national data);
 - floor: benchmarks/sql/*.sql in name order, the same marts written by hand (CTEs, shared steps computed once into
   temporary tables, no views, no tests), by DuckDB alone into floor_<schema>.
@@ -25,9 +27,10 @@ differ), with a few differing rows shown. Reports wall seconds (each process, st
 peak resident memory (of the dbt process, of the floor's process), the ratio dbt build / floor (target: within
 2x), dbt's slowest nodes and the floor's slowest statements. `--repeat N` runs the three phases N times,
 interleaved, and keeps each phase's fastest run (other work on a shared machine only slows a run down). Settings
-come from the environment as for every command (the DuckDB memory limit, dbt's threads, ASN_PSEUDONYM_KEY, else
-the key file beside the warehouse: every phase gets the same key). Asserts no timing; exits 1 if a mart differs
-from its floor. `--json FILE` also writes the figures and the machine (and commit) they were measured on.
+come from the environment as for every command, built once in each process and passed down (the DuckDB memory
+limit, dbt's threads, ASN_PSEUDONYM_KEY, else the key file beside the warehouse: every phase gets the same key).
+Asserts no timing; exits 1 if a mart differs from its floor. `--json FILE` also writes the figures and the machine
+(and commit) they were measured on.
 """
 
 from __future__ import annotations
@@ -43,14 +46,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 from string import Template
 
+from asn_platform.core.settings import Settings
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 SEEDS_DIR = PROJECT_ROOT / "dbt_project" / "seeds"
-DEFAULT_WAREHOUSE = Path("/work/bench/floor/warehouse.duckdb")
 PHASES = ("build", "run", "floor")
 QUALITY = "quality"  # the data-quality gates, run on the build phase's database right after it
 TARGET_QUALITY_SHARE = 0.25
@@ -59,16 +64,22 @@ FLOOR_PREFIX = "floor_"
 TARGET_RATIO = 2.0
 
 
-def _environment(warehouse: Path) -> dict[str, str]:
-    return os.environ | {"ASN_WAREHOUSE_DIR": str(warehouse.parent)}
+def default_warehouse(settings: Settings) -> Path:
+    """The build database read when `--warehouse` is not given: bench/floor/warehouse.duckdb in the data folder."""
+    return settings.data_dir / "bench" / "floor" / "warehouse.duckdb"
 
 
-def _pseudonym_key(warehouse: Path) -> str:
+def _environment(warehouse: Path, base: Mapping[str, str]) -> dict[str, str]:
+    """The environment of a phase on `warehouse`: `base` with the build database's folder pointed there."""
+    return {**base, "ASN_WAREHOUSE_DIR": str(warehouse.parent)}
+
+
+def _pseudonym_key(warehouse: Path, base: Mapping[str, str]) -> str:
     """The key every phase uses: the environment's, or the one kept beside the warehouse, or a fresh one."""
     from asn_platform.core.settings import PSEUDONYM_KEY_FILE
 
     key_file = warehouse.parent / PSEUDONYM_KEY_FILE
-    if key := os.environ.get("ASN_PSEUDONYM_KEY", "").strip():
+    if key := base.get("ASN_PSEUDONYM_KEY", "").strip():
         return key
     return key_file.read_text().strip() if key_file.exists() else secrets.token_hex(32)
 
@@ -76,12 +87,10 @@ def _pseudonym_key(warehouse: Path) -> str:
 # --- inside a child process -----------------------------------------------------------------------------------
 
 
-def run_dbt_phase(phase: str) -> dict:
+def run_dbt_phase(phase: str, settings: Settings) -> dict:
     """One dbt command through the project's runner; dbt's own per-node timings and the dbt process's peak RSS."""
-    from asn_platform.core.settings import get_settings
     from asn_platform.transform.dbt import dbt_paths, run_dbt
 
-    settings = get_settings()
     started = time.perf_counter()
     result = run_dbt(DBT_ARGS[phase], settings, echo=False)
     seconds = time.perf_counter() - started
@@ -119,12 +128,10 @@ def _label(statement: str) -> str:
     return " ".join(code.split()[:6]).split(" AS ")[0].removesuffix(";")
 
 
-def run_floor_phase() -> dict:
-    """The floor script by DuckDB alone, statement by statement, on the build database dbt writes."""
-    from asn_platform.core.settings import get_settings
+def run_floor_phase(settings: Settings) -> dict:
+    """The floor script by DuckDB alone, statement by statement, on the settings' build database (dbt's)."""
     from asn_platform.core.warehouse import connect
 
-    settings = get_settings()
     statements = floor_statements()
     timings = []
     started = time.perf_counter()
@@ -142,10 +149,9 @@ def run_floor_phase() -> dict:
     }
 
 
-def run_quality_phase() -> dict:
+def run_quality_phase(settings: Settings) -> dict:
     """Both gates the warehouse DAG runs (the raw layer, then the marts) on the build's database, as the DAG's
     tasks call them; each suite's seconds from the time its results were recorded."""
-    from asn_platform.core.settings import get_settings
     from asn_platform.core.warehouse import connect
     from asn_platform.orchestration.stages import GATED_STAGES, gate
     from asn_platform.quality import QualityGateFailed
@@ -156,11 +162,11 @@ def run_quality_phase() -> dict:
         run_id = f"benchmark-{stage}-{secrets.token_hex(4)}"
         clock, began = time.perf_counter(), time.time()
         try:
-            reports, errors = gate(stage, run_id=run_id), []
+            reports, errors = gate(stage, settings, run_id=run_id), []
         except QualityGateFailed as failure:
             reports, errors = failure.reports, [o.describe()[:500] for r in failure.reports for o in r.errors]
         seconds = time.perf_counter() - clock
-        with connect(settings=get_settings(), read_only=True) as connection:
+        with connect(settings=settings, read_only=True) as connection:
             recorded = connection.execute(
                 """SELECT suite, count(*), epoch(max(validated_at)) FROM dq.expectation_results WHERE run_id = ?
                    GROUP BY suite ORDER BY 3""",
@@ -190,13 +196,13 @@ def run_quality_phase() -> dict:
 # --- the parent -----------------------------------------------------------------------------------------------
 
 
-def _child(phase: str, warehouse: Path, work: Path) -> tuple[dict, float, float, float]:
-    """Run one phase in a fresh interpreter: its figures, wall seconds, and the CPU seconds and peak RSS of the
-    process tree (wait4 counts the dbt process the child waited for)."""
+def _child(phase: str, warehouse: Path, work: Path, base: Mapping[str, str]) -> tuple[dict, float, float, float]:
+    """Run one phase in a fresh interpreter (the environment `base`, on `warehouse`): its figures, wall seconds, and
+    the CPU seconds and peak RSS of the process tree (wait4 counts the dbt process the child waited for)."""
     out = work / f"{phase}.json"
     command = [sys.executable, __file__, "--phase", phase, "--warehouse", str(warehouse), "--result", str(out)]
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=_environment(warehouse), cwd=PROJECT_ROOT)
+    process = subprocess.Popen(command, env=_environment(warehouse, base), cwd=PROJECT_ROOT)
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     if code := os.waitstatus_to_exitcode(status):
@@ -212,16 +218,16 @@ def _columns(connection, database: str, schema: str, table: str) -> list[tuple[s
     ).fetchall()
 
 
-def compare(dbt_warehouse: Path, floor_warehouse: Path) -> list[dict]:
+def compare(dbt_warehouse: Path, floor_warehouse: Path, settings: Settings) -> list[dict]:
     """Every mart of dbt's schemas (the restricted tier's too) beside its floor table: columns, row count,
     checksums; what differs."""
-    from asn_platform.core.settings import MART_SCHEMAS, get_settings
+    from asn_platform.core.settings import MART_SCHEMAS
     from asn_platform.core.warehouse import connect, quote_identifier, sql_literal
     from asn_platform.serving.publish import RESTRICTED_SCHEMAS
 
     schemas = (*MART_SCHEMAS, *RESTRICTED_SCHEMAS)  # the HR agency's tier is a mart too (published apart)
     rows = []
-    with connect(settings=get_settings(), in_memory=True) as connection:
+    with connect(settings=settings, in_memory=True) as connection:
         connection.execute(f"ATTACH {sql_literal(dbt_warehouse)} AS dbt_side (READ_ONLY)").fetchall()
         floor_side = "dbt_side"
         if floor_warehouse != dbt_warehouse:
@@ -273,20 +279,17 @@ def compare(dbt_warehouse: Path, floor_warehouse: Path) -> list[dict]:
     return rows
 
 
-def describe_machine(warehouse: Path) -> dict:
+def describe_machine(warehouse: Path, settings: Settings) -> dict:
     def version(package: str) -> str:
         try:
             return metadata.version(package)
         except metadata.PackageNotFoundError:
             return "not installed"
 
-    from asn_platform.core.settings import get_settings
-
     def git(*args: str) -> str:
         done = subprocess.run(["git", "-C", str(PROJECT_ROOT), *args], capture_output=True, text=True, check=False)
         return done.stdout.strip()
 
-    settings = get_settings()
     memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     model = next(
         (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
@@ -303,8 +306,8 @@ def describe_machine(warehouse: Path) -> dict:
         "dbt-core": version("dbt-core"),
         "dbt-duckdb": version("dbt-duckdb"),
         # The settings both sides run with (asn_platform.core.warehouse.connect and the dbt profile read the same ones).
-        "duckdb_memory_limit": getattr(settings, "duckdb_memory_limit", "DuckDB's default"),
-        "dbt_threads": getattr(settings, "dbt_threads", "the profile's"),
+        "duckdb_memory_limit": settings.duckdb_memory_limit,
+        "dbt_threads": settings.dbt_threads,
         "commit": git("rev-parse", "--short", "HEAD"),
         # Uncommitted changes to the dbt project at the time: dbt builds the working tree.
         "dbt_project_changes": git("status", "--porcelain", "--", "dbt_project").splitlines(),
@@ -313,11 +316,10 @@ def describe_machine(warehouse: Path) -> dict:
     }
 
 
-def raw_rows(warehouse: Path) -> dict[str, int]:
-    from asn_platform.core.settings import get_settings
+def raw_rows(warehouse: Path, settings: Settings) -> dict[str, int]:
     from asn_platform.core.warehouse import connect, quote_identifier
 
-    with connect(warehouse, settings=get_settings(), read_only=True) as connection:
+    with connect(warehouse, settings=settings, read_only=True) as connection:
         tables = [name for (name,) in connection.execute(
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw' ORDER BY table_name"
         ).fetchall()]  # fmt: skip
@@ -327,22 +329,26 @@ def raw_rows(warehouse: Path) -> dict[str, int]:
         }
 
 
-def prepare_scale(scale: float, root: Path, seed: int) -> Path:
-    """National-style deliveries at `scale`, generated and loaded into a fresh build database under `root`."""
+def prepare_scale(scale: float, root: Path, seed: int, base: Mapping[str, str]) -> tuple[Path, dict[str, str]]:
+    """National-style deliveries at `scale`, generated and loaded into a fresh build database under `root` (by
+    `python -m ingestion load --all`); the build database and the environment `base` with these regions' registry
+    (the raw gate holds deliveries to their schedules)."""
     from asn_platform.generator.national import generate_national
 
     landing, sources = root / "data" / "landing", root / "data" / "national_sources"
     summary = generate_national(landing, seed, scale=scale, sources_dir=sources, workers=1)
     print(f"generated {summary.regions} regions, {summary.headcount:,} ASN, {summary.total_rows:,} rows")
-    os.environ["ASN_SOURCES_DIR"] = str(sources)  # the raw gate holds deliveries to these regions' schedules
-    env = os.environ | {"ASN_DATA_DIR": str(root / "data")}
-    env.pop("ASN_WAREHOUSE_DIR", None)
-    env.pop("ASN_LANDING_DIR", None)
+    env = {**base, "ASN_SOURCES_DIR": str(sources)}
+    # Loaded into the data folder under `root`, whatever the environment points the warehouse and landing area at.
+    elsewhere = {"ASN_WAREHOUSE_DIR", "ASN_LANDING_DIR"}
+    loading = {name: value for name, value in env.items() if name not in elsewhere} | {
+        "ASN_DATA_DIR": str(root / "data")
+    }
     subprocess.run(
-        [sys.executable, "-m", "ingestion", "load", "--all"], env=env, cwd=PROJECT_ROOT, check=True,
+        [sys.executable, "-m", "ingestion", "load", "--all"], env=loading, cwd=PROJECT_ROOT, check=True,
         stdout=subprocess.DEVNULL,
     )  # fmt: skip
-    return root / "data" / "warehouse" / "warehouse.duckdb"
+    return root / "data" / "warehouse" / "warehouse.duckdb", env
 
 
 def _report(figures: dict, comparison: list[dict]) -> dict:
@@ -427,13 +433,15 @@ def _report(figures: dict, comparison: list[dict]) -> dict:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--warehouse", type=Path, help=f"build database with the raw layer, only read (default {DEFAULT_WAREHOUSE})"
+        "--warehouse",
+        type=Path,
+        help="build database with the raw layer, only read (default <data folder>/bench/floor/warehouse.duckdb)",
     )
     parser.add_argument("--work", type=Path, help="folder for the phases' copies (default: runs/ beside --warehouse)")
     parser.add_argument("--in-place", action="store_true", help="no copies: every phase on --warehouse itself")
     parser.add_argument("--scale", type=float, help="instead: generate and load national-style data at this scale")
     parser.add_argument("--seed", type=int, default=42, help="generator seed for --scale")
-    parser.add_argument("--out", type=Path, help="with --scale: directory to work under (default: system temp)")
+    parser.add_argument("--out", type=Path, help="with --scale: directory to work under (default <data folder>/bench)")
     parser.add_argument("--repeat", type=int, default=1, help="run the phases this many times, interleaved; best kept")
     parser.add_argument("--keep", action="store_true", help="keep the copies (and with --scale the generated data)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
@@ -452,17 +460,16 @@ def _copy(source: Path, work: Path, phase: str) -> Path:
     return target
 
 
-def _load_seeds(warehouse: Path) -> None:
-    from asn_platform.core.settings import Settings
+def _load_seeds(warehouse: Path, base: Mapping[str, str]) -> None:
     from asn_platform.transform.dbt import run_dbt
 
-    run_dbt(["seed", "--full-refresh"], Settings.from_env(_environment(warehouse)), echo=False)
+    run_dbt(["seed", "--full-refresh"], Settings.from_env(_environment(warehouse, base)), echo=False)
 
 
-def _measure(figures: dict[str, dict], phase: str, database: Path, results: Path) -> None:
+def _measure(figures: dict[str, dict], phase: str, database: Path, results: Path, base: Mapping[str, str]) -> None:
     """Run `phase` in a child process on `database`; keep its fastest run's figures and every wall time."""
     load = round(os.getloadavg()[0], 2)
-    result, wall, cpu, tree_rss = _child(phase, database, results)
+    result, wall, cpu, tree_rss = _child(phase, database, results, base)
     print(f"   {wall:,.1f} s, {cpu:,.1f} CPU s, peak RSS {result['peak_rss_mb']:,.0f} MB", flush=True)
     best = figures.get(phase)
     walls = [*(best["walls_s"] if best else []), round(wall, 2)]
@@ -475,15 +482,23 @@ def _measure(figures: dict[str, dict], phase: str, database: Path, results: Path
 
 
 def benchmark(
-    source: Path, work: Path | None, *, repeat: int = 1, keep: bool = False, json_path: Path | None = None
+    source: Path,
+    work: Path | None,
+    *,
+    repeat: int = 1,
+    keep: bool = False,
+    json_path: Path | None = None,
+    environment: Mapping[str, str] | None = None,
 ) -> dict:
     """The three phases one after the other, `repeat` times (each on its own copy of `source` under `work`, or all
     on `source` itself if `work` is None), then the comparison; prints and returns the report. Each phase's figures
-    are those of its fastest run (a shared machine only ever slows a run down); every wall time is kept."""
-    os.environ["ASN_WAREHOUSE_DIR"] = str(source.parent)
-    os.environ["ASN_PSEUDONYM_KEY"] = _pseudonym_key(source)
-    machine = describe_machine(source)
-    raw = raw_rows(source)
+    are those of its fastest run (a shared machine only ever slows a run down); every wall time is kept. The
+    phases run with `environment` (default this process's), every one with the same pseudonym key."""
+    base = dict(os.environ if environment is None else environment)
+    base["ASN_PSEUDONYM_KEY"] = _pseudonym_key(source, base)
+    settings = Settings.from_env(_environment(source, base))  # this process's own reads, on `source`
+    machine = describe_machine(source, settings)
+    raw = raw_rows(source, settings)
     print(f"warehouse {source} ({machine['warehouse_mb']:,} MB): raw rows {raw}", flush=True)
     results = Path(tempfile.mkdtemp(prefix="asn-dbt-floor-results-"))
     figures: dict[str, dict] = {}
@@ -494,14 +509,14 @@ def benchmark(
                 databases[phase] = source if work is None else _copy(source, work, phase)
                 print(f"== {phase} ({attempt}/{repeat}) on {databases[phase]}", flush=True)
                 if phase == "run":  # `dbt run` loads no seeds: loaded first, untimed (well under a second of dbt's)
-                    _load_seeds(databases[phase])
-                _measure(figures, phase, databases[phase], results)
+                    _load_seeds(databases[phase], base)
+                _measure(figures, phase, databases[phase], results, base)
                 if phase == "build":  # the gates read what the build wrote (and add their results to it)
                     print(f"== {QUALITY} ({attempt}/{repeat}) on {databases[phase]}", flush=True)
-                    _measure(figures, QUALITY, databases[phase], results)
+                    _measure(figures, QUALITY, databases[phase], results, base)
                 if phase == "run" and work is not None and not keep:  # only build's marts are compared
                     shutil.rmtree(databases[phase].parent)
-        report = _report(figures, compare(databases["build"], databases["floor"])) | {
+        report = _report(figures, compare(databases["build"], databases["floor"], settings)) | {
             "machine": machine,
             "raw_rows": raw,
         }
@@ -526,15 +541,16 @@ def benchmark(
 def main() -> int:
     parser = _parser()
     args = parser.parse_args()
+    settings = Settings.from_env()  # a phase's child: the environment _environment gave it
     if args.phase:  # inside a child process
         runners = {"floor": run_floor_phase, QUALITY: run_quality_phase}
-        figures = runners[args.phase]() if args.phase in runners else run_dbt_phase(args.phase)
+        figures = runners[args.phase](settings) if args.phase in runners else run_dbt_phase(args.phase, settings)
         args.result.write_text(json.dumps(figures))
         return 0
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     if args.scale is None:
-        source = (args.warehouse or DEFAULT_WAREHOUSE).resolve()
+        source = (args.warehouse or default_warehouse(settings)).resolve()
         if source.name != "warehouse.duckdb" or not source.is_file():
             parser.error(f"{source}: --warehouse must be an existing file named warehouse.duckdb (the settings' name)")
         work = None if args.in_place else (args.work or source.parent / "runs").resolve()
@@ -544,13 +560,13 @@ def main() -> int:
         return 1 if report["mismatches"] else 0
     if args.warehouse or args.work:
         parser.error("--scale builds its own warehouse: no --warehouse or --work with it")
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-    root = Path(tempfile.mkdtemp(prefix="asn-dbt-floor-", dir=args.out))
+    out = args.out or settings.data_dir / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="asn-dbt-floor-", dir=out))
     try:
-        source = prepare_scale(args.scale, root, args.seed)
+        source, environment = prepare_scale(args.scale, root, args.seed, os.environ)
         runs = None if args.in_place else root / "runs"
-        report = benchmark(source, runs, repeat=args.repeat, keep=True, json_path=args.json)
+        report = benchmark(source, runs, repeat=args.repeat, keep=True, json_path=args.json, environment=environment)
     finally:
         if args.keep:
             print(f"kept under {root}")

@@ -6,6 +6,9 @@ copy of one sample build database holding the raw layer only (generated and inge
 process of its own so peak memory is its own. Reports the dbt part's wall time (first dbt task start to last dbt task
 end), the whole DAG run, the number of dbt tasks, peak memory (the run's process, and its largest child: a dbt
 subprocess) and the load average before each run (other people share the machine). Asserts nothing about timing.
+Each run's process builds its settings once from its environment and hands them to the DAG's tasks (as `make run`
+does, asn_platform.orchestration.runtime.use_settings). `--work` defaults to bench/dbt-execution-modes in the data
+folder of the settings (ASN_DATA_DIR, by default the project's data/).
 
     .venv/bin/python benchmarks/dbt_execution_modes.py                      # every candidate, twice
     .venv/bin/python benchmarks/dbt_execution_modes.py --only single watcher --repeats 1
@@ -22,6 +25,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from asn_platform.core.settings import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 KEY = "benchmark-pseudonym-key"
@@ -50,6 +55,7 @@ DAG_FILE = """
 from airflow.sdk import dag, task
 
 from asn_platform.orchestration.defaults import DEFAULT_ARGS, START_DATE, WRITER_POOL
+from asn_platform.orchestration.runtime import get_settings
 
 CONFIG = {config!r}
 
@@ -60,20 +66,20 @@ def bench() -> None:
     def gate_raw() -> None:
         from asn_platform.orchestration.stages import gate_raw
 
-        gate_raw()
+        gate_raw(get_settings())
 
     @task(retries=0)
     def gate_marts() -> None:
         from asn_platform.orchestration.stages import gate_marts
 
-        gate_marts()
+        gate_marts(get_settings())
 
     if CONFIG is None:
         @task(pool=WRITER_POOL)
         def dbt_build() -> None:
             from asn_platform.orchestration.stages import build
 
-            build()
+            build(get_settings())
 
         dbt = dbt_build()
     elif CONFIG == "layers":
@@ -119,12 +125,7 @@ def prepare(work: Path) -> Path:
         # realistic raw layer for timing dbt.
         subprocess.run([python, "-m", "ingestion", "load", "--all"], env=env, cwd=PROJECT_ROOT, check=False)
         shutil.copy2(work / "source" / "warehouse" / "warehouse.duckdb", raw)
-    subprocess.run(
-        [sys.executable, "-c", "from asn_platform.transform.manifest import ensure_manifest; ensure_manifest()"],
-        env=env,
-        cwd=PROJECT_ROOT,
-        check=True,
-    )
+    subprocess.run([sys.executable, "-m", "asn_platform", "manifest"], env=env, cwd=PROJECT_ROOT, check=True)
     airflow = Path(sys.executable).with_name("airflow")
     subprocess.run([str(airflow), "db", "migrate"], env=env, capture_output=True, check=True)
     return raw
@@ -155,18 +156,21 @@ def run_candidate(name: str, raw: Path, work: Path, attempt: int) -> dict[str, o
     return {"candidate": name, "attempt": attempt, "load_before": [round(value, 2) for value in load]} | result
 
 
-def child(dags: Path) -> None:
-    """One DAG run in this process, as asn_platform.local.run runs the DAGs; the figures as one JSON line."""
+def child(dags: Path, settings: Settings) -> None:
+    """One DAG run in this process, as asn_platform.local.run runs the DAGs, its tasks with `settings`; the figures
+    as one JSON line."""
     from airflow.dag_processing.dagbag import DagBag
 
     from asn_platform.local.run import failed_tasks, run_dag
+    from asn_platform.orchestration.runtime import use_settings
 
     bag = DagBag(dag_folder=str(dags))
     if bag.import_errors:
         print(json.dumps({"state": f"import error: {bag.import_errors}"}))
         return
     rendered = time.perf_counter()
-    outcome, dag_run = run_dag(bag, "bench")
+    with use_settings(settings):
+        outcome, dag_run = run_dag(bag, "bench")
     instances = [ti for ti in dag_run.get_task_instances() if not ti.task_id.startswith("gate_")]
     started = [ti.start_date for ti in instances if ti.start_date]
     ended = [ti.end_date for ti in instances if ti.end_date]
@@ -204,24 +208,26 @@ def table(results: list[dict[str, object]]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--work", type=Path, default=Path("/tmp/asn-dbt-execution-modes"))
+    parser.add_argument("--work", type=Path, help="where to work (default <data folder>/bench/dbt-execution-modes)")
     parser.add_argument("--only", nargs="+", choices=list(CANDIDATES), default=list(CANDIDATES))
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--json", type=Path, default=None, help="default: <work>/results.json")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    settings = Settings.from_env()  # a run's child: the environment run_candidate gave it
     if args.child:
-        child(args.child)
+        child(args.child, settings)
         return
-    args.work.mkdir(parents=True, exist_ok=True)
-    raw = prepare(args.work)
+    work = (args.work or settings.data_dir / "bench" / "dbt-execution-modes").resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    raw = prepare(work)
     results = []
     # Round-robin, so a burst of load from the machine's other users does not fall on one candidate only.
     for attempt in range(1, args.repeats + 1):
         for name in args.only:
-            results.append(run_candidate(name, raw, args.work, attempt))
+            results.append(run_candidate(name, raw, work, attempt))
             print(table(results[-1:]).splitlines()[-1], flush=True)
-    output = args.json or args.work / "results.json"
+    output = args.json or work / "results.json"
     output.write_text(json.dumps({"candidates": {k: v[0] for k, v in CANDIDATES.items()}, "runs": results}, indent=2))
     print()
     print(table(results))

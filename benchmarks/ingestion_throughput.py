@@ -2,6 +2,9 @@
 
 Run: .venv/bin/python benchmarks/ingestion_throughput.py [--scale 0.01] [--landing DIR] [--out DIR] [--keep]
 
+`--out` (where the run works, in a folder of its own deleted afterwards unless `--keep`) defaults to bench/ in the
+data folder of the settings (ASN_DATA_DIR, by default the project's data/).
+
 Generates national-style deliveries at `--scale` (1.0: 500 regions, 5.6 million ASN; default 0.01, 50 regions)
 with their source registry, unless `--landing` points at deliveries already generated (its parent holding
 `national_sources/`, as `--keep` leaves them). Then, each in a fresh process:
@@ -34,6 +37,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
+
+from asn_platform.core.settings import Settings
 
 if TYPE_CHECKING:
     from ingestion.load import LoadResult
@@ -108,16 +113,25 @@ def run_floor(landing: Path, sources: Path, work: Path) -> dict[str, dict[str, f
 
 
 def run_ingest(landing: Path, sources: Path, work: Path) -> dict:
-    """The platform's ingestion, region by region, as the DAGs run it; per-format time from wall clocks."""
-    os.environ.update(
-        ASN_DATA_DIR=str(work), ASN_LANDING_DIR=str(landing), ASN_SOURCES_DIR=str(sources), ASN_PSEUDONYM_KEY="bench"
+    """The platform's ingestion, region by region, as the DAGs run it, into a fresh warehouse under `work`;
+    per-format time from wall clocks."""
+    settings = Settings.from_env(
+        os.environ
+        | {
+            "ASN_DATA_DIR": str(work),
+            "ASN_LANDING_DIR": str(landing),
+            "ASN_SOURCES_DIR": str(sources),
+            "ASN_WAREHOUSE_DIR": str(work / "warehouse"),
+            "ASN_PSEUDONYM_KEY": "bench",
+        }
     )
-    return ingest_by_format()
+    return ingest_by_format(settings)
 
 
-def ingest_by_format() -> dict:
-    """`load_pending` for every region of the registry, with the settings of the environment; per-format files,
-    bytes, rows and seconds, the loads' statuses and the one-off start-up (loading the suites)."""
+def ingest_by_format(settings: Settings) -> dict:
+    """`load_pending` for every region of the settings' registry; per-format files, bytes, rows and seconds, the
+    loads' statuses, the one-off start-up (loading the suites) and the seconds the loads report for the delivery
+    suites and record screening (LoadResult.checks_s, part of the formats' seconds)."""
     from asn_platform.core.contract import DATASETS
     from ingestion.load import delivery_suite
     from ingestion.registry import load_registry
@@ -126,6 +140,7 @@ def ingest_by_format() -> dict:
     figures: dict[str, dict[str, float]] = defaultdict(lambda: {"files": 0, "bytes": 0, "rows": 0, "seconds": 0.0})
     statuses: dict[str, int] = defaultdict(int)
     clock = [time.perf_counter()]
+    checks = [0.0]
 
     def progress(result: LoadResult) -> None:
         now = time.perf_counter()
@@ -135,6 +150,7 @@ def ingest_by_format() -> dict:
         entry["bytes"] += result.delivery.path.stat().st_size
         entry["rows"] += result.received
         statuses[result.status] += 1
+        checks[0] += result.checks_s
         clock[0] = now
 
     # Once per process, whatever the volume: loading the suites imports Great Expectations. Reported apart.
@@ -143,14 +159,15 @@ def ingest_by_format() -> dict:
         if not dataset.national:
             delivery_suite(dataset)
     startup = time.perf_counter() - started
-    regions = list(load_registry())
+    regions = list(load_registry(settings.sources_dir))
     for number, region in enumerate(regions, start=1):
         clock[0] = time.perf_counter()
-        load_pending(region, progress=progress)
+        load_pending(settings, region, progress=progress)
         print(f"  ingest {number}/{len(regions)} {region}", file=sys.stderr, flush=True)
     result = dict(figures)
     result["_status"] = dict(statuses)
     result["_startup_s"] = startup
+    result["_checks_s"] = checks[0]
     return result
 
 
@@ -214,7 +231,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=0.01, help="1.0: national size (default 0.01)")
     parser.add_argument("--landing", type=Path, help="deliveries generated before (national_sources/ beside it)")
-    parser.add_argument("--out", type=Path, help="directory to work under (default: the system's temp directory)")
+    parser.add_argument("--out", type=Path, help="directory to work under (default: <data folder>/bench)")
     parser.add_argument("--keep", action="store_true", help="keep the generated deliveries and the databases")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--json", type=Path, help="also write the figures here")
@@ -229,9 +246,9 @@ def main() -> None:
         args.result.write_text(json.dumps(run(args.landing, args.sources, args.work)))
         return
 
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-    root = Path(tempfile.mkdtemp(prefix="asn-ingest-bench-", dir=args.out))
+    out = args.out or Settings.from_env().data_dir / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="asn-ingest-bench-", dir=out))
     try:
         if args.landing:
             landing, sources = args.landing.resolve(), args.landing.resolve().parent / "national_sources"

@@ -3,7 +3,8 @@
 Run: .venv/bin/python benchmarks/national_generation.py [--scale 1.0] [--out DIR] [--keep] [--workers N] [--seed S]
 
 Scale 1.0 is national size (500 regions, 5.6 million ASN, ~39 million rows, ~5.7 GB on disk); 0.1 is a tenth. The
-deliveries go to a temporary directory (under --out if given), deleted afterwards unless --keep. Reports figures;
+deliveries go to a folder of their own under --out (default bench/ in the data folder of the settings, ASN_DATA_DIR,
+by default the project's data/), deleted afterwards unless --keep. Reports figures;
 asserts nothing. Peak memory is each process's maximum resident set (ru_maxrss): this process, and the largest
 worker; with N workers side by side, the machine's peak is at most this process + N x the largest worker.
 """
@@ -18,22 +19,23 @@ import tempfile
 import time
 from pathlib import Path
 
+from asn_platform.core.settings import Settings
 from asn_platform.generator.national import generate_national
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="1.0: national size (default)")
-    parser.add_argument("--out", type=Path, help="directory to write under (default: the system's temp directory)")
+    parser.add_argument("--out", type=Path, help="directory to write under (default <data folder>/bench)")
     parser.add_argument("--keep", action="store_true", help="keep the generated deliveries")
     parser.add_argument("--workers", type=int, help="worker processes (default: one per CPU)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--quiet", action="store_true", help="no line per region")
     args = parser.parse_args()
 
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-    root = Path(tempfile.mkdtemp(prefix="asn-national-", dir=args.out))
+    out = args.out or Settings.from_env().data_dir / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="asn-national-", dir=out))
     started = time.perf_counter()
 
     def progress(message: str) -> None:

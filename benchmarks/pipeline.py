@@ -2,6 +2,8 @@
 
 Run: .venv/bin/python benchmarks/pipeline.py --scale sample|regional|national|X [--data DIR] [--json FILE]
                                                [--skip-incremental] [--append-doc]
+(`make bench SCALE=... [DATA=DIR] [DOC=1]`). `--data` defaults to bench/pipeline-<scale> in the data folder of the
+settings (ASN_DATA_DIR, by default the project's data/).
 
 Scales (national-style deliveries of `python -m asn_platform generate --scale X`, every delivery style):
 sample = 0.002 (5 regions, one per style, 11,200 ASN), regional = 0.02 (10 regions, 112,000 ASN, about a province),
@@ -10,18 +12,18 @@ national = 1 (500 regions, 5.6 million ASN). The deliveries are generated into `
 `--data`/pipeline-run/ (warehouse, published, reports, the floor's databases, the incremental delivery), deleted
 first: a data folder's own warehouse is never touched.
 
-Each stage runs in a fresh process (wall time and peak RSS of its process tree from wait4), with the settings from
-the environment (ASN_DATA_DIR, ASN_SOURCES_DIR, ASN_AS_OF pinned to the deliveries' date, a fixed
-ASN_PSEUDONYM_KEY unless one is set), calling the pipeline's own code:
+Each stage runs in a fresh process (wall time and peak RSS of its process tree from wait4), with settings built
+once from the environment it is given (ASN_DATA_DIR, ASN_SOURCES_DIR, ASN_AS_OF pinned to the deliveries' date, a
+fixed ASN_PSEUDONYM_KEY unless one is set) and passed to the pipeline's own code:
 
 - generate: `python -m asn_platform generate --scale X` (skipped, "reused", when deliveries are there);
 - fetch: the API datasets (Banjarbaru-style regions) through the stand-in API into the landing area
   (asn_platform.local.run.stand_in_apis, asn_platform.orchestration.stages.fetch);
 - ingest: ingestion.service.load_pending for every region (what `python -m ingestion load --all` runs). "DQ on
-  deliveries" is the part of it spent in the delivery suites and record screening, timed by a hook around
-  ingestion.load.validate_table and ingestion.load._screen_records (inside ingest's time, reported apart);
-- raw gate, dbt build, marts gate: asn_platform.orchestration.stages.gate("raw"), build(), gate("marts");
-- publish: asn_platform.serving.publish.publish();
+  deliveries" is the part of it spent in the delivery suites and record screening, as each load reports it
+  (LoadResult.checks_s, summed; inside ingest's time, reported apart);
+- raw gate, dbt build, marts gate: asn_platform.orchestration.stages.gate("raw", ...), build(...), gate("marts", ...);
+- publish: asn_platform.serving.publish.publish(...);
 - reports: asn_platform.reports.site.build_site (build_reports, build_dbt_docs, build_data_docs, then
   write_report_index), as the DAG's reports task.
 
@@ -65,6 +67,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling benchmar
 
 import dbt_build_floor
 import ingestion_throughput
+
+from asn_platform.core.settings import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DOC = PROJECT_ROOT / "docs" / "benchmarks.md"
@@ -127,12 +131,11 @@ def _mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6 if path.exists() else 0.0
 
 
-def _table_rows(schemas: tuple[str, ...], path: Path | None = None) -> int:
+def _table_rows(schemas: tuple[str, ...], settings: Settings, path: Path | None = None) -> int:
     """Rows of every table of `schemas` in the build database (or the file at `path`)."""
-    from asn_platform.core.settings import get_settings
     from asn_platform.core.warehouse import connect
 
-    with connect(path, settings=get_settings(), read_only=True) as connection:
+    with connect(path, settings=settings, read_only=True) as connection:
         return int(
             connection.execute(
                 f"SELECT coalesce(sum(estimated_size), 0) FROM duckdb_tables() "
@@ -145,7 +148,7 @@ def _table_rows(schemas: tuple[str, ...], path: Path | None = None) -> int:
 # --- inside a child process: one stage each ---------------------------------------------------------------------
 
 
-def stage_generate(scale: float) -> dict:
+def stage_generate(scale: float, settings: Settings) -> dict:
     done = subprocess.run(
         [sys.executable, "-m", "asn_platform", "generate", "--scale", str(scale)],
         cwd=PROJECT_ROOT, capture_output=True, text=True, check=True,
@@ -153,9 +156,6 @@ def stage_generate(scale: float) -> dict:
     found = re.search(r"==> (\d+) regions, ([\d,]+) ASN, ([\d,]+) rows in (\d+) files", done.stdout)
     if not found:
         raise SystemExit(f"unexpected output of generate: {done.stdout[-500:]}")
-    from asn_platform.core.settings import get_settings
-
-    settings = get_settings()
     return {
         "rows": int(found[3].replace(",", "")),
         "mb": _mb(settings.landing_dir) + _mb(settings.source_api_dir),
@@ -164,52 +164,34 @@ def stage_generate(scale: float) -> dict:
     }
 
 
-def stage_fetch() -> dict:
+def stage_fetch(settings: Settings) -> dict:
     """What `make run` does for API datasets: the stand-in API serves each region's store, the landing area gets
     the fetched collection, as of the deliveries' date."""
-    from asn_platform.core.settings import get_settings
     from asn_platform.local.run import stand_in_apis
     from asn_platform.orchestration.stages import fetch
     from ingestion.registry import load_registry
 
-    settings = get_settings()
-    regions = [r for r, s in load_registry().items() if any(c.api for c in s.datasets.values())]
+    if settings.as_of is None:
+        raise SystemExit("fetch needs ASN_AS_OF: the deliveries' date")
+    regions = [r for r, s in load_registry(settings.sources_dir).items() if any(c.api for c in s.datasets.values())]
     rows, paths = 0, set()
-    with stand_in_apis(settings, progress=lambda _: None):
+    with stand_in_apis(settings, progress=lambda _: None) as served:
         for region in regions:
-            if not (settings.source_api_dir / region).is_dir():
+            if not (served.source_api_dir / region).is_dir():
                 continue  # a sample region of the registry, without deliveries at this scale
-            for result in fetch(region, settings.as_of):
+            for result in fetch(region, settings.as_of, served):
                 rows += int(result["records"])
                 paths.add(Path(str(result["path"])))
     return {"rows": rows, "mb": sum(_mb(path) for path in paths), "files": len(paths)}
 
 
-def stage_ingest() -> dict:
-    """The regions' pending deliveries, timing the delivery suites and record screening with a hook."""
-    from ingestion import load
-
-    spent = {"seconds": 0.0, "calls": 0}
-
-    def timed(function: Callable[..., Any]) -> Callable[..., Any]:
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            clock = time.perf_counter()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                spent["seconds"] += time.perf_counter() - clock
-                spent["calls"] += 1
-
-        return wrapper
-
-    load.validate_table = timed(load.validate_table)  # type: ignore[assignment]
-    load._screen_records = timed(load._screen_records)  # type: ignore[assignment]
-    figures = ingestion_throughput.ingest_by_format()
-    formats = {k: v for k, v in figures.items() if not k.startswith("_")}
-    from asn_platform.core.settings import get_settings
+def stage_ingest(settings: Settings) -> dict:
+    """The regions' pending deliveries; the delivery suites' and record screening's share as the loads report it."""
     from asn_platform.core.warehouse import connect
 
-    with connect(settings=get_settings(), read_only=True) as connection:
+    figures = ingestion_throughput.ingest_by_format(settings)
+    formats = {k: v for k, v in figures.items() if not k.startswith("_")}
+    with connect(settings=settings, read_only=True) as connection:
         checks = connection.execute("SELECT count(*) FROM dq.expectation_results WHERE stage = 'delivery'").fetchone()
     return {
         "rows": sum(v["rows"] for v in formats.values()),
@@ -217,50 +199,48 @@ def stage_ingest() -> dict:
         "formats": formats,
         "status": figures["_status"],
         "startup_s": figures["_startup_s"],
-        "delivery_dq_s": spent["seconds"],
+        "delivery_dq_s": figures["_checks_s"],
         "delivery_dq_checks": checks[0] if checks else 0,
     }
 
 
-def stage_gate(stage: str) -> dict:
-    from asn_platform.core.settings import MART_SCHEMAS, get_settings
+def stage_gate(stage: str, settings: Settings) -> dict:
+    from asn_platform.core.settings import MART_SCHEMAS
     from asn_platform.orchestration.stages import gate
     from asn_platform.serving.publish import RESTRICTED_SCHEMAS
 
-    reports = gate(stage)
+    reports = gate(stage, settings)
     schemas = ("raw",) if stage == "raw" else (*MART_SCHEMAS, *RESTRICTED_SCHEMAS)
     return {
-        "rows": _table_rows(schemas),
-        "mb": _mb(get_settings().warehouse_path),
+        "rows": _table_rows(schemas, settings),
+        "mb": _mb(settings.warehouse_path),
         "suites": len(reports),
         "warnings": [o.label for r in reports for o in r.warnings][:20],
     }
 
 
-def stage_dbt_build() -> dict:
-    from asn_platform.core.settings import get_settings
+def stage_dbt_build(settings: Settings) -> dict:
     from asn_platform.orchestration.stages import build
 
-    result = build()
-    return {"rows": _table_rows(("raw",)), "mb": _mb(get_settings().warehouse_path), "statuses": result.statuses}
+    result = build(settings)
+    return {"rows": _table_rows(("raw",), settings), "mb": _mb(settings.warehouse_path), "statuses": result.statuses}
 
 
-def stage_publish() -> dict:
+def stage_publish(settings: Settings) -> dict:
     from asn_platform.serving.publish import publish
 
-    publication = publish()
+    publication = publish(settings)
     folder = publication.path.resolve().parent
     return {"rows": sum(publication.tables.values()), "mb": _mb(folder), "version": publication.version}
 
 
-def stage_reports() -> dict:
+def stage_reports(settings: Settings) -> dict:
     """The DAG's reports task: workforce charts, dbt docs, Data Docs, then the index (asn_platform.reports.site)."""
-    from asn_platform.core.settings import get_settings
+    from asn_platform.core.settings import MART_SCHEMAS
     from asn_platform.reports.site import build_site
 
-    settings = get_settings()
     written = build_site(settings)
-    return {"rows": _table_rows(("core", "competency", "placement", "service_quality"), settings.analytics_path),
+    return {"rows": _table_rows(MART_SCHEMAS, settings, settings.analytics_path),
             "mb": _mb(settings.reports_dir), "written": written}  # fmt: skip
 
 
@@ -273,11 +253,11 @@ def stage_floor_read(paths: Paths) -> dict:
             "mb": sum(v["bytes"] for v in figures.values()) / 1e6, "formats": figures}  # fmt: skip
 
 
-def stage_floor_marts() -> dict:
-    figures = dbt_build_floor.run_floor_phase()
-    return {"rows": _table_rows(("raw",)), "statements": figures["statements"]} | {
-        "mb": _mb(Path(os.environ["ASN_WAREHOUSE_DIR"]) / "warehouse.duckdb")
-    }
+def stage_floor_marts(settings: Settings) -> dict:
+    """The hand-written marts on the floor's copy of the raw layer (the settings' build database, in floor/)."""
+    figures = dbt_build_floor.run_floor_phase(settings)
+    return {"rows": _table_rows(("raw",), settings), "statements": figures["statements"],
+            "mb": _mb(settings.warehouse_path)}  # fmt: skip
 
 
 def stage_floor_publish(paths: Paths) -> dict:
@@ -311,17 +291,20 @@ def _dated(frame: Any, column: str, day: date) -> None:
     frame[column] = pd.Timestamp(day) if pd.api.types.is_datetime64_any_dtype(frame[column]) else day
 
 
-def incremental_region(seed: int, scale: float, number: int, as_of: str, landing: str) -> dict[str, int]:
+def incremental_region(
+    seed: int, scale: float, number: int, as_of: str, *, landing: str, sources: str
+) -> dict[str, int]:
     """One region's delivery of the next day (see the module docstring); rows written per dataset."""
     import numpy as np
     import pandas as pd
 
-    from asn_platform.generator.national import _write, plan_regions, region_frames
-    from ingestion.registry import load_registry
+    from asn_platform.generator.national import CHUNK_ROWS, plan_regions, region_frames
+    from asn_platform.generator.writers import open_extract
+    from ingestion.registry import region_source
 
     region = next(r for r in plan_regions(seed, scale) if r.number == number)
     profile, day = region.profile, date.fromisoformat(as_of) + timedelta(days=1)
-    source = load_registry()[profile.region]
+    source = region_source(profile.region, Path(sources))
     frames = region_frames(seed, region, date.fromisoformat(as_of))
     rng = np.random.default_rng([seed, number, 99])
     written = {}
@@ -351,31 +334,31 @@ def incremental_region(seed: int, scale: float, number: int, as_of: str, landing
             name = f"{dataset}_{day:%Y%m%d}.jsonl"
         else:
             name = profile.files[dataset].format(date=f"{day:%Y%m%d}", kind="delta" if delta else "full")
-        _write(
-            part.reset_index(drop=True),
-            profile,
-            dataset,
-            Path(landing) / profile.region / dataset / day.isoformat() / name,
-        )
+        part = part.reset_index(drop=True)
+        # As the generator writes a file: CHUNK_ROWS rows at a time (an empty extract still gets its header).
+        with open_extract(Path(landing) / profile.region / dataset / day.isoformat() / name, profile, dataset) as out:
+            for start in range(0, max(len(part), 1), CHUNK_ROWS):
+                out.write(part.iloc[start : start + CHUNK_ROWS])
         written[dataset] = len(part)
     return written
 
 
-def stage_incremental_generate(scale: float) -> dict:
+def stage_incremental_generate(scale: float, settings: Settings) -> dict:
     """Every region's next-day delivery, regions side by side in fresh processes (as the generator does)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from asn_platform.core.settings import get_settings
     from asn_platform.generator.national import plan_regions
 
-    settings = get_settings()
+    if settings.as_of is None:
+        raise SystemExit("the incremental delivery needs ASN_AS_OF: the day after the deliveries'")
     as_of = (settings.as_of - timedelta(days=1)).isoformat()  # the child runs as of the delivery's own day
     numbers = [r.number for r in plan_regions(settings.sample_seed, scale)]
+    landing, sources = str(settings.landing_dir), str(settings.sources_dir)
     rows: dict[str, int] = {}
     with ProcessPoolExecutor(os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = [
-            pool.submit(incremental_region, settings.sample_seed, scale, n, as_of, str(settings.landing_dir))
+            pool.submit(incremental_region, settings.sample_seed, scale, n, as_of, landing=landing, sources=sources)
             for n in numbers
         ]
         for future in futures:
@@ -384,20 +367,21 @@ def stage_incremental_generate(scale: float) -> dict:
     return {"rows": sum(rows.values()), "mb": _mb(settings.landing_dir), "rows_by_dataset": rows}
 
 
-def run_stage(name: str, paths: Paths, scale: float) -> dict:
+def run_stage(name: str, paths: Paths, scale: float, settings: Settings) -> dict:
+    """One stage, in this (child) process, with the settings its entry point built."""
     runners: dict[str, Callable[[], dict]] = {
-        "generate": lambda: stage_generate(scale),
-        "fetch": stage_fetch,
-        "ingest": stage_ingest,
-        "raw_gate": lambda: stage_gate("raw"),
-        "dbt_build": stage_dbt_build,
-        "marts_gate": lambda: stage_gate("marts"),
-        "publish": stage_publish,
-        "reports": stage_reports,
+        "generate": lambda: stage_generate(scale, settings),
+        "fetch": lambda: stage_fetch(settings),
+        "ingest": lambda: stage_ingest(settings),
+        "raw_gate": lambda: stage_gate("raw", settings),
+        "dbt_build": lambda: stage_dbt_build(settings),
+        "marts_gate": lambda: stage_gate("marts", settings),
+        "publish": lambda: stage_publish(settings),
+        "reports": lambda: stage_reports(settings),
         "floor_read": lambda: stage_floor_read(paths),
-        "floor_marts": stage_floor_marts,
+        "floor_marts": lambda: stage_floor_marts(settings),
         "floor_publish": lambda: stage_floor_publish(paths),
-        "incremental_generate": lambda: stage_incremental_generate(scale),
+        "incremental_generate": lambda: stage_incremental_generate(scale, settings),
     }
     return runners[name]() | {"self_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
@@ -621,8 +605,8 @@ def benchmark(scale_name: str, scale: float, data: Path, *, incremental: bool, j
     for name in ("floor_read", "floor_marts", "floor_publish"):
         print(f"== {name}", flush=True)
         floor[name] = _child(name, paths, scale, floor_env, "")
-    os.environ["ASN_PSEUDONYM_KEY"] = env["ASN_PSEUDONYM_KEY"]
-    marts = dbt_build_floor.compare(paths.warehouse / "warehouse.duckdb", paths.floor / "warehouse.duckdb")
+    settings = Settings.from_env(env)  # the parent's own reads: the comparison and the machine's description
+    marts = dbt_build_floor.compare(settings.warehouse_path, paths.floor / "warehouse.duckdb", settings)
     increments: dict[str, dict] | None = None
     if incremental:
         increments = {}
@@ -631,8 +615,7 @@ def benchmark(scale_name: str, scale: float, data: Path, *, incremental: bool, j
             print(f"== incremental {name}", flush=True)
             increments[name] = _child(name, paths, scale, incremental_env, "incremental-")
     report = summarise(full, floor, increments, marts, scale)
-    os.environ["ASN_WAREHOUSE_DIR"] = str(paths.warehouse)
-    machine = dbt_build_floor.describe_machine(paths.warehouse / "warehouse.duckdb")
+    machine = dbt_build_floor.describe_machine(settings.warehouse_path, settings)
     machine["airflow"] = _version("apache-airflow")
     report |= {
         "scale_name": scale_name,
@@ -666,6 +649,11 @@ def _version(package: str) -> str:
         return "not installed"
 
 
+def default_data(settings: Settings, scale_name: str) -> Path:
+    """Where a run keeps its deliveries when `--data` is not given: bench/pipeline-<scale> in the data folder."""
+    return settings.data_dir / "bench" / f"pipeline-{scale_name}"
+
+
 def _scale(value: str) -> tuple[str, float]:
     if value in SCALES:
         return value, SCALES[value]
@@ -678,7 +666,7 @@ def _scale(value: str) -> tuple[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=_scale, default="sample", help="sample, regional, national or X (0-1]")
-    parser.add_argument("--data", type=Path, help="deliveries folder (default /work/bench/pipeline-<scale>)")
+    parser.add_argument("--data", type=Path, help="deliveries folder (default <data folder>/bench/pipeline-<scale>)")
     parser.add_argument("--json", type=Path, help="write the figures here (default <data>/pipeline-<scale>.json)")
     parser.add_argument("--skip-incremental", action="store_true", help="no incremental delivery after the build")
     parser.add_argument("--append-doc", action="store_true", help="append the figures to docs/benchmarks.md")
@@ -687,9 +675,11 @@ def main() -> int:
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     scale_name, scale = args.scale if isinstance(args.scale, tuple) else _scale(args.scale)
-    data = args.data or Path(f"/work/bench/pipeline-{scale_name}")
+    settings = Settings.from_env()  # a stage's child: the environment Paths.environment gave it
+    data = args.data or default_data(settings, scale_name)
     if args.stage:  # inside a child process
-        args.result.write_text(json.dumps(run_stage(args.stage, Paths(data.resolve()), scale), default=str))
+        figures = run_stage(args.stage, Paths(data.resolve()), scale, settings)
+        args.result.write_text(json.dumps(figures, default=str))
         return 0
     if args.report:  # the summary recomputed from the saved figures, so a later summary's fields are there too
         saved = json.loads(args.report.read_text())
