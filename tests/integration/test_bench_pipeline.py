@@ -9,7 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from asn_platform.core.settings import PROJECT_ROOT
+
+# A benchmark smoke run: the whole pipeline benchmark on the sample, minutes (left out of make test-fast).
+pytestmark = pytest.mark.slow
 
 STAGES = {"generate", "fetch", "ingest", "delivery_dq", "raw_gate", "dbt_build", "marts_gate", "publish", "reports"}
 INCREMENTAL = {"incremental_generate", "ingest", "raw_gate", "dbt_build", "marts_gate", "publish"}

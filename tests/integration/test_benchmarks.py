@@ -8,8 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from asn_platform.core.settings import MART_SCHEMAS, PROJECT_ROOT
 from asn_platform.serving.publish import RESTRICTED_SCHEMAS
+
+# Benchmark smoke runs: whole benchmark scripts on small data, minutes each (left out of make test-fast).
+pytestmark = pytest.mark.slow
 
 
 def test_ingestion_benchmark_reports_every_format_beside_duckdb(tmp_path: Path) -> None:
