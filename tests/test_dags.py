@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from airflow.dag_processing.dagbag import DagBag
 
-from asn_platform.core.settings import DAGS_DIR
+from asn_platform.core.settings import DAGS_DIR, SOURCES_DIR
 from asn_platform.local.run import pipeline_dag_ids
 from asn_platform.orchestration.defaults import WRITER_POOL
 from asn_platform.transform.manifest import ensure_manifest
@@ -13,9 +13,17 @@ from ingestion.registry import load_registry
 
 
 @pytest.fixture(scope="module")
-def dag_bag() -> DagBag:
-    ensure_manifest()  # the warehouse DAG renders dbt from it (`make manifest` writes it outside the tests)
-    return DagBag(dag_folder=str(DAGS_DIR))
+def dag_bag(tmp_path_factory: pytest.TempPathFactory) -> DagBag:
+    from conftest import isolated_settings
+
+    monkeypatch = pytest.MonkeyPatch()
+    try:
+        monkeypatch.delenv("ASN_SOURCES_DIR", raising=False)  # the DAG files read the registry the tests expect
+        settings = isolated_settings(tmp_path_factory.mktemp("dag-bag"), monkeypatch)
+        ensure_manifest(settings)  # the warehouse DAG renders dbt from it (`make manifest` writes it outside the tests)
+        return DagBag(dag_folder=str(DAGS_DIR))
+    finally:
+        monkeypatch.undo()
 
 
 def test_every_dag_file_imports(dag_bag: DagBag) -> None:
@@ -23,11 +31,13 @@ def test_every_dag_file_imports(dag_bag: DagBag) -> None:
 
 
 def test_one_ingestion_dag_per_registered_region_and_the_warehouse_dag(dag_bag: DagBag) -> None:
-    expected = {f"asn_ingest_{region}" for region in load_registry()} | {"asn_warehouse"}
+    expected = {f"asn_ingest_{region}" for region in load_registry(SOURCES_DIR)} | {"asn_warehouse"}
     assert set(dag_bag.dag_ids) == expected
 
 
-@pytest.mark.parametrize("dag_id", ["asn_warehouse", *(f"asn_ingest_{region}" for region in load_registry())])
+@pytest.mark.parametrize(
+    "dag_id", ["asn_warehouse", *(f"asn_ingest_{region}" for region in load_registry(SOURCES_DIR))]
+)
 def test_dag_is_well_formed(dag_bag: DagBag, dag_id: str) -> None:
     dag = dag_bag.dags[dag_id]
     dag.check_cycle()
@@ -50,7 +60,7 @@ def test_warehouse_dag_is_scheduled_on_what_the_ingestion_dags_emit(dag_bag: Dag
     scheduled_on = {asset.name for asset in dag_bag.dags["asn_warehouse"].timetable.asset_condition.objects}
     assert scheduled_on == {"raw.personnel", "raw.training", "raw.survey_responses", "raw.complaints", "raw.units",
                             "raw.services"}  # fmt: skip
-    for region in load_registry():
+    for region in load_registry(SOURCES_DIR):
         load = dag_bag.dags[f"asn_ingest_{region}"].get_task("load_deliveries")
         # Events for the raw Assets a run changed are added at run time through the region's alias.
         assert [(type(outlet).__name__, outlet.name) for outlet in load.outlets] == [
@@ -59,7 +69,7 @@ def test_warehouse_dag_is_scheduled_on_what_the_ingestion_dags_emit(dag_bag: Dag
 
 
 def test_ingestion_dags_follow_the_registry_schedule_in_the_regions_time_zone(dag_bag: DagBag) -> None:
-    for region, source in load_registry().items():
+    for region, source in load_registry(SOURCES_DIR).items():
         dag = dag_bag.dags[f"asn_ingest_{region}"]
         assert dag.timetable.expression == source.schedule
         assert str(dag.timetable.timezone) == source.timezone
@@ -111,11 +121,11 @@ def test_warehouse_tasks_gate_raw_then_build_then_gate_then_publish(dag_bag: Dag
 def test_regions_with_an_api_fetch_before_they_load(dag_bag: DagBag) -> None:
     with_api = {
         region
-        for region, source in load_registry().items()
+        for region, source in load_registry(SOURCES_DIR).items()
         if any(config.transport == "api" for config in source.datasets.values())
     }
     assert with_api == {"banjarbaru"}
-    for region in load_registry():
+    for region in load_registry(SOURCES_DIR):
         dag = dag_bag.dags[f"asn_ingest_{region}"]
         if region in with_api:
             # The files still load when the API is down, and the run still fails then (the report waits on it).

@@ -16,7 +16,6 @@ import duckdb
 import psutil
 import pytest
 
-from asn_platform.core import settings as settings_module
 from asn_platform.core.settings import PROJECT_ROOT, Settings
 from asn_platform.generator import generate_sample
 from asn_platform.generator.profiles import LANGSA
@@ -67,7 +66,6 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         monkeypatch.setenv("AIRFLOW_HOME", str(root / "airflow"))
         monkeypatch.delenv("ASN_SOURCES_DIR", raising=False)
         settings = isolated_settings(root, monkeypatch)
-        stack.callback(settings_module.get_settings.cache_clear)
         generate_sample(settings.landing_dir, settings.sample_seed, profiles=(LANGSA,))
         started = time.perf_counter()
         airflow = stack.enter_context(running_airflow(settings, _free_port(), timeout=STARTUP_TIMEOUT))

@@ -6,7 +6,7 @@ from asn_platform.core.settings import PROJECT_ROOT
 
 
 def _variables_read_by_settings() -> set[str]:
-    source = (PROJECT_ROOT / "asn_platform" / "settings.py").read_text()
+    source = (PROJECT_ROOT / "asn_platform" / "core" / "settings.py").read_text()
     return set(re.findall(r'(?:env\.get|path|integer)\("([A-Z][A-Z_]+)"', source))
 
 

@@ -1,6 +1,8 @@
 """The data-quality runner on real DuckDB tables: exact counts, failing keys, chunking, severity, recorded results."""
 
 import json
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -56,8 +58,10 @@ def _by_type(report):
     return {outcome.spec.type: outcome for outcome in report.outcomes}
 
 
-def test_counts_and_failing_keys_are_exact(people: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    report = validate_table(people, "main.people", load_suite(_write(tmp_path, SUITE)), run_id="r1")
+def test_counts_and_failing_keys_are_exact(
+    people: duckdb.DuckDBPyConnection, settings: Settings, tmp_path: Path
+) -> None:
+    report = validate_table(people, "main.people", load_suite(_write(tmp_path, SUITE)), settings=settings, run_id="r1")
     outcomes = _by_type(report)
     regex = outcomes["expect_column_values_to_match_regex"]
     assert (regex.success, regex.element_count, regex.unexpected_count) == (False, 5000, 2)
@@ -78,12 +82,18 @@ def test_counts_and_failing_keys_are_exact(people: duckdb.DuckDBPyConnection, tm
     ]
 
 
-def test_chunked_validation_adds_up_to_the_whole_table(people: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+def test_chunked_validation_adds_up_to_the_whole_table(
+    people: duckdb.DuckDBPyConnection, settings: Settings, tmp_path: Path
+) -> None:
     # A type without a SQL translation runs in Great Expectations, chunk by chunk, beside the translated ones.
     text = SUITE + "  - type: expect_column_value_lengths_to_equal\n    kwargs: {column: nip, value: 18}\n"
     suite = load_suite(_write(tmp_path, text))
-    whole = validate_table(people, "main.people", suite, chunk_rows=10_000, record=False, row_key="id")
-    chunked = validate_table(people, "main.people", suite, chunk_rows=1_000, record=False, row_key="id")
+    whole = validate_table(
+        people, "main.people", suite, settings=settings, chunk_rows=10_000, record=False, row_key="id"
+    )
+    chunked = validate_table(
+        people, "main.people", suite, settings=settings, chunk_rows=1_000, record=False, row_key="id"
+    )
     summary = [(o.label, o.success, o.element_count, o.unexpected_count, o.failing_rows) for o in whole.outcomes]
     assert summary == [
         (o.label, o.success, o.element_count, o.unexpected_count, o.failing_rows) for o in chunked.outcomes
@@ -92,31 +102,37 @@ def test_chunked_validation_adds_up_to_the_whole_table(people: duckdb.DuckDBPyCo
     assert (lengths.unexpected_count, lengths.failing_rows) == (2, [10, 4000])
 
 
-def test_mostly_is_judged_on_the_whole_table_not_per_chunk(people: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+def test_mostly_is_judged_on_the_whole_table_not_per_chunk(
+    people: duckdb.DuckDBPyConnection, settings: Settings, tmp_path: Path
+) -> None:
     # Rows 2049..4096 (the second chunk of 2,048) lack 205 units: 10.01 %, over the 10 % allowed. The whole table
     # lacks 500 of 5,000, exactly 10 %: it passes, and so must the chunked run.
     suite = load_suite(_write(tmp_path, SUITE))
-    outcome = _by_type(validate_table(people, "main.people", suite, chunk_rows=2048, record=False))
+    outcome = _by_type(validate_table(people, "main.people", suite, settings=settings, chunk_rows=2048, record=False))
     missing = outcome["expect_column_values_to_not_be_null"]
     assert (missing.success, missing.unexpected_count, missing.element_count) == (True, 500, 5000)
     strict = load_suite(_write(tmp_path, SUITE.replace("mostly: 0.9", "mostly: 0.95"), "strict.yml"))
-    failing = _by_type(validate_table(people, "main.people", strict, chunk_rows=2048, record=False))
+    failing = _by_type(validate_table(people, "main.people", strict, settings=settings, chunk_rows=2048, record=False))
     assert not failing["expect_column_values_to_not_be_null"].success
 
 
 def test_a_column_the_table_lacks_is_a_suite_error_not_a_pass(
-    people: duckdb.DuckDBPyConnection, tmp_path: Path
+    people: duckdb.DuckDBPyConnection, settings: Settings, tmp_path: Path
 ) -> None:
     text = "expectations:\n  - type: expect_column_values_to_not_be_null\n    kwargs: {column: unit_code}\n"
     path = _write(tmp_path, text, "typo.yml")
     with pytest.raises(SuiteError, match=r"expectation #1 \(expect_column_values_to_not_be_null\) names column\(s\) "
                        r"\['unit_code'\] that main.people does not have") as failure:  # fmt: skip
-        validate_table(people, "main.people", load_suite(path))
+        validate_table(people, "main.people", load_suite(path), settings=settings)
     assert str(path) in str(failure.value)
 
 
-def test_outcomes_are_recorded_in_the_dq_schema(people: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    validate_table(people, "main.people", load_suite(_write(tmp_path, SUITE)), stage="marts", run_id="run-42")
+def test_outcomes_are_recorded_in_the_dq_schema(
+    people: duckdb.DuckDBPyConnection, settings: Settings, tmp_path: Path
+) -> None:
+    validate_table(
+        people, "main.people", load_suite(_write(tmp_path, SUITE)), settings=settings, stage="marts", run_id="run-42"
+    )
     rows = people.execute(
         """SELECT expectation, column_name, severity, success, unexpected_count, unexpected_sample
            FROM dq.expectation_results WHERE run_id = 'run-42' ORDER BY expectation"""
@@ -127,8 +143,10 @@ def test_outcomes_are_recorded_in_the_dq_schema(people: duckdb.DuckDBPyConnectio
     assert json.loads(regex[5])[0] == {"nip": "12x", "id": 10}
 
 
-def test_gate_failure_names_expectation_table_and_values(people: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    report = validate_table(people, "main.people", load_suite(_write(tmp_path, SUITE)), record=False)
+def test_gate_failure_names_expectation_table_and_values(
+    people: duckdb.DuckDBPyConnection, settings: Settings, tmp_path: Path
+) -> None:
+    report = validate_table(people, "main.people", load_suite(_write(tmp_path, SUITE)), settings=settings, record=False)
     with pytest.raises(QualityGateFailed) as failure:
         report.raise_for_errors()
     message = str(failure.value)
@@ -138,14 +156,18 @@ def test_gate_failure_names_expectation_table_and_values(people: duckdb.DuckDBPy
     assert "not_be_null" not in message  # warnings do not block and are not reported as failures
 
 
-def test_columns_set_reports_what_is_missing_and_unexpected(people: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+def test_columns_set_reports_what_is_missing_and_unexpected(
+    people: duckdb.DuckDBPyConnection, settings: Settings, tmp_path: Path
+) -> None:
     suite_text = """
 table: main.people
 expectations:
   - type: expect_table_columns_to_match_set
     kwargs: {column_set: [id, nip, gender, unit_code]}
 """
-    (outcome,) = validate_table(people, "main.people", load_suite(_write(tmp_path, suite_text)), record=False).outcomes
+    (outcome,) = validate_table(
+        people, "main.people", load_suite(_write(tmp_path, suite_text)), settings=settings, record=False
+    ).outcomes
     assert not outcome.success
     assert outcome.observed_value == {"missing": ["unit_code"], "unexpected": ["unit"]}
 
@@ -294,13 +316,12 @@ expectations:
 
 
 def test_query_expectation_counts_and_samples_the_rows_it_returns(
-    people: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    people: duckdb.DuckDBPyConnection, settings: Settings, tmp_path: Path
 ) -> None:
-    from asn_platform.core.settings import get_settings
-
-    monkeypatch.setenv("ASN_AS_OF", "2026-11-01")
-    get_settings.cache_clear()
-    report = validate_table(people, "main.people", load_suite(_write(tmp_path, QUERY_SUITE)), run_id="q1")
+    as_of = replace(settings, as_of=date(2026, 11, 1))
+    report = validate_table(
+        people, "main.people", load_suite(_write(tmp_path, QUERY_SUITE)), settings=as_of, run_id="q1"
+    )
     too_big, too_late = report.outcomes
     # 4,500 people have unit U1; ids 2026..5000 (2,975 of them) are at or past 2026.
     assert (too_big.success, too_big.unexpected_count, too_big.unexpected_sample) == (
@@ -322,7 +343,7 @@ def test_query_expectation_counts_and_samples_the_rows_it_returns(
 
 
 def test_query_expectation_needs_a_description_and_a_query_that_runs(
-    people: duckdb.DuckDBPyConnection, tmp_path: Path
+    people: duckdb.DuckDBPyConnection, settings: Settings, tmp_path: Path
 ) -> None:
     undescribed = QUERY_SUITE.replace("      description: every unit has at most 2,000 people\n", "")
     with pytest.raises(SuiteError, match=r"expectation #1: unexpected_rows_expectation needs a 'description'"):
@@ -332,12 +353,12 @@ def test_query_expectation_needs_a_description_and_a_query_that_runs(
     with pytest.raises(
         SuiteError, match=r"broken.yml: expectation #1 \('every unit has at most 2,000 people'\): .*no_such_column"
     ):
-        validate_table(people, "main.people", load_suite(path))
+        validate_table(people, "main.people", load_suite(path), settings=settings)
 
 
-def test_only_the_raw_and_mart_stages_have_gates() -> None:
+def test_only_the_raw_and_mart_stages_have_gates(settings: Settings) -> None:
     from asn_platform.orchestration.stages import GATED_STAGES, gate
 
     assert GATED_STAGES == ("raw", "marts")  # deliveries are validated by ingestion, before they load
     with pytest.raises(ValueError, match=r"unknown stage 'delivery'; the gated stages are \('raw', 'marts'\)"):
-        gate("delivery")
+        gate("delivery", settings)
