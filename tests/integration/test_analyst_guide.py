@@ -14,7 +14,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from asn_platform.core import settings as settings_module
 from asn_platform.core.settings import PROJECT_ROOT, Settings
 from asn_platform.generator import generate_sample
 from asn_platform.generator.profiles import LANGSA
@@ -94,17 +93,16 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     from conftest import isolated_settings
 
     monkeypatch = pytest.MonkeyPatch()
-    monkeypatch.setenv("ASN_AS_OF", SAMPLE_AS_OF.isoformat())  # the raw gate's freshness, as for the sample
-    settings = isolated_settings(tmp_path_factory.mktemp("guide"), monkeypatch)
+    # As of the sample's date: the raw gate's freshness, as for the sample.
+    settings = isolated_settings(tmp_path_factory.mktemp("guide"), monkeypatch, as_of=SAMPLE_AS_OF)
     generate_sample(settings.landing_dir, settings.sample_seed, profiles=(LANGSA,))
     assert _weaken_unit_surveys(settings.landing_dir) == 287  # its responses in 2026
-    ingest("langsa")
-    gate("raw")
-    build()
-    gate("marts")
+    ingest("langsa", settings)
+    gate("raw", settings)
+    build(settings)
+    gate("marts", settings)
     publish(settings)
     yield settings
-    settings_module.get_settings.cache_clear()
     monkeypatch.undo()
 
 

@@ -19,12 +19,8 @@ import sqlalchemy as sa
 import yaml
 from sample_figures import LANGSA_PUBLISHED_ROWS
 
-from asn_platform.core import settings as settings_module
 from asn_platform.core.settings import DBT_PROJECT_DIR, MART_SCHEMAS, PROJECT_ROOT, Settings
 from asn_platform.core.warehouse import connect
-from asn_platform.generator import generate_sample
-from asn_platform.generator.profiles import LANGSA
-from asn_platform.orchestration.stages import build, ingest
 from asn_platform.serving.bi import bi_connection_string, bi_engine, sqlalchemy_uri
 from asn_platform.serving.publish import publish
 
@@ -74,18 +70,13 @@ def mart_columns() -> dict[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    from conftest import isolated_settings
+def published(tmp_path_factory: pytest.TempPathFactory, gated_langsa_template: Path) -> Iterator[Settings]:
+    """Langsa's sample ingested, built and gated (a copy of the session's build), then published."""
+    from conftest import gated_langsa_build
 
-    monkeypatch = pytest.MonkeyPatch()
-    settings = isolated_settings(tmp_path_factory.mktemp("bi"), monkeypatch)
-    generate_sample(settings.landing_dir, settings.sample_seed, profiles=(LANGSA,))
-    ingest("langsa")
-    build()
-    publish(settings)
-    yield settings
-    settings_module.get_settings.cache_clear()
-    monkeypatch.undo()
+    with gated_langsa_build(tmp_path_factory.mktemp("bi"), gated_langsa_template) as settings:
+        publish(settings)
+        yield settings
 
 
 class _Output:

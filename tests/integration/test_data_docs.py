@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from asn_platform.core import settings as settings_module
 from asn_platform.core.settings import Settings
 from asn_platform.core.warehouse import connect
 from asn_platform.quality import load_suite, validate_table
 from asn_platform.reports.assets import vendor_dir
-from asn_platform.reports.data_docs import RUNS_KEPT, DataDocsError, build, build_data_docs
+from asn_platform.reports.data_docs import build, build_data_docs
+from asn_platform.reports.dq_results import RUNS_KEPT, DataDocsError
 from asn_platform.reports.site import write_index
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -60,13 +59,12 @@ SOURCE_FILE = "langsa/personnel/2026-11-01/pegawai_20261101.csv"
 
 
 @pytest.fixture
-def docs_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+def docs_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """The isolated settings, the reports folder under them too (conftest leaves ASN_REPORTS_DIR as it finds it)."""
     from conftest import isolated_settings
 
     monkeypatch.delenv("ASN_REPORTS_DIR", raising=False)
-    yield isolated_settings(tmp_path / "root", monkeypatch)
-    settings_module.get_settings.cache_clear()
+    return isolated_settings(tmp_path / "root", monkeypatch)
 
 
 def _suite(tmp_path: Path, name: str, text: str):
@@ -101,13 +99,18 @@ def recorded(docs_settings: Settings, tmp_path: Path) -> Settings:
         connection.execute(
             "INSERT INTO raw.load_audit VALUES ('load-1', 'langsa', 'personnel', DATE '2026-11-01', ?)", [SOURCE_FILE]
         )
-        failing = validate_table(connection, "main.people", _suite(tmp_path, "people", FAILING), stage="marts")
+        failing = validate_table(
+            connection, "main.people", _suite(tmp_path, "people", FAILING), settings=docs_settings, stage="marts"
+        )
         assert not failing.success
-        assert validate_table(connection, "main.units", _suite(tmp_path, "units", PASSING), stage="marts").success
+        assert validate_table(
+            connection, "main.units", _suite(tmp_path, "units", PASSING), settings=docs_settings, stage="marts"
+        ).success
         validate_table(
             connection,
             "ingest_work.langsa_personnel",
             _suite(tmp_path, "personnel", DELIVERY),
+            settings=docs_settings,
             stage="delivery",
             run_id="load-1",
         )
@@ -177,7 +180,9 @@ def test_rebuilding_keeps_the_latest_runs_of_each_suite(recorded: Settings, tmp_
     suite = _suite(tmp_path, "units", PASSING)
     with connect(settings=recorded) as connection:
         for number in range(RUNS_KEPT + 2):
-            validate_table(connection, "main.units", suite, stage="marts", run_id=f"again-{number:02}")
+            validate_table(
+                connection, "main.units", suite, settings=recorded, stage="marts", run_id=f"again-{number:02}"
+            )
     first = build_data_docs(recorded)
     units = [page for page in _validation_pages(recorded) if "/marts/units/" in page.as_posix()]
     assert len(units) == RUNS_KEPT

@@ -35,18 +35,15 @@ NORMALISED = {"unit_name_variant"}
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict[str, object]]:
     from conftest import isolated_settings
 
-    from asn_platform.core import settings as settings_module
-
     monkeypatch = pytest.MonkeyPatch()
     settings = isolated_settings(tmp_path_factory.mktemp("defects"), monkeypatch, key="defects-test-key")
     small = [dataclasses.replace(profile, headcount=600) for profile in SAMPLE_PROFILES]
     generate_sample(settings.landing_dir, 31, profiles=small, api_dir=settings.source_api_dir,
                     defects=DefectRates.realistic())  # fmt: skip
     for profile in small:
-        load_pending(profile.region)
+        load_pending(settings, profile.region)
     manifest = json.loads((settings.landing_dir / "defects_manifest.json").read_text(encoding="utf-8"))
     yield settings, manifest
-    settings_module.get_settings.cache_clear()
     monkeypatch.undo()
 
 

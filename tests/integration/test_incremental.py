@@ -53,7 +53,7 @@ def _freshness(settings: Settings) -> dict[str, object]:
 def test_a_later_delivery_rebuilds_its_region_only_and_matches_a_full_refresh(settings: Settings) -> None:
     generate_sample(settings.landing_dir, settings.sample_seed, profiles=(LANGSA, SORONG))
     for region in ("langsa", "sorong"):
-        ingest(region)
+        ingest(region, settings)
     build(settings)
     first = _freshness(settings)
 
@@ -63,7 +63,7 @@ def test_a_later_delivery_rebuilds_its_region_only_and_matches_a_full_refresh(se
 
     # A week later Langsa delivers again (its full extracts replace the earlier ones); Sorong sends nothing.
     generate_sample(settings.landing_dir, settings.sample_seed + 1, as_of=date(2026, 11, 8), profiles=(LANGSA,))
-    assert ingest("langsa").loaded >= 2
+    assert ingest("langsa", settings).loaded >= 2
     run_dbt(["run", "--select", "fct_training"], settings, echo=False)
     second = _freshness(settings)
     assert second["sorong"] == first["sorong"]  # untouched

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from asn_platform.core.settings import Settings
+from asn_platform.core.settings import SOURCES_DIR, Settings
 from asn_platform.core.warehouse import connect
 from asn_platform.generator import generate_sample
 from asn_platform.generator.profiles import BANJARBARU, LANGSA, MEDAN, SOFIFI, SORONG
@@ -35,7 +35,7 @@ def _rewrite(path: Path, edit) -> None:
 
 
 def test_sample_delivery_loads_every_row_with_its_lineage(settings: Settings, sample_delivery: Path) -> None:
-    (result,) = load_pending("langsa", dataset="personnel")
+    (result,) = load_pending(settings, "langsa", dataset="personnel")
     assert (result.status, result.received, result.loaded, result.duplicates) == ("loaded", LANGSA.headcount,
                                                                                    LANGSA.headcount, 0)  # fmt: skip
     with connect(settings=settings) as connection:
@@ -55,32 +55,32 @@ def test_sample_delivery_loads_every_row_with_its_lineage(settings: Settings, sa
     expected = (source["nip"], {"L": "M", "P": "F"}[source["jenis_kelamin"]], statuses[source["status_pegawai"]],
                 source["tanggal_lahir"])  # fmt: skip
     assert first == expected
-    (audit,) = audit_rows()
+    (audit,) = audit_rows(settings)
     assert audit["received_rows"] == audit["loaded_rows"] + audit["quarantined_rows"] + audit["duplicate_rows"]
 
 
 def test_loading_the_same_delivery_again_changes_nothing(settings: Settings, sample_delivery: Path) -> None:
-    load_pending("langsa", dataset="personnel")
-    (again,) = load_pending("langsa", dataset="personnel")
+    load_pending(settings, "langsa", dataset="personnel")
+    (again,) = load_pending(settings, "langsa", dataset="personnel")
     assert again.status == "unchanged"
     assert _raw_count(settings) == LANGSA.headcount
-    assert [row["status"] for row in audit_rows()] == ["loaded"]
+    assert [row["status"] for row in audit_rows(settings)] == ["loaded"]
 
 
 def test_exact_duplicate_lines_are_counted_not_loaded(settings: Settings, sample_delivery: Path) -> None:
     _rewrite(sample_delivery, lambda rows: [*rows, rows[5], rows[5]])
-    (result,) = load_pending("langsa", dataset="personnel")
+    (result,) = load_pending(settings, "langsa", dataset="personnel")
     assert (result.received, result.loaded, result.duplicates) == (LANGSA.headcount + 2, LANGSA.headcount, 2)
-    assert audit_rows()[0]["duplicate_rows"] == 2
+    assert audit_rows(settings)[0]["duplicate_rows"] == 2
 
 
 def test_missing_column_rejects_the_delivery_naming_file_and_column(settings: Settings, sample_delivery: Path) -> None:
     _rewrite(sample_delivery, lambda rows: [row[:UNIT] + row[UNIT + 1 :] for row in rows])  # drop kode_unit
-    (result,) = load_pending("langsa", dataset="personnel")
+    (result,) = load_pending(settings, "langsa", dataset="personnel")
     assert result.status == "rejected"
     assert str(sample_delivery) in result.message
     assert "missing column 'kode_unit' (unit_code)" in result.message
-    (audit,) = audit_rows()
+    (audit,) = audit_rows(settings)
     assert (audit["status"], audit["loaded_rows"]) == ("rejected", None)
     assert "kode_unit" in audit["error"]
     with connect(settings=settings) as connection:
@@ -105,7 +105,7 @@ def test_bad_records_go_to_quarantine_with_their_reasons_and_the_rest_loads(
         return rows
 
     _rewrite(sample_delivery, corrupt)
-    (result,) = load_pending("langsa", dataset="personnel")
+    (result,) = load_pending(settings, "langsa", dataset="personnel")
     assert (result.status, result.loaded, result.quarantined) == ("loaded", LANGSA.headcount - 2, 2)
     quarantined = _quarantined(settings)
     assert [(row, codes) for row, codes, _ in quarantined] == [(4, ["bad_format:nip"]), (8, ["not_allowed:gender"])]
@@ -117,7 +117,7 @@ def test_bad_records_go_to_quarantine_with_their_reasons_and_the_rest_loads(
             "SELECT count(*) FROM dq.expectation_results WHERE stage = 'delivery' AND NOT success"
         ).fetchone()[0]
     assert failed == 2  # both checks recorded as failed in the data-quality results
-    (audit,) = audit_rows()
+    (audit,) = audit_rows(settings)
     assert (audit["received_rows"], audit["loaded_rows"], audit["quarantined_rows"]) == (3000, 2998, 2)
 
 
@@ -131,7 +131,7 @@ def test_a_nip_that_disagrees_with_the_record_quarantines_it(settings: Settings,
         return rows
 
     _rewrite(sample_delivery, corrupt)
-    (result,) = load_pending("langsa", dataset="personnel")
+    (result,) = load_pending(settings, "langsa", dataset="personnel")
     assert (result.status, result.quarantined) == ("loaded", 2)
     quarantined = _quarantined(settings)
     assert [(row, codes) for row, codes, _ in quarantined] == [
@@ -142,7 +142,7 @@ def test_a_nip_that_disagrees_with_the_record_quarantines_it(settings: Settings,
 
 def test_a_delivery_with_mostly_bad_records_is_rejected_whole(settings: Settings, sample_delivery: Path) -> None:
     _rewrite(sample_delivery, lambda rows: [rows[0], *([*row[:3], "X", *row[4:]] for row in rows[1:])])
-    (result,) = load_pending("langsa", dataset="personnel")
+    (result,) = load_pending(settings, "langsa", dataset="personnel")
     assert result.status == "rejected"
     assert "3,000 of 3,000 records fail their checks, more than the 50% this source tolerates" in result.message
     assert "expect_column_values_to_be_in_set(gender)" in result.message
@@ -155,7 +155,7 @@ def test_a_rejected_delivery_does_not_stop_the_next_one(settings: Settings, samp
     later.parent.mkdir(parents=True)
     later.write_bytes(sample_delivery.read_bytes())
     sample_delivery.write_text("")  # an empty file
-    first, second = load_pending("langsa", dataset="personnel")
+    first, second = load_pending(settings, "langsa", dataset="personnel")
     assert first.status == "rejected"
     assert str(sample_delivery) in first.message
     assert second.status == "loaded"
@@ -164,13 +164,13 @@ def test_a_rejected_delivery_does_not_stop_the_next_one(settings: Settings, samp
 
 def test_unknown_region_lists_the_configured_ones(settings: Settings) -> None:
     with pytest.raises(RegistryError, match=r"unknown region 'atlantis'; configured regions: \[.*'langsa'.*\]"):
-        load_pending("atlantis")
+        load_pending(settings, "atlantis")
     with pytest.raises(RegistryError, match=r"region 'langsa' delivers no dataset 'payroll'"):
-        load_pending("langsa", dataset="payroll")
+        load_pending(settings, "langsa", dataset="payroll")
 
 
 def _broken_registry(tmp_path: Path, edit) -> Path:
-    source = region_source("langsa").model_dump()
+    source = region_source("langsa", SOURCES_DIR).model_dump()
     edit(source["datasets"]["personnel"])
     path = tmp_path / "langsa.yml"
     path.write_text(yaml.safe_dump(source))
@@ -208,7 +208,7 @@ def test_registry_errors_name_the_file_and_key(tmp_path: Path, edit, message: st
 
 
 def test_an_unknown_time_zone_is_named(tmp_path: Path) -> None:
-    source = region_source("langsa").model_dump()
+    source = region_source("langsa", SOURCES_DIR).model_dump()
     source["timezone"] = "Asia/Langsa"
     path = tmp_path / "langsa.yml"
     path.write_text(yaml.safe_dump(source))
@@ -234,7 +234,7 @@ def test_a_malformed_record_names_its_line_and_keeps_its_content_out(settings: S
     lines = sample_delivery.read_text(encoding="utf-8").splitlines(keepends=True)
     lines[9] = lines[9].rstrip("\n") + ",extra field\n"  # file line 10
     sample_delivery.write_text("".join(lines), encoding="utf-8")
-    (result,) = load_pending("langsa", dataset="personnel")
+    (result,) = load_pending(settings, "langsa", dataset="personnel")
     assert result.status == "rejected"
     assert f"{sample_delivery}: cannot be read as csv" in result.message
     assert "Line: 10" in result.message
@@ -243,7 +243,7 @@ def test_a_malformed_record_names_its_line_and_keeps_its_content_out(settings: S
 
 def test_a_wrongly_encoded_file_is_rejected_naming_the_encoding(settings: Settings, sample_delivery: Path) -> None:
     sample_delivery.write_bytes(sample_delivery.read_bytes().replace(b"nip,nama", b"nip,n\xe2ma", 1))
-    (result,) = load_pending("langsa", dataset="personnel")
+    (result,) = load_pending(settings, "langsa", dataset="personnel")
     assert result.status == "rejected"
     assert f"{sample_delivery}: line 1: not utf-8 text" in result.message
 
@@ -254,7 +254,7 @@ def test_an_unparseable_date_quarantines_its_record_with_the_text(settings: Sett
         return rows
 
     _rewrite(sample_delivery, corrupt)
-    (result,) = load_pending("langsa", dataset="personnel")
+    (result,) = load_pending(settings, "langsa", dataset="personnel")
     assert (result.status, result.quarantined) == ("loaded", 1)
     with connect(settings=settings) as connection:
         (reasons,) = connection.execute("SELECT reasons FROM raw.quarantine WHERE source_row = 5").fetchone()
@@ -265,13 +265,13 @@ def test_an_unparseable_date_quarantines_its_record_with_the_text(settings: Sett
 def test_a_rejected_file_is_not_reread_until_it_changes(settings: Settings, sample_delivery: Path) -> None:
     original = sample_delivery.read_bytes()
     _rewrite(sample_delivery, lambda rows: [row[:UNIT] + row[UNIT + 1 :] for row in rows])
-    load_pending("langsa", dataset="personnel")
-    (again,) = load_pending("langsa", dataset="personnel")
+    load_pending(settings, "langsa", dataset="personnel")
+    (again,) = load_pending(settings, "langsa", dataset="personnel")
     assert again.status == "rejected"
     assert again.message.startswith("already rejected, unchanged since: ")
-    assert [row["status"] for row in audit_rows()] == ["rejected"]  # audited once, not on every run
+    assert [row["status"] for row in audit_rows(settings)] == ["rejected"]  # audited once, not on every run
     sample_delivery.write_bytes(original)  # the region sends a corrected file for the same date
-    (corrected,) = load_pending("langsa", dataset="personnel")
+    (corrected,) = load_pending(settings, "langsa", dataset="personnel")
     assert (corrected.status, corrected.loaded) == ("loaded", LANGSA.headcount)
 
 
@@ -285,7 +285,7 @@ def test_records_differing_only_in_which_field_is_blank_are_not_duplicates(
         return [*rows[:1], first, second, *rows[2:]]
 
     _rewrite(sample_delivery, add_lookalikes)
-    (result,) = load_pending("langsa", dataset="personnel")
+    (result,) = load_pending(settings, "langsa", dataset="personnel")
     # Two different records for one NIP: neither is deduplicated away, and which is right cannot be told: both wait.
     assert (result.status, result.duplicates, result.quarantined) == ("loaded", 0, 2)
     assert [(row, codes) for row, codes, _ in _quarantined(settings)] == [
@@ -297,7 +297,7 @@ def test_delivery_folders_must_be_real_iso_dates(settings: Settings, sample_deli
     (settings.landing_dir / "langsa" / "personnel" / "20261101").mkdir()  # not YYYY-MM-DD: ignored
     (settings.landing_dir / "langsa" / "personnel" / "2026-02-30").mkdir()
     with pytest.raises(RegistryError, match=r"2026-02-30: not a real date"):
-        load_pending("langsa", dataset="personnel")
+        load_pending(settings, "langsa", dataset="personnel")
 
 
 def test_a_raw_table_that_drifted_from_the_contract_stops_the_load(settings: Settings, sample_delivery: Path) -> None:
@@ -305,13 +305,13 @@ def test_a_raw_table_that_drifted_from_the_contract_stops_the_load(settings: Set
         connection.execute("CREATE SCHEMA raw")
         connection.execute("CREATE TABLE raw.personnel (nip VARCHAR, nama VARCHAR)")
     with pytest.raises(RuntimeError, match=r"raw.personnel no longer matches the contract .*'full_name'"):
-        load_pending("langsa", dataset="personnel")
+        load_pending(settings, "langsa", dataset="personnel")
     with connect(settings=settings) as connection:
         assert connection.execute("SELECT count(*) FROM raw.personnel").fetchone()[0] == 0
 
 
 def test_every_dataset_of_the_region_loads_in_one_call(settings: Settings, sample_delivery: Path) -> None:
-    results = load_pending("langsa")
+    results = load_pending(settings, "langsa")
     assert [(r.delivery.dataset, r.status) for r in results] == [
         ("services", "loaded"), ("units", "loaded"),  # the region's reference lists first
         ("complaints", "loaded"), ("personnel", "loaded"), ("survey_responses", "loaded"), ("training", "loaded"),
@@ -337,7 +337,7 @@ def test_training_that_ends_before_it_starts_is_caught(settings: Settings, sampl
     rows[2][8] = "2000-01-01"  # tgl_selesai before tgl_mulai, file line 3
     with training_file.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle, lineterminator="\n").writerows(rows)
-    (result,) = load_pending("langsa", dataset="training")
+    (result,) = load_pending(settings, "langsa", dataset="training")
     assert (result.status, result.quarantined) == ("loaded", 1)
     assert [(row, codes) for row, codes, _ in _quarantined(settings)] == [(3, ["out_of_order:end_date<start_date"])]
 
@@ -346,7 +346,7 @@ def test_sorong_windows_export_loads_with_nips_dates_numbers_and_oap_normalised(
     settings: Settings, sample_delivery: Path
 ) -> None:
     generate_sample(settings.landing_dir, settings.sample_seed, profiles=(SORONG,))
-    results = load_pending("sorong")
+    results = load_pending(settings, "sorong")
     assert {(r.delivery.dataset, r.status) for r in results} == {
         ("services", "loaded"), ("units", "loaded"),  # the region's reference lists first
         ("complaints", "loaded"), ("personnel", "loaded"), ("survey_responses", "loaded"), ("training", "loaded"),
@@ -374,7 +374,7 @@ def sofifi_personnel(settings: Settings) -> Path:
 
 
 def test_sofifi_workbooks_load_with_excel_rows_as_lineage(settings: Settings, sofifi_personnel: Path) -> None:
-    results = load_pending("sofifi")
+    results = load_pending(settings, "sofifi")
     assert [(r.delivery.dataset, r.status) for r in results] == [
         ("services", "loaded"), ("units", "loaded"),  # the region's reference lists first
         ("complaints", "loaded"), ("personnel", "loaded"), ("survey_responses", "loaded"), ("training", "loaded"),
@@ -387,12 +387,14 @@ def test_sofifi_workbooks_load_with_excel_rows_as_lineage(settings: Settings, so
     assert birth.year > 1900
 
 
-def _rewrite_workbook(path: Path, drop_totals: bool = False, rename: dict[str, str] | None = None) -> None:
+def _rewrite_workbook(
+    settings: Settings, path: Path, drop_totals: bool = False, rename: dict[str, str] | None = None
+) -> None:
     import fastexcel
     import xlsxwriter
 
     sheet = fastexcel.read_excel(str(path)).load_sheet(0, header_row=None, dtypes="string")
-    with connect(in_memory=True) as connection:
+    with connect(in_memory=True, settings=settings) as connection:
         connection.register("sheet", sheet)
         rows = connection.sql("SELECT * FROM sheet").df()
     rows = rows.iloc[:-1] if drop_totals else rows
@@ -405,16 +407,16 @@ def _rewrite_workbook(path: Path, drop_totals: bool = False, rename: dict[str, s
 
 
 def test_a_workbook_without_its_totals_row_is_rejected_not_trimmed(settings: Settings, sofifi_personnel: Path) -> None:
-    _rewrite_workbook(sofifi_personnel, drop_totals=True)
-    (result,) = load_pending("sofifi", dataset="personnel")
+    _rewrite_workbook(settings, sofifi_personnel, drop_totals=True)
+    (result,) = load_pending(settings, "sofifi", dataset="personnel")
     assert result.status == "rejected"
     assert "expected 1 totals row(s) at the end matching '^JUMLAH$'" in result.message
     assert "(7004, '" in result.message  # names the row it would otherwise have dropped
 
 
 def test_a_renamed_header_in_a_workbook_names_the_column(settings: Settings, sofifi_personnel: Path) -> None:
-    _rewrite_workbook(sofifi_personnel, rename={"Unit Kerja": "Nama Unit"})
-    (result,) = load_pending("sofifi", dataset="personnel")
+    _rewrite_workbook(settings, sofifi_personnel, rename={"Unit Kerja": "Nama Unit"})
+    (result,) = load_pending(settings, "sofifi", dataset="personnel")
     assert result.status == "rejected"
     assert "missing column 'Unit Kerja' (unit_name)" in result.message
 
@@ -425,7 +427,7 @@ def medan_files(settings: Settings) -> list[Path]:
 
 
 def test_medan_full_extract_and_deltas_load_in_delivery_order(settings: Settings, medan_files: list[Path]) -> None:
-    results = load_pending("medan", dataset="personnel")
+    results = load_pending(settings, "medan", dataset="personnel")
     assert [(r.delivery.delivery_date.isoformat(), r.status) for r in results] == [
         ("2026-10-29", "loaded"), ("2026-10-30", "loaded"), ("2026-10-31", "loaded"), ("2026-11-01", "loaded")
     ]  # fmt: skip
@@ -442,14 +444,14 @@ def test_medan_full_extract_and_deltas_load_in_delivery_order(settings: Settings
     assert kinds == [("delta", 3), ("full", 1)]
     assert len(nip) == 18
     assert versions[0] == "active"
-    assert load_pending("medan", dataset="personnel")[0].status == "unchanged"
+    assert load_pending(settings, "medan", dataset="personnel")[0].status == "unchanged"
 
 
 def test_a_truncated_gzip_delivery_is_rejected_and_the_others_load(settings: Settings, medan_files: list[Path]) -> None:
     delta = settings.landing_dir / "medan/training/2026-10-31/medan_diklat_delta_20261031.csv.gz"
     data = delta.read_bytes()
     delta.write_bytes(data[: len(data) // 2])
-    results = {r.delivery.delivery_date.isoformat(): r for r in load_pending("medan", dataset="training")}
+    results = {r.delivery.delivery_date.isoformat(): r for r in load_pending(settings, "medan", dataset="training")}
     assert results["2026-10-31"].status == "rejected"
     assert "medan_diklat_delta_20261031.csv.gz" in results["2026-10-31"].message
     assert {date: r.status for date, r in results.items() if date != "2026-10-31"} == dict.fromkeys(
@@ -468,7 +470,7 @@ def test_an_empty_delta_loads_as_no_change_but_an_empty_full_extract_is_rejected
 
     for path in settings.landing_dir.glob("medan/complaints/*/*_delta_*.csv.gz"):
         empty(path)  # nothing changed those days
-    results = load_pending("medan", dataset="complaints")
+    results = load_pending(settings, "medan", dataset="complaints")
     assert [(r.delivery.delivery_date.isoformat(), r.status) for r in results] == [
         ("2026-10-29", "loaded"), ("2026-10-30", "loaded"), ("2026-10-31", "loaded"), ("2026-11-01", "loaded"),
     ]  # fmt: skip
@@ -477,7 +479,7 @@ def test_an_empty_delta_loads_as_no_change_but_an_empty_full_extract_is_rejected
     broken_full.parent.mkdir()
     (empty_delta,) = settings.landing_dir.glob("medan/complaints/2026-11-01/*.gz")
     broken_full.write_bytes(empty_delta.read_bytes())
-    (rejected,) = [r for r in load_pending("medan", dataset="complaints") if r.status != "unchanged"]
+    (rejected,) = [r for r in load_pending(settings, "medan", dataset="complaints") if r.status != "unchanged"]
     assert rejected.status == "rejected"
     assert "expect_table_row_count_to_be_between" in rejected.message  # a full extract with no rows is an error
 
@@ -492,7 +494,7 @@ def banjarbaru_personnel(settings: Settings) -> Path:
 def test_banjarbaru_json_lines_load_with_nested_keys_and_line_numbers(
     settings: Settings, banjarbaru_personnel: Path
 ) -> None:
-    (result,) = load_pending("banjarbaru", dataset="personnel")
+    (result,) = load_pending(settings, "banjarbaru", dataset="personnel")
     assert (result.status, result.loaded) == ("loaded", BANJARBARU.headcount)
     record = json.loads(banjarbaru_personnel.read_text(encoding="utf-8").splitlines()[0])
     with connect(settings=settings) as connection:
@@ -513,7 +515,7 @@ def test_a_json_key_no_record_has_is_a_missing_column(settings: Settings, banjar
     renamed = [json.dumps({("unit" if key == "unor" else key): value for key, value in json.loads(line).items()})
                for line in lines]  # fmt: skip
     banjarbaru_personnel.write_text("\n".join(renamed) + "\n", encoding="utf-8")
-    (result,) = load_pending("banjarbaru", dataset="personnel")
+    (result,) = load_pending(settings, "banjarbaru", dataset="personnel")
     assert result.status == "rejected"
     assert "missing key 'unor.id' (unit_code), 'unor.nama' (unit_name)" in result.message
 
@@ -522,7 +524,7 @@ def test_a_broken_json_line_is_named(settings: Settings, banjarbaru_personnel: P
     lines = banjarbaru_personnel.read_text(encoding="utf-8").splitlines()
     lines[41] = lines[41][:-20]  # cut off mid-object
     banjarbaru_personnel.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (result,) = load_pending("banjarbaru", dataset="personnel")
+    (result,) = load_pending(settings, "banjarbaru", dataset="personnel")
     assert result.status == "rejected"
     assert "cannot be read as JSON Lines" in result.message
 
@@ -533,11 +535,11 @@ def test_a_delta_waits_for_its_full_extract_and_loads_once_it_is_there(
     full = settings.landing_dir / "medan/personnel/2026-10-29/medan_pegawai_full_20261029.csv.gz"
     held_back = full.read_bytes()
     full.unlink()  # the full extract has not arrived (or was rejected)
-    results = load_pending("medan", dataset="personnel")
+    results = load_pending(settings, "medan", dataset="personnel")
     assert [r.status for r in results] == ["waiting", "waiting", "waiting"]
     assert "no full extract of medan/personnel dated on or before it has loaded" in results[0].message
     full.write_bytes(held_back)
-    assert [r.status for r in load_pending("medan", dataset="personnel")] == ["loaded"] * 4
+    assert [r.status for r in load_pending(settings, "medan", dataset="personnel")] == ["loaded"] * 4
 
 
 def test_a_blank_line_in_json_lines_is_refused_with_its_line_number(
@@ -546,7 +548,7 @@ def test_a_blank_line_in_json_lines_is_refused_with_its_line_number(
     lines = banjarbaru_personnel.read_text(encoding="utf-8").splitlines()
     lines.insert(10, "")
     banjarbaru_personnel.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (result,) = load_pending("banjarbaru", dataset="personnel")
+    (result,) = load_pending(settings, "banjarbaru", dataset="personnel")
     assert result.status == "rejected"
     assert "line 11: blank line between JSON records" in result.message
 
@@ -559,7 +561,7 @@ def test_units_are_checked_against_the_region_s_own_list(settings: Settings, sam
 
     original_name = list(csv.reader(sample_delivery.open(encoding="utf-8")))[2][UNIT + 1]
     _rewrite(sample_delivery, corrupt)
-    results = {r.delivery.dataset: r for r in load_pending("langsa")}
+    results = {r.delivery.dataset: r for r in load_pending(settings, "langsa")}
     assert (results["units"].status, results["personnel"].quarantined) == ("loaded", 1)
     assert [(row, codes) for row, codes, _ in _quarantined(settings)] == [(2, ["unknown_unit:unit_code"])]
     with connect(settings=settings) as connection:
@@ -574,7 +576,7 @@ def test_a_nip_a_spreadsheet_turned_into_a_number_is_named_as_such(settings: Set
         return rows
 
     _rewrite(sample_delivery, corrupt)
-    (result,) = load_pending("langsa", dataset="personnel")
+    (result,) = load_pending(settings, "langsa", dataset="personnel")
     assert result.quarantined == 1
     assert [(row, codes) for row, codes, _ in _quarantined(settings)] == [
         (2, ["bad_format:nip", "invalid_nip:scientific_notation"])
@@ -582,12 +584,12 @@ def test_a_nip_a_spreadsheet_turned_into_a_number_is_named_as_such(settings: Set
 
 
 def test_a_full_extract_far_smaller_than_the_last_one_is_rejected(settings: Settings, sample_delivery: Path) -> None:
-    assert load_pending("langsa", dataset="personnel")[0].status == "loaded"
+    assert load_pending(settings, "langsa", dataset="personnel")[0].status == "loaded"
     later = settings.landing_dir / "langsa" / "personnel" / "2026-11-08" / "langsa_pegawai_20261108.csv"
     later.parent.mkdir(parents=True)
     lines = sample_delivery.read_text(encoding="utf-8").splitlines(keepends=True)
     later.write_text("".join(lines[:1001]), encoding="utf-8")  # the export stopped after 1,000 people
-    result = load_pending("langsa", dataset="personnel")[-1]
+    result = load_pending(settings, "langsa", dataset="personnel")[-1]
     assert result.status == "rejected"
     assert "1,000 records, the previous full delivery (langsa/personnel/2026-11-01) had 3,000: under 50%" in (
         result.message

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from asn_platform.core import settings as settings_module
 from asn_platform.core.settings import SOURCES_DIR, Settings
 from asn_platform.generator import generate_sample
 from asn_platform.generator.profiles import LANGSA
@@ -18,27 +16,25 @@ from ingestion.service import load_pending
 
 
 @pytest.fixture
-def with_kota_baru(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+def with_kota_baru(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     sources = tmp_path / "sources"
     shutil.copytree(SOURCES_DIR, sources)
     # A region whose systems happen to export like Langsa's, under its own name and file names.
     text = (SOURCES_DIR / "langsa.yml").read_text(encoding="utf-8")
     text = text.replace("region: langsa", "region: kota_baru").replace("name: Kota Langsa", "name: Kota Baru")
     (sources / "kota_baru.yml").write_text(text.replace('"langsa_', '"kotabaru_'), encoding="utf-8")
+    # In the environment too: the DAG files a DagBag parses read their settings from it, as a scheduler's do.
     monkeypatch.setenv("ASN_SOURCES_DIR", str(sources))
-    settings_module.get_settings.cache_clear()
-    current = settings_module.get_settings()
-    yield current
-    settings_module.get_settings.cache_clear()
+    return dataclasses.replace(settings, sources_dir=sources)
 
 
 def test_a_new_region_needs_one_yaml_file(with_kota_baru: Settings) -> None:
     settings = with_kota_baru
-    assert "kota_baru" in load_registry()
+    assert "kota_baru" in load_registry(settings.sources_dir)
     files = {dataset: name.replace("langsa_", "kotabaru_") for dataset, name in LANGSA.files.items()}
     profile = dataclasses.replace(LANGSA, region="kota_baru", headcount=300, files=files)
     generate_sample(settings.landing_dir, 5, profiles=(profile,))
-    results = load_pending("kota_baru")
+    results = load_pending(settings, "kota_baru")
     assert {r.delivery.dataset: r.status for r in results} == dict.fromkeys(
         ("complaints", "personnel", "services", "survey_responses", "training", "units"), "loaded"
     )

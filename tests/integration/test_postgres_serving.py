@@ -28,12 +28,8 @@ from postgres_server import (
     running_postgres,
 )
 
-from asn_platform.core import settings as settings_module
 from asn_platform.core.settings import MART_SCHEMAS, Settings
 from asn_platform.core.warehouse import connect
-from asn_platform.generator import generate_sample
-from asn_platform.generator.profiles import LANGSA
-from asn_platform.orchestration.stages import build, ingest
 from asn_platform.serving import postgres as serving
 from asn_platform.serving.postgres import PostgresServingError, serve_postgres
 from asn_platform.serving.publish import publish
@@ -55,24 +51,19 @@ class Published:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
-    from conftest import isolated_settings
+def published(tmp_path_factory: pytest.TempPathFactory, gated_langsa_template: Path) -> Iterator[Published]:
+    """Langsa's gated build (a copy of the session's) published twice: as built, then changed."""
+    from conftest import gated_langsa_build
 
-    monkeypatch = pytest.MonkeyPatch()
     root = tmp_path_factory.mktemp("serving")
-    settings = isolated_settings(root, monkeypatch)
-    generate_sample(settings.landing_dir, settings.sample_seed, profiles=(LANGSA,))
-    ingest("langsa")
-    build()
-    first, second = root / "first.duckdb", root / "second.duckdb"
-    shutil.copyfile(publish(settings).path, first)
-    with connect(settings=settings) as connection:
-        connection.execute("UPDATE core.dim_unit SET active_headcount = active_headcount + 100")
-        connection.execute("DELETE FROM competency.fct_training WHERE unit_code = 'LGS-BAPPEDA'")
-    shutil.copyfile(publish(settings).path, second)
-    yield Published(settings, first, second)
-    settings_module.get_settings.cache_clear()
-    monkeypatch.undo()
+    with gated_langsa_build(root, gated_langsa_template) as settings:
+        first, second = root / "first.duckdb", root / "second.duckdb"
+        shutil.copyfile(publish(settings).path, first)
+        with connect(settings=settings) as connection:
+            connection.execute("UPDATE core.dim_unit SET active_headcount = active_headcount + 100")
+            connection.execute("DELETE FROM competency.fct_training WHERE unit_code = 'LGS-BAPPEDA'")
+        shutil.copyfile(publish(settings).path, second)
+        yield Published(settings, first, second)
 
 
 @pytest.fixture(scope="module")

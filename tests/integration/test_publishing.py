@@ -13,7 +13,6 @@ import duckdb
 import pytest
 
 from asn_platform.__main__ import main
-from asn_platform.core import settings as settings_module
 from asn_platform.core.settings import MART_SCHEMAS, Settings
 from asn_platform.core.warehouse import connect
 from asn_platform.serving.publish import PublishRefused, VersionNotFound, publish, published_versions, rollback
@@ -26,11 +25,12 @@ HONORIFIC_NAME = re.compile(r"\b(?i:bapak|pak|ibu|bu|sdr|saudara|saudari|mbak|ma
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    """One gated Langsa build database, published from by every test into a folder of its own."""
+def built(tmp_path_factory: pytest.TempPathFactory, gated_langsa_template: Path) -> Iterator[Settings]:
+    """One gated Langsa build database (a copy of the session's), published from by every test into a folder of
+    its own."""
     from conftest import gated_langsa_build
 
-    with gated_langsa_build(tmp_path_factory.mktemp("publishing")) as settings:
+    with gated_langsa_build(tmp_path_factory.mktemp("publishing"), gated_langsa_template) as settings:
         yield settings
 
 
@@ -182,8 +182,9 @@ def test_the_command_line_lists_versions_and_rolls_back(
     built: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("ASN_PUBLISHED_DIR", str(tmp_path / "published"))
-    settings_module.get_settings.cache_clear()
-    current = settings_module.get_settings()
+    current = Settings.from_env()  # what the command line reads
+    assert current.published_dir == tmp_path / "published"
+    assert current.warehouse_path == built.warehouse_path
     first, second = publish(current), publish(current)
     assert main(["versions"]) == 0
     listing = capsys.readouterr().out
@@ -193,7 +194,6 @@ def test_the_command_line_lists_versions_and_rolls_back(
     assert f"serving {first.version}" in capsys.readouterr().out
     assert main(["rollback", "20990101T000000Z-000000"]) == 2
     assert "is not kept" in capsys.readouterr().err
-    settings_module.get_settings.cache_clear()
 
 
 def test_rolling_back_to_an_incomplete_version_is_refused_and_changes_nothing(served: Settings) -> None:

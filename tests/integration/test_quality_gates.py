@@ -7,18 +7,18 @@ checks, before it loads, are broken by the defect generator in test_defects_caug
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from asn_platform.core import settings as settings_module
 from asn_platform.core.settings import Settings
 from asn_platform.core.warehouse import connect
-from asn_platform.generator.sample import SAMPLE_AS_OF
 from asn_platform.orchestration.stages import gate
 from asn_platform.quality import QualityGateFailed
 from asn_platform.serving.publish import publish
@@ -37,12 +37,12 @@ def _sha256(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+def built(tmp_path_factory: pytest.TempPathFactory, gated_langsa_template: Path) -> Iterator[Built]:
     from conftest import gated_langsa_build
 
     root = tmp_path_factory.mktemp("gates")
-    with gated_langsa_build(root) as settings:
-        published = publish()
+    with gated_langsa_build(root, gated_langsa_template) as settings:
+        published = publish(settings)
         pristine, published_copy = root / "pristine.duckdb", root / "published.duckdb"
         shutil.copyfile(settings.warehouse_path, pristine)
         shutil.copyfile(published.path, published_copy)
@@ -66,12 +66,12 @@ def _break(settings: Settings, *statements: str) -> None:
             connection.execute(statement)
 
 
-def _gate_then_publish(stage: str) -> str:
+def _gate_then_publish(stage: str, settings: Settings) -> str:
     """The DAG's order: a stage's gate, and only then publishing. Returns the gate's failure message."""
 
     def in_dag_order() -> None:
-        gate(stage)
-        publish()
+        gate(stage, settings)
+        publish(settings)
 
     with pytest.raises(QualityGateFailed) as failure:
         in_dag_order()
@@ -206,7 +206,7 @@ def test_a_broken_rule_stops_its_stage_naming_expectation_table_and_values(
     warehouse: Built, stage: str, kind: str, statements: list[str], expected: list[str]
 ) -> None:
     _break(warehouse.settings, *statements)
-    message = _gate_then_publish(stage)
+    message = _gate_then_publish(stage, warehouse.settings)
     for fragment in expected:
         assert fragment in message, f"{kind}: {fragment!r} not in:\n{message}"
 
@@ -217,13 +217,13 @@ def test_the_dimension_reconciliation_shows_both_counts(warehouse: Built) -> Non
             "SELECT count(*) FROM core.dim_employee WHERE unit_code = 'LGS-BAPPEDA' AND status = 'active'"
         ).fetchone()
     _break(warehouse.settings, "DELETE FROM core.dim_employee WHERE unit_code = 'LGS-BAPPEDA' AND status = 'active'")
-    message = _gate_then_publish("marts")
+    message = _gate_then_publish("marts", warehouse.settings)
     assert f'"delivered": {before}, "in_dim_employee": 0' in message
 
 
 def test_failures_are_recorded_in_the_dq_schema_with_their_sample(warehouse: Built) -> None:
     _break(warehouse.settings, "UPDATE service_quality.ikm_unit_period SET mutu = 'E' WHERE mutu = 'B'")
-    _gate_then_publish("marts")
+    _gate_then_publish("marts", warehouse.settings)
     with connect(settings=warehouse.settings, read_only=True) as connection:
         rows = connection.execute(
             """SELECT stage, suite, table_name, severity, success, unexpected_count,
@@ -244,7 +244,7 @@ def test_failures_are_recorded_in_the_dq_schema_with_their_sample(warehouse: Bui
     assert failed_runs == 1
 
 
-def test_warnings_are_recorded_and_do_not_stop_the_stage(warehouse: Built, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_warnings_are_recorded_and_do_not_stop_the_stage(warehouse: Built) -> None:
     _break(
         warehouse.settings,
         # A trainee no personnel delivery knows, and every IKM row flagged as drifting.
@@ -254,10 +254,9 @@ def test_warnings_are_recorded_and_do_not_stop_the_stage(warehouse: Built, monke
         "UPDATE service_quality.ikm_unit_period SET is_drift_warning = true",
     )
     # Eight months after the sample's deliveries, every dataset but the reference lists is overdue.
-    monkeypatch.setenv("ASN_AS_OF", "2027-07-01")
-    settings_module.get_settings.cache_clear()
-    raw = {report.suite: report for report in gate("raw")}
-    marts = {report.suite: report for report in gate("marts")}
+    later = dataclasses.replace(warehouse.settings, as_of=date(2027, 7, 1))
+    raw = {report.suite: report for report in gate("raw", later)}
+    marts = {report.suite: report for report in gate("marts", later)}
     (stale,) = raw["raw.load_audit"].warnings
     assert stale.label == "unexpected_rows_expectation('each region delivered each dataset within its schedule')"
     # Langsa's four monthly datasets are 242 days old (its lists of units and services may be a year old); the
@@ -272,19 +271,19 @@ def test_warnings_are_recorded_and_do_not_stop_the_stage(warehouse: Built, monke
     drift = [o for o in marts["marts.ikm_unit_period"].warnings if o.spec.column == "is_drift_warning"]
     assert len(drift) == 1
     assert not drift[0].success
-    monkeypatch.setenv("ASN_AS_OF", SAMPLE_AS_OF.isoformat())
-    settings_module.get_settings.cache_clear()
 
 
 def test_a_failed_raw_gate_fails_the_warehouse_dag_before_dbt_runs(warehouse: Built) -> None:
     from asn_platform.local.run import failed_tasks, load_dag_bag, prepare_airflow, run_dag
+    from asn_platform.orchestration.runtime import use_settings
     from asn_platform.transform.manifest import ensure_manifest
 
     _break(warehouse.settings, "DELETE FROM raw.training WHERE _source_row <= 7")
     prepare_airflow(warehouse.settings)
-    ensure_manifest()  # the DAG renders its dbt tasks from it
+    ensure_manifest(warehouse.settings)  # the DAG renders its dbt tasks from it
     bag = load_dag_bag()
-    outcome, dag_run = run_dag(bag, "asn_warehouse")
+    with use_settings(warehouse.settings):
+        outcome, dag_run = run_dag(bag, "asn_warehouse")
     assert outcome.state == "failed"
     # Every task of cosmos's dbt group ("dbt.<node>.<command>") is held back with the gate after it.
     dbt_tasks = {task_id for task_id in bag.dags["asn_warehouse"].task_ids if task_id.startswith("dbt.")}

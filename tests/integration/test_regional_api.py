@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import httpx
 import pytest
 
-from asn_platform.core import settings as settings_module
 from asn_platform.core.settings import Settings
 from asn_platform.generator import generate_sample
 from asn_platform.generator.profiles import BANJARBARU
@@ -30,16 +30,16 @@ def store(settings: Settings) -> Path:
 
 
 @pytest.fixture
-def connect_to(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    """Point the banjarbaru_api connection at a running server (with this token) for the test."""
+def connect_to(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Settings]:
+    """Point the banjarbaru_api connection at a running server (with this token) for the test: in the settings it
+    returns, and in the environment (for the command line)."""
 
     def point(api: RegionalApi, token: str = TOKEN) -> Settings:
-        monkeypatch.setenv("AIRFLOW_CONN_BANJARBARU_API", f"http://:{token}@127.0.0.1:{api.server_address[1]}")
-        settings_module.get_settings.cache_clear()
-        return settings_module.get_settings()
+        variable, uri = "AIRFLOW_CONN_BANJARBARU_API", f"http://:{token}@127.0.0.1:{api.server_address[1]}"
+        monkeypatch.setenv(variable, uri)
+        return dataclasses.replace(settings, connections={**settings.connections, variable: uri})
 
-    yield point
-    settings_module.get_settings.cache_clear()
+    return point
 
 
 def _lines(path: Path) -> list[str]:
@@ -129,7 +129,7 @@ def test_fetched_and_file_deliveries_load_and_a_second_fetch_is_a_no_op(
         again = fetch_dataset("banjarbaru", "complaints", FETCH_DATE, current)
         fetch_dataset("banjarbaru", "survey_responses", FETCH_DATE, current)
     assert again.status == "already_fetched"
-    results = {result.delivery.dataset: result for result in load_pending("banjarbaru", settings=current)}
+    results = {result.delivery.dataset: result for result in load_pending(current, "banjarbaru")}
     assert {dataset: result.status for dataset, result in results.items()} == dict.fromkeys(
         ("complaints", "personnel", "services", "survey_responses", "training", "units"), "loaded"
     )

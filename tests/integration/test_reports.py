@@ -23,7 +23,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from asn_platform.core import settings as settings_module
 from asn_platform.core.settings import Settings
 from asn_platform.core.warehouse import connect
 from asn_platform.reports import workforce
@@ -46,22 +45,16 @@ class Built:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
-    """Langsa's sample ingested, built by dbt, published; then the reports, the dbt docs, the Data Docs and the
-    report index, as the warehouse DAG's reports task makes them. Built once for the module."""
-    from conftest import isolated_settings
+def built(tmp_path_factory: pytest.TempPathFactory, gated_langsa_template: Path) -> Iterator[Built]:
+    """Langsa's sample ingested, built by dbt and gated (a copy of the session's build), published; then the
+    reports, the dbt docs, the Data Docs and the report index, as the warehouse DAG's reports task makes them. Built
+    once for the module."""
+    from conftest import gated_langsa_build
 
-    from asn_platform.generator import generate_sample
-    from asn_platform.generator.profiles import LANGSA
-    from asn_platform.orchestration.stages import build, ingest
     from asn_platform.reports.data_docs import build_data_docs
     from asn_platform.serving.publish import publish
 
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        settings = isolated_settings(tmp_path_factory.mktemp("reports"), monkeypatch)
-        generate_sample(settings.landing_dir, settings.sample_seed, profiles=(LANGSA,))
-        ingest("langsa")
-        build()
+    with gated_langsa_build(tmp_path_factory.mktemp("reports"), gated_langsa_template) as settings:
         publish(settings)
         entries = build_reports(settings)
         dbt_docs = build_dbt_docs(settings)
@@ -69,7 +62,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
         write_index(settings)
         (entry,) = entries
         yield Built(settings, entry.page, entry.page.parent / "langsa.html", dbt_docs)
-    settings_module.get_settings.cache_clear()
 
 
 def _specs(page: Path) -> dict[str, dict[str, Any]]:

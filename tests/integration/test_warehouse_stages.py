@@ -1,5 +1,6 @@
 """dbt build, the mart gate and publishing, called as the DAG's tasks call them, on a real build database."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -15,10 +16,12 @@ from asn_platform.transform.dbt import DbtFailed, run_dbt
 
 
 @pytest.fixture
-def built(settings: Settings, sample_delivery: Path) -> Settings:
-    ingest("langsa")
-    build()
-    return settings
+def built(tmp_path: Path, gated_langsa_template: Path) -> Iterator[Settings]:
+    """Langsa's sample ingested, built and through both gates: a copy of the session's build, for this test alone."""
+    from conftest import gated_langsa_build
+
+    with gated_langsa_build(tmp_path, gated_langsa_template) as settings:
+        yield settings
 
 
 def test_mart_gate_failure_names_expectation_table_and_values(built: Settings) -> None:
@@ -92,8 +95,8 @@ def test_a_region_that_has_sent_only_personnel_still_builds(settings: Settings, 
     for other in ("training", "survey_responses", "complaints"):
         for path in settings.landing_dir.glob(f"langsa/{other}/*/*"):
             path.unlink()
-    ingest("langsa")
-    build()
+    ingest("langsa", settings)
+    build(settings)
     with connect(settings=settings, read_only=True) as connection:
         (people,) = connection.execute("SELECT count(*) FROM core.dim_employee").fetchone()
         (trainings,) = connection.execute("SELECT count(*) FROM staging.stg_diklat__training").fetchone()
