@@ -19,6 +19,9 @@ CHROMIUM := /usr/bin/chromium
 # Use the machine's Python; never download an interpreter (the server is offline but for package registries).
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Compile the environment's bytecode once, at install: where PYTHONDONTWRITEBYTECODE is set, every process would
+# otherwise compile Airflow, dbt and Great Expectations again (measured: test collection 21 s -> 12 s).
+export UV_COMPILE_BYTECODE := 1
 # A government server must not call home: the opt-outs, stated once in telemetry.env (asn_platform applies the
 # same file on import, for every other entry point), exported to everything make starts.
 TELEMETRY_ENV := asn_platform/core/telemetry.env
@@ -77,7 +80,7 @@ test: lint $(NODE_STAMP) browser postgres manifest ## lint, then run every test 
 # The inner loop: unit tests and the integration tests that start no Airflow servers, run no benchmark and do no
 # national-scale work (markers e2e and slow, pyproject.toml); `make test` stays the whole suite, what CI runs.
 test-fast: $(NODE_STAMP) browser postgres manifest ## unit and quick integration tests (no e2e, no slow), for the inner loop
-	$(BIN)/pytest -m "not e2e and not slow" -q
+	$(BIN)/pytest -m "not e2e and not slow" -q -n auto --dist loadscope
 
 lint: $(STAMP) ## ruff (lint and format check), the floors' import contract, sqlfluff on the dbt models
 	$(BIN)/ruff check .

@@ -22,6 +22,9 @@ from asn_platform.orchestration.stages import build, gate, ingest
 from asn_platform.serving.bi import bi_engine
 from asn_platform.serving.publish import publish
 
+# Builds and publishes its own warehouse, with weakened survey responses (left out of make test-fast).
+pytestmark = pytest.mark.slow
+
 GUIDE = PROJECT_ROOT / "docs" / "analyst-guide.md"
 BELOW_MUTU_B = "Which units fall below IKM 76.61"
 BELOW_20_JP = "Who has not reached 20 JP this year"

@@ -122,6 +122,7 @@ def test_the_uri_is_duckdb_engines_read_only_form_on_the_absolute_path(published
     assert sa.make_url(sqlalchemy_uri(odd)).database == str(odd)
 
 
+@pytest.mark.slow  # a whole dbt build beside the reader
 def test_a_bi_tool_reads_every_mart_while_a_build_runs(published: Settings) -> None:
     before = hashlib.sha256(published.analytics_path.read_bytes()).hexdigest()
     engine = bi_engine(published.analytics_path)

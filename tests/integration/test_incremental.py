@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from asn_platform.core.settings import Settings
 from asn_platform.core.warehouse import connect
 from asn_platform.generator import generate_sample
@@ -50,6 +52,7 @@ def _freshness(settings: Settings) -> dict[str, object]:
     return {region: (loaded_at, count) for region, loaded_at, count in rows}
 
 
+@pytest.mark.slow  # two regions built, then an incremental build and a full refresh
 def test_a_later_delivery_rebuilds_its_region_only_and_matches_a_full_refresh(settings: Settings) -> None:
     generate_sample(settings.landing_dir, settings.sample_seed, profiles=(LANGSA, SORONG))
     for region in ("langsa", "sorong"):

@@ -12,6 +12,9 @@ from asn_platform.generator.national import generate_national, plan_regions
 from ingestion.registry import load_registry
 from ingestion.service import load_pending
 
+# National-scale work: the national generator's regions loaded (left out of make test-fast).
+pytestmark = pytest.mark.slow
+
 SCALE = 0.002  # five regions, one per profile, 11,200 ASN
 
 

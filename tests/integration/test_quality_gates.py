@@ -273,6 +273,7 @@ def test_warnings_are_recorded_and_do_not_stop_the_stage(warehouse: Built) -> No
     assert not drift[0].success
 
 
+@pytest.mark.slow  # the warehouse DAG run in-process
 def test_a_failed_raw_gate_fails_the_warehouse_dag_before_dbt_runs(warehouse: Built) -> None:
     from asn_platform.local.run import failed_tasks, load_dag_bag, prepare_airflow, run_dag
     from asn_platform.orchestration.runtime import use_settings

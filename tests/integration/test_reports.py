@@ -31,6 +31,9 @@ from asn_platform.reports.site import write_index
 from asn_platform.reports.summary import HEADLINES
 from asn_platform.reports.workforce import ReportsError, build_reports, read_reference
 
+# Builds every report and the dbt docs, and opens them in a browser (left out of make test-fast).
+pytestmark = pytest.mark.slow
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHART_KEYS = ["ikm", "elements", "training", "ict", "placement", "merit", "link"]
 LOCAL_SCHEMES = {"file", "data", "blob", "about"}

@@ -36,6 +36,7 @@ def test_mart_gate_failure_names_expectation_table_and_values(built: Settings) -
     assert "employee_key" in message  # the failing rows are identified by their key
 
 
+@pytest.mark.slow  # a dbt build of a broken model
 def test_dbt_failure_names_the_failing_node(built: Settings) -> None:
     with connect(settings=built) as connection:
         connection.execute("UPDATE core.dim_employee SET gender = 'X' WHERE unit_code = 'LGS-BAPPEDA'")
@@ -91,6 +92,7 @@ def test_nothing_to_publish_is_an_error_and_keeps_no_partial_file(settings: Sett
     ]
 
 
+@pytest.mark.slow  # a whole dbt build
 def test_a_region_that_has_sent_only_personnel_still_builds(settings: Settings, sample_delivery: Path) -> None:
     for other in ("training", "survey_responses", "complaints"):
         for path in settings.landing_dir.glob(f"langsa/{other}/*/*"):

@@ -35,6 +35,7 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.slow  # every region generated twice
 def test_same_seed_gives_byte_identical_deliveries(tmp_path: Path) -> None:
     first = generate_sample(tmp_path / "a", seed=7, api_dir=tmp_path / "a-api")
     second = generate_sample(tmp_path / "b", seed=7, api_dir=tmp_path / "b-api")
@@ -315,6 +316,7 @@ def test_each_region_sends_its_units_and_services_in_the_platform_template(tmp_p
     assert all(int(row["yearly_volume"]) > 0 for row in service_rows)
 
 
+@pytest.mark.slow  # the generator in fresh interpreters
 def test_output_does_not_depend_on_the_interpreter_hash_seed(tmp_path: Path) -> None:
     """Set iteration order changes with PYTHONHASHSEED; the generator must never let it reach the bytes."""
     script = (

@@ -22,6 +22,9 @@ from asn_platform.generator.national import (
 from asn_platform.generator.profiles import BANJARBARU, LANGSA, MEDAN, SAMPLE_PROFILES, SOFIFI, SORONG, RegionProfile
 from asn_platform.generator.writers import open_extract, write_extract
 
+# National-scale generation, at small scale but through the worker pool (left out of make test-fast).
+pytestmark = pytest.mark.slow
+
 SCALE = 0.002  # five regions, 11,200 ASN, about 80,000 rows
 
 
