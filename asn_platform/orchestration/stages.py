@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 from asn_platform.core.settings import ApiConnection, Settings
-from asn_platform.core.warehouse import connect
+from asn_platform.core.warehouse import connect, has_table
 from asn_platform.quality import (
     STAGES,
     QualityGateFailed,
@@ -66,6 +66,17 @@ def build(settings: Settings) -> DbtResult:
 GATED_STAGES = tuple(stage for stage in STAGES if stage != "delivery")
 
 
+class NothingToCheck(RuntimeError):
+    """A gate's tables are not in the build database yet; the message says which, and what comes first."""
+
+
+# What has to run before a gate has something to check (the gate writes nothing itself).
+_NOT_READY = {
+    "raw": "no delivery has loaded yet; run the ingestion DAGs (or `python -m ingestion load --all`) first",
+    "marts": "dbt has not built them yet; run the build (`python -m asn_platform dbt build`) first",
+}
+
+
 def gate(stage: str, settings: Settings, run_id: str | None = None) -> list[ValidationReport]:
     """Validate every suite of `expectations/<stage>/` and record the outcomes; an error-severity failure raises
     QualityGateFailed naming the expectation, table and failing values, so the stage downstream does not run and
@@ -78,6 +89,12 @@ def gate(stage: str, settings: Settings, run_id: str | None = None) -> list[Vali
         raise SuiteError(f"a {stage} suite must name its 'table': {unnamed}")
     run_id = run_id or uuid.uuid4().hex
     with connect(settings=settings) as connection:
+        missing = sorted(
+            {str(suite.table) for suite in suites if not has_table(connection, *str(suite.table).split("."))}
+        )
+        if missing:
+            raise NothingToCheck(f"the {stage} gate's tables {missing} are not in {settings.warehouse_path}: "
+                                 f"{_NOT_READY[stage]}")  # fmt: skip
         reports = [
             validate_table(connection, str(suite.table), suite, settings=settings, stage=stage, run_id=run_id)
             for suite in suites

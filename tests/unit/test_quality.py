@@ -356,6 +356,17 @@ def test_query_expectation_needs_a_description_and_a_query_that_runs(
         validate_table(people, "main.people", load_suite(path), settings=settings)
 
 
+def test_a_gate_with_nothing_loaded_or_built_says_what_comes_first(settings: Settings) -> None:
+    from asn_platform.orchestration.stages import NothingToCheck, gate
+
+    with pytest.raises(NothingToCheck, match=r"raw gate's tables \['raw\.complaints', 'raw\.load_audit'.*no delivery"):
+        gate("raw", settings)
+    with pytest.raises(NothingToCheck, match=r"marts gate's tables \['competency\..*dbt has not built them"):
+        gate("marts", settings)
+    with connect(settings=settings, read_only=True) as connection:  # the gate wrote nothing
+        assert connection.execute("SELECT count(*) FROM duckdb_tables()").fetchone() == (0,)
+
+
 def test_only_the_raw_and_mart_stages_have_gates(settings: Settings) -> None:
     from asn_platform.orchestration.stages import GATED_STAGES, gate
 
