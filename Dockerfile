@@ -44,5 +44,5 @@ COPY --chown=airflow:root --from=web-assets /assets/node_modules ./node_modules
 # bind mounts the host's dbt_project/target is used instead: run `make manifest` there first (docs/deployment.md).
 # Parsing opens no database and needs no key: a throwaway data folder and key keep both out of the image.
 RUN ASN_DATA_DIR=/tmp/manifest-parse ASN_PSEUDONYM_KEY=parse-only-not-a-key \
-    python -c "from asn_platform.transform.manifest import ensure_manifest; ensure_manifest()" \
+    python -m asn_platform manifest \
     && rm -rf /tmp/manifest-parse

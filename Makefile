@@ -117,5 +117,7 @@ bench: $(STAMP) $(NODE_STAMP) manifest ## the whole pipeline beside the DuckDB f
 	$(BIN)/python benchmarks/pipeline.py --scale $(or $(SCALE),sample) $(if $(DATA),--data "$(DATA)") \
 		$(if $(JSON),--json "$(JSON)") $(if $(DOC),--append-doc)
 
-clean: ## remove generated data, the Airflow home and dbt output (keeps the environment)
-	rm -rf data .airflow dbt_project/target dbt_project/logs
+clean: ## remove generated data, the Airflow home and dbt output (keeps the environment and data/bench)
+	@# Benchmark deliveries (data/bench, GBs at national scale) take long to generate again: kept.
+	find data -mindepth 1 -maxdepth 1 ! -name bench -exec rm -rf {} + 2>/dev/null || true
+	rm -rf .airflow dbt_project/target dbt_project/logs

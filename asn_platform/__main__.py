@@ -236,6 +236,16 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911, PLR0912 - one 
         return _versions(settings)
     if args.command == "rollback":
         return _rollback(settings, args.version)
+    if args.command == "manifest":  # before every make run/test/airflow: dbt parse only, nothing else to load
+        from asn_platform.transform.dbt import DbtFailed
+        from asn_platform.transform.manifest import ensure_manifest
+
+        try:
+            ensure_manifest(settings, echo=True)
+        except DbtFailed as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        return 0
 
     from asn_platform.local.run import PipelineFailed, run_dags
     from asn_platform.reports.summary import render
@@ -266,10 +276,6 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911, PLR0912 - one 
             from asn_platform.local.airflow_server import serve
 
             return serve(settings, args.port, args.check)
-        elif args.command == "manifest":
-            from asn_platform.transform.manifest import ensure_manifest
-
-            ensure_manifest(settings, echo=True)
         elif args.command == "dbt":
             run_dbt(args.dbt_args or ["build"], settings)
     except (PipelineFailed, DbtFailed) as error:

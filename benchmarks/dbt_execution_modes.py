@@ -54,7 +54,8 @@ CANDIDATES: dict[str, tuple[str, dict[str, str] | str | None]] = {
 DAG_FILE = """
 from airflow.sdk import dag, task
 
-from asn_platform.orchestration.defaults import DEFAULT_ARGS, START_DATE, WRITER_POOL
+from asn_platform.orchestration.defaults import DEFAULT_ARGS, START_DATE
+from asn_platform.orchestration.names import WRITER_POOL
 from asn_platform.orchestration.runtime import get_settings
 
 CONFIG = {config!r}

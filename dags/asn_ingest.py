@@ -20,8 +20,8 @@ import pendulum
 from airflow.sdk import DAG, dag, task
 from airflow.sdk.exceptions import AirflowFailException
 
-from asn_platform.orchestration.defaults import DEFAULT_ARGS, START_DATE, WRITER_POOL, raw_asset, raw_changes
-from asn_platform.orchestration.names import ingest_dag_id
+from asn_platform.orchestration.defaults import DEFAULT_ARGS, START_DATE, raw_asset, raw_changes
+from asn_platform.orchestration.names import WRITER_POOL, ingest_dag_id
 from asn_platform.orchestration.runtime import get_settings
 from asn_platform.orchestration.sensors import DeliverySensor
 from ingestion.registry import RegionSource, load_registry

@@ -13,8 +13,8 @@ from airflow.sdk import AssetAny, dag, task
 
 from asn_platform.core.contract import REGIONAL_DATASETS
 from asn_platform.orchestration.cosmos import dbt_layers
-from asn_platform.orchestration.defaults import DEFAULT_ARGS, PUBLISHED_ANALYTICS, START_DATE, WRITER_POOL, raw_asset
-from asn_platform.orchestration.names import WAREHOUSE_DAG_ID
+from asn_platform.orchestration.defaults import DEFAULT_ARGS, PUBLISHED_ANALYTICS, START_DATE, raw_asset
+from asn_platform.orchestration.names import WAREHOUSE_DAG_ID, WRITER_POOL
 from asn_platform.orchestration.runtime import get_settings
 
 

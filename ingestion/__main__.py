@@ -60,9 +60,8 @@ def _load_one(settings: Settings, delivery_id: str) -> int:
         delivery_date = date.fromisoformat(day)
     except ValueError:
         raise RegistryError(f"--delivery {delivery_id!r}: expected region/dataset/YYYY-MM-DD") from None
-    region_source(region, settings.sources_dir).dataset(
-        dataset
-    )  # an unknown region or dataset is named, with what there is
+    # An unknown region or dataset is named, with what there is.
+    region_source(region, settings.sources_dir).dataset(dataset)
     return _load(settings, [region], dataset, delivery_date)
 
 

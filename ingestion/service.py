@@ -54,6 +54,10 @@ def load_pending(
     return results
 
 
+# Every region and dataset of the registry with its schedule and freshness: what the raw gate's freshness check joins.
+DELIVERY_SCHEDULE_TABLE = "raw.delivery_schedule"
+
+
 def sync_registry(
     connection: duckdb.DuckDBPyConnection, source: RegionSource, registry: dict[str, RegionSource]
 ) -> None:
@@ -74,10 +78,12 @@ def sync_registry(
         "INSERT OR REPLACE INTO raw.regions VALUES (?, ?, ?, ?)",
         [source.region, source.name, source.province, source.timezone],
     )
-    connection.execute(f"CREATE OR REPLACE TABLE raw.delivery_schedule ({columns})")
+    connection.execute(f"CREATE OR REPLACE TABLE {DELIVERY_SCHEDULE_TABLE} ({columns})")
     if rows:
         placeholders = ", ".join(f"({', '.join('?' * len(SCHEDULE_COLUMNS))})" for _ in rows)
-        connection.execute(f"INSERT INTO raw.delivery_schedule VALUES {placeholders}", [v for row in rows for v in row])
+        connection.execute(
+            f"INSERT INTO {DELIVERY_SCHEDULE_TABLE} VALUES {placeholders}", [v for row in rows for v in row]
+        )
     connection.execute("COMMIT")
 
 

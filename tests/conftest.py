@@ -58,8 +58,8 @@ def _build_gated_langsa(settings: Settings) -> None:
 
 @pytest.fixture(scope="session")
 def gated_langsa_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Langsa's sample delivered, ingested, built with dbt and through both gates, once per test session: the
-    data folder that `gated_langsa_build` copies for each module that starts from it."""
+    """Langsa's sample delivered, ingested, built with dbt and through both gates, once per test session (per
+    worker under `make test-fast`'s pytest-xdist): the data folder `gated_langsa_build` copies for each module."""
     root = tmp_path_factory.mktemp("gated-langsa-template")
     monkeypatch = pytest.MonkeyPatch()
     try:

@@ -7,7 +7,7 @@ from airflow.dag_processing.dagbag import DagBag
 
 from asn_platform.core.settings import DAGS_DIR, SOURCES_DIR
 from asn_platform.local.run import pipeline_dag_ids
-from asn_platform.orchestration.defaults import WRITER_POOL
+from asn_platform.orchestration.names import WRITER_POOL
 from asn_platform.transform.manifest import ensure_manifest
 from ingestion.registry import load_registry
 

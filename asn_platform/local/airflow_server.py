@@ -28,7 +28,7 @@ import httpx
 
 from asn_platform.core.settings import Settings, SettingsError
 from asn_platform.core.telemetry import TELEMETRY_OPT_OUTS
-from asn_platform.local.run import stand_in_apis
+from asn_platform.local.run import AIRFLOW_EXECUTABLE, stand_in_apis
 from asn_platform.orchestration.names import WAREHOUSE_DAG_ID, WRITER_POOL, ingest_dag_id
 from ingestion.registry import load_registry
 
@@ -162,13 +162,11 @@ def write_cli_env(settings: Settings, port: int) -> Path:
     return path
 
 
-def _airflow() -> str:
-    return str(Path(sys.executable).with_name("airflow"))
-
-
 def _run_cli(args: list[str], env: dict[str, str], log: Path) -> None:
     with log.open("a") as handle:
-        done = subprocess.run([_airflow(), *args], stdout=handle, stderr=subprocess.STDOUT, env=env, check=False)
+        done = subprocess.run(
+            [AIRFLOW_EXECUTABLE, *args], stdout=handle, stderr=subprocess.STDOUT, env=env, check=False
+        )
     if done.returncode != 0:
         raise AirflowStartFailed(f"`airflow {' '.join(args)}` failed (exit {done.returncode}); see {log}")
 
@@ -186,11 +184,11 @@ def _ensure_password(home: Path) -> str:
 
 def _command(service: str, port: int) -> list[str]:
     if service == "api-server":
-        return [_airflow(), service, "--host", HOST, "--port", str(port)]
+        return [AIRFLOW_EXECUTABLE, service, "--host", HOST, "--port", str(port)]
     if service in {"scheduler", "triggerer"}:
         # Every component reads task logs from the same disk: no log server (it would listen on every interface).
-        return [_airflow(), service, "--skip-serve-logs"]
-    return [_airflow(), service]
+        return [AIRFLOW_EXECUTABLE, service, "--skip-serve-logs"]
+    return [AIRFLOW_EXECUTABLE, service]
 
 
 def _start(service: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

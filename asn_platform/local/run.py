@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     from airflow.models.dagrun import DagRun
 
 
+# The environment's own Airflow command line, for the launchers' `airflow db migrate`, `pools set`, servers.
+AIRFLOW_EXECUTABLE = str(Path(sys.executable).with_name("airflow"))
+
+
 class PipelineFailed(RuntimeError):
     """A DAG run did not succeed; the message names the DAG and its failed tasks."""
 
@@ -50,7 +54,7 @@ def prepare_airflow(settings: Settings) -> None:
     log = settings.airflow_home / "db-migrate.log"
     with log.open("w") as handle:
         migrated = subprocess.run(
-            [str(Path(sys.executable).with_name("airflow")), "db", "migrate"],
+            [AIRFLOW_EXECUTABLE, "db", "migrate"],
             stdout=handle,
             stderr=subprocess.STDOUT,
             env=os.environ.copy(),

@@ -5,21 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, AssetAlias
+from airflow.sdk import Asset, AssetAlias, Connection
 
 from asn_platform.core.settings import ApiConnection
 from asn_platform.orchestration.alerts import on_task_failure
-from asn_platform.orchestration.names import WRITER_POOL
-
-__all__ = [
-    "DEFAULT_ARGS",
-    "PUBLISHED_ANALYTICS",
-    "START_DATE",
-    "WRITER_POOL",
-    "api_connection",
-    "raw_asset",
-    "raw_changes",
-]
 
 DEFAULT_ARGS = {
     "owner": "asn-data",
@@ -36,8 +25,6 @@ START_DATE = pendulum.datetime(2026, 1, 1, tz="Asia/Jakarta")
 def api_connection(connection_id: str) -> ApiConnection:
     """A regional API's connection as Airflow resolves it (environment, metadata database or secrets backend);
     Airflow masks the token in task logs."""
-    from airflow.sdk import Connection
-
     connection = Connection.get(connection_id)
     scheme = connection.schema if connection.schema in {"http", "https"} else "http"
     if not connection.host or not connection.password:

@@ -28,4 +28,4 @@ def use_settings(settings: Settings) -> Iterator[Settings]:
     try:
         yield settings
     finally:
-        _from_launcher.remove(settings)
+        _from_launcher.pop()

@@ -18,7 +18,7 @@ from asn_platform.quality import (
 )
 from asn_platform.transform.dbt import DbtResult, run_dbt
 from ingestion.api import fetch_region
-from ingestion.service import load_pending
+from ingestion.service import DELIVERY_SCHEDULE_TABLE, load_pending
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,9 @@ class NothingToCheck(RuntimeError):
     """A gate's tables are not in the build database yet; the message says which, and what comes first."""
 
 
-# What has to run before a gate has something to check (the gate writes nothing itself).
+# Tables a stage's suites read besides their own: the raw gate's freshness check joins the registry's schedule.
+_ALSO_READ = {"raw": (DELIVERY_SCHEDULE_TABLE,)}
+# What has to run before a gate has something to check (a gate writes nothing but its results).
 _NOT_READY = {
     "raw": "no delivery has loaded yet; run the ingestion DAGs (or `python -m ingestion load --all`) first",
     "marts": "dbt has not built them yet; run the build (`python -m asn_platform dbt build`) first",
@@ -88,10 +90,11 @@ def gate(stage: str, settings: Settings, run_id: str | None = None) -> list[Vali
     if unnamed:
         raise SuiteError(f"a {stage} suite must name its 'table': {unnamed}")
     run_id = run_id or uuid.uuid4().hex
+    if not settings.warehouse_path.exists():
+        raise NothingToCheck(f"no build database at {settings.warehouse_path}: {_NOT_READY[stage]}")
     with connect(settings=settings) as connection:
-        missing = sorted(
-            {str(suite.table) for suite in suites if not has_table(connection, *str(suite.table).split("."))}
-        )
+        tables = sorted({str(suite.table) for suite in suites} | set(_ALSO_READ.get(stage, ())))
+        missing = [table for table in tables if not has_table(connection, *table.split("."))]
         if missing:
             raise NothingToCheck(f"the {stage} gate's tables {missing} are not in {settings.warehouse_path}: "
                                  f"{_NOT_READY[stage]}")  # fmt: skip

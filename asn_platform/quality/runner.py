@@ -472,7 +472,7 @@ RESULTS_SCHEMA, RESULTS_TABLE_NAME = RESULTS_TABLE.split(".")
 
 
 def record_report(connection: duckdb.DuckDBPyConnection, report: ValidationReport) -> None:
-    connection.execute("CREATE SCHEMA IF NOT EXISTS dq")
+    connection.execute(f"CREATE SCHEMA IF NOT EXISTS {RESULTS_SCHEMA}")
     connection.execute(
         f"""CREATE TABLE IF NOT EXISTS {RESULTS_TABLE} (
             run_id VARCHAR NOT NULL, stage VARCHAR NOT NULL, suite VARCHAR NOT NULL, table_name VARCHAR NOT NULL,

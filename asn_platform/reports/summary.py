@@ -82,7 +82,7 @@ def _quality(build: duckdb.DuckDBPyConnection) -> list[str]:
         rows = f"{unexpected:,} of {elements:,} rows" if elements is not None else f"{unexpected or 0:,} rows"
         parts.append(f"  {severity}: {stage} {table}: {expectation}({target}): {rows}")
     if len(failures) > SHOWN_FAILURES:
-        parts.append(f"  ... and {len(failures) - SHOWN_FAILURES} more in dq.expectation_results")
+        parts.append(f"  ... and {len(failures) - SHOWN_FAILURES} more in {RESULTS_TABLE}")
     return parts
 
 

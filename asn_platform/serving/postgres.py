@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 
 # What is served: the marts, the data-quality results (DQ trends in BI) and `main.publication` (which version).
 # PostgreSQL gets the same schema names as the DuckDB file, so a BI query runs unchanged against either.
-SERVED_SCHEMAS = (*MART_SCHEMAS, "dq", "main")
+SERVED_SCHEMAS = (*MART_SCHEMAS, RESULTS_SCHEMA, "main")
 EXTRA_TABLES = ((RESULTS_SCHEMA, RESULTS_TABLE_NAME), ("main", "publication"))
 CONTROL_SCHEMA = "asn_serving"
 READER_ROLE = "asn_bi_reader"

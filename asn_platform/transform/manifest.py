@@ -49,8 +49,8 @@ def require_manifest() -> Path:
     not run dbt while the scheduler parses it). A stale one still renders: dbt itself runs the current code."""
     if not MANIFEST_PATH.exists():
         raise ManifestMissing(
-            f"{MANIFEST_PATH} is missing: run `.venv/bin/python -m asn_platform dbt parse --target-path "
-            f"{MANIFEST_PATH.parent}` (or `make manifest`) before Airflow parses the DAGs"
+            f"{MANIFEST_PATH} is missing: run `.venv/bin/python -m asn_platform manifest` (or `make manifest`) "
+            "before Airflow parses the DAGs"
         )
     return MANIFEST_PATH
 
@@ -69,11 +69,17 @@ def check_layer_order(manifest: Path) -> None:
     DAG would then build it out of order, or not at all."""
     nodes = json.loads(manifest.read_text())["nodes"]
 
+    # Each layer's position, by what its selector selects: the seeds, or the models under a folder.
+    folders = {
+        tuple(Path(selector.removeprefix("path:")).parts): position
+        for position, selector in enumerate(DBT_LAYERS.values())
+        if selector.startswith("path:")
+    }
+
     def layer(node: dict[str, Any]) -> int | None:
         if node["resource_type"] == "seed":
-            return 0
-        top = Path(node["original_file_path"]).parts[:2]
-        return {("models", "staging"): 1, ("models", "intermediate"): 2, ("models", "marts"): 3}.get(tuple(top))
+            return list(DBT_LAYERS.values()).index("resource_type:seed")
+        return folders.get(tuple(Path(node["original_file_path"]).parts[:2]))
 
     for unique_id, node in nodes.items():
         if node["resource_type"] not in {"model", "seed"}:

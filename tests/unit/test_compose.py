@@ -23,7 +23,7 @@ import yaml
 
 from asn_platform.core.settings import PROJECT_ROOT
 from asn_platform.core.telemetry import TELEMETRY_OPT_OUTS
-from asn_platform.orchestration.defaults import WRITER_POOL
+from asn_platform.orchestration.names import WRITER_POOL
 from asn_platform.serving.bi import sqlalchemy_uri
 
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
@@ -250,7 +250,7 @@ def test_dockerfile_is_the_official_airflow_image_at_the_locked_version(services
     assert "uv export --locked --no-dev" in dockerfile
     assert "--require-hashes" in dockerfile
     assert "npm ci --ignore-scripts" in dockerfile  # from package-lock.json, like make env
-    assert "ensure_manifest()" in dockerfile  # the warehouse DAG imports only with a manifest
+    assert "python -m asn_platform manifest" in dockerfile  # the warehouse DAG imports only with a manifest
     uv_version = re.search(r"^UV_VERSION := (\S+)$", (PROJECT_ROOT / "Makefile").read_text(), flags=re.MULTILINE)
     assert uv_version, "the Makefile pins uv"
     assert f'"uv=={uv_version[1]}"' in dockerfile, "the image's uv is the Makefile's"
