@@ -407,13 +407,15 @@ def _swap(pg: psycopg.Connection[Any], schemas: list[str]) -> None:
                     names = sql.SQL(", ").join(sql.SQL(name) for (name,) in old_tables)
                     pg.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(names))
             break
-        except psycopg.errors.LockNotAvailable:
+        # A reader whose one statement has locked some served tables and then asks for one the swap already holds is a
+        # deadlock; PostgreSQL breaks it by failing whichever waited longer, usually the swap: it lets go and retries.
+        except (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected):
             if attempt == SWAP_ATTEMPTS:
                 raise PostgresServingError(
                     f"readers held the served tables for more than {SWAP_ATTEMPTS} x {SWAP_LOCK_TIMEOUT}; nothing was "
                     "swapped in, the previous version keeps serving"
                 ) from None
-            log.warning("swap attempt %d waited %s for readers' locks; trying again", attempt, SWAP_LOCK_TIMEOUT)
+            log.warning("swap attempt %d could not lock the served tables from readers; trying again", attempt)
             time.sleep(1)
     reader = sql.Identifier(READER_ROLE)
     for schema in SERVED_SCHEMAS:

@@ -31,7 +31,7 @@ from postgres_server import (
 from asn_platform.core.settings import MART_SCHEMAS, Settings
 from asn_platform.core.warehouse import connect
 from asn_platform.serving import postgres as serving
-from asn_platform.serving.postgres import PostgresServingError, serve_postgres
+from asn_platform.serving.postgres import PostgresServing, PostgresServingError, serve_postgres
 from asn_platform.serving.publish import publish
 
 BI_LOGIN, BI_PASSWORD = "metabase_test", "bi-reader-password"
@@ -310,6 +310,44 @@ def test_readers_during_a_swap_see_one_whole_version_or_the_other(
     with psycopg.connect(reader_uri) as reader, pytest.raises(psycopg.errors.InsufficientPrivilege) as refused:
         reader.execute("SELECT count(*) FROM core__previous.dim_unit")
     assert "permission denied for schema core__previous" in str(refused.value)
+
+
+def test_a_reader_deadlocked_with_the_swap_does_not_stop_it(
+    published: Published, target: str, server: PostgresServer, tmp_path: Path
+) -> None:
+    settings = _serving_settings(published, published.first, tmp_path)
+    serve_postgres(settings, target)
+    old, new = _snapshot(published.first), _snapshot(published.second)
+    _bi_login(server)
+    reader_uri = target.replace(f"asn_test_admin:{SUPERUSER_PASSWORD}", f"{BI_LOGIN}:{BI_PASSWORD}")
+    _place(settings, published.second)
+    served: list[Any] = []
+
+    def serve() -> None:
+        try:
+            served.append(serve_postgres(settings, target))
+        except BaseException as error:
+            served.append(error)
+
+    with psycopg.connect(reader_uri) as reader, psycopg.connect(target, autocommit=True) as admin:
+        # One reader transaction: it keeps main.publication locked while the swap locks the tables in name order
+        # (competency, core, dq, then main) and waits for it; then it asks for core.dim_unit, which the swap holds.
+        (published_at,) = reader.execute("SELECT published_at FROM main.publication").fetchone()
+        swapping = threading.Thread(target=serve)
+        swapping.start()
+        waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted AND mode = 'AccessExclusiveLock'"
+        deadline = time.monotonic() + 120
+        while admin.execute(waiting).fetchone()[0] == 0 and swapping.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        (headcount,) = reader.execute("SELECT sum(active_headcount) FROM core.dim_unit").fetchone()
+        reader.commit()
+    swapping.join(timeout=120)
+    (result,) = served
+    assert isinstance(result, PostgresServing), result
+    assert not result.skipped
+    assert (published_at, headcount) == old[:2]  # the reader finished its transaction on the old version
+    with psycopg.connect(reader_uri) as reader:
+        assert reader.execute(SNAPSHOT_QUERY).fetchone() == new
 
 
 def test_a_row_count_mismatch_keeps_the_previous_version_serving(
