@@ -141,11 +141,13 @@ def _snapshot(path: Path) -> tuple[Any, ...]:
         return duck.execute(SNAPSHOT_QUERY).fetchone()
 
 
-def _bi_login(server: PostgresServer) -> None:
-    """A BI tool's login, created the way docs/serving-postgres.md says (IN ROLE asn_bi_reader)."""
+def _bi_login(server: PostgresServer, target: str) -> str:
+    """A BI tool's login, created the way docs/serving-postgres.md says (IN ROLE asn_bi_reader); its URI on
+    `target`."""
     with psycopg.connect(server.uri(dbname="postgres"), autocommit=True) as admin:
         if not admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [BI_LOGIN]).fetchone():
             admin.execute(f"CREATE ROLE {BI_LOGIN} LOGIN PASSWORD '{BI_PASSWORD}' IN ROLE asn_bi_reader")
+    return target.replace(f"asn_test_admin:{SUPERUSER_PASSWORD}", f"{BI_LOGIN}:{BI_PASSWORD}")
 
 
 def _schemas(uri: str) -> list[str]:
@@ -264,15 +266,21 @@ def test_two_serves_at_once_take_turns(published: Published, target: str, tmp_pa
         assert pg.execute("SELECT count(*) FROM asn_serving.versions").fetchone() == (1,)
 
 
+def _first_version_served_to_a_reader(
+    published: Published, target: str, server: PostgresServer, root: Path
+) -> tuple[Settings, tuple[Any, ...], tuple[Any, ...], str]:
+    """The first published version served; its snapshot and the second's (SNAPSHOT_QUERY's values), and the BI
+    login's URI on the target, for the swap tests."""
+    settings = _serving_settings(published, published.first, root)
+    serve_postgres(settings, target)
+    return settings, _snapshot(published.first), _snapshot(published.second), _bi_login(server, target)
+
+
 def test_readers_during_a_swap_see_one_whole_version_or_the_other(
     published: Published, target: str, server: PostgresServer, tmp_path: Path
 ) -> None:
-    settings = _serving_settings(published, published.first, tmp_path)
-    serve_postgres(settings, target)
-    old, new = _snapshot(published.first), _snapshot(published.second)
+    settings, old, new, reader_uri = _first_version_served_to_a_reader(published, target, server, tmp_path)
     assert old[1:] != new[1:]  # the versions differ in both schemas a reader reads
-    _bi_login(server)
-    reader_uri = target.replace(f"asn_test_admin:{SUPERUSER_PASSWORD}", f"{BI_LOGIN}:{BI_PASSWORD}")
     seen: list[tuple[float, tuple[Any, ...]]] = []
     errors: list[BaseException] = []
     stop = threading.Event()
@@ -315,11 +323,7 @@ def test_readers_during_a_swap_see_one_whole_version_or_the_other(
 def test_a_reader_deadlocked_with_the_swap_does_not_stop_it(
     published: Published, target: str, server: PostgresServer, tmp_path: Path
 ) -> None:
-    settings = _serving_settings(published, published.first, tmp_path)
-    serve_postgres(settings, target)
-    old, new = _snapshot(published.first), _snapshot(published.second)
-    _bi_login(server)
-    reader_uri = target.replace(f"asn_test_admin:{SUPERUSER_PASSWORD}", f"{BI_LOGIN}:{BI_PASSWORD}")
+    settings, old, new, reader_uri = _first_version_served_to_a_reader(published, target, server, tmp_path)
     _place(settings, published.second)
     served: list[Any] = []
 
@@ -418,10 +422,9 @@ def test_the_bi_reader_role_can_read_but_not_write(
     published: Published, target: str, server: PostgresServer, tmp_path: Path
 ) -> None:
     serve_postgres(_serving_settings(published, published.first, tmp_path), target)
-    _bi_login(server)
+    reader_uri = _bi_login(server, target)
     with psycopg.connect(target) as pg:
         assert pg.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = 'asn_bi_reader'").fetchone() == (False,)
-    reader_uri = target.replace(f"asn_test_admin:{SUPERUSER_PASSWORD}", f"{BI_LOGIN}:{BI_PASSWORD}")
     with psycopg.connect(reader_uri, autocommit=True) as reader:
         assert reader.execute("SELECT count(*) FROM core.dim_employee").fetchone() == (3_000,)
         assert reader.execute("SELECT count(*) FROM dq.expectation_results").fetchone()[0] > 0
