@@ -1,6 +1,8 @@
-"""Command line for data engineers: `python -m ingestion {sources,fetch,load,audit,quarantine}`.
+"""Command line for data engineers:
+`python -m ingestion {sources,fetch,load,audit,quarantine,withdraw,restore}`.
 
-Exit codes: 0 done, 1 some delivery was rejected or waits (the others loaded), 2 bad usage or configuration
+Exit codes: 0 done, 1 some delivery was rejected or waits (the others loaded), or an archived file is damaged,
+2 bad usage or configuration
 (unknown region or dataset, an invalid registry file, a setting that cannot be used).
 """
 
@@ -10,14 +12,23 @@ import argparse
 import signal
 import sys
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from asn_platform.core.console import text_table
 from asn_platform.core.settings import Settings, SettingsError
 from ingestion.api import fetch_region
+from ingestion.archive import ArchiveError
 from ingestion.load import LoadResult
 from ingestion.registry import RegistryError, load_registry, region_source
-from ingestion.service import audit_rows, load_pending, quarantined
+from ingestion.service import (
+    audit_rows,
+    delivery_parts,
+    load_pending,
+    quarantined,
+    restore_delivery,
+    withdraw,
+)
 
 
 def _sources(settings: Settings) -> int:
@@ -34,9 +45,11 @@ def _sources(settings: Settings) -> int:
 def _print_result(result: LoadResult) -> None:
     delivery = result.delivery
     counts = (
-        f"{result.received:,} received, {result.loaded:,} loaded, {result.quarantined:,} quarantined, "
-        f"{result.duplicates:,} duplicates"
+        f"{result.received:,} received, {result.loaded:,} loaded, {result.unchanged:,} unchanged, "
+        f"{result.ended:,} ended, {result.quarantined:,} quarantined, {result.duplicates:,} duplicates"
     )
+    if result.message:
+        counts += f" ({result.message})"
     detail = counts if result.status == "loaded" else result.message
     print(f"{result.status:>9}  {delivery.delivery_id}  {delivery.path.name}: {detail}", flush=True)
 
@@ -54,12 +67,7 @@ def _load(settings: Settings, regions: list[str], dataset: str | None, delivery_
 
 def _load_one(settings: Settings, delivery_id: str) -> int:
     """One delivery by its id (region/dataset/YYYY-MM-DD), as the audit and the quarantine name it."""
-    parts = delivery_id.strip("/").split("/")
-    try:
-        region, dataset, day = parts
-        delivery_date = date.fromisoformat(day)
-    except ValueError:
-        raise RegistryError(f"--delivery {delivery_id!r}: expected region/dataset/YYYY-MM-DD") from None
+    region, dataset, delivery_date = delivery_parts(delivery_id)
     # An unknown region or dataset is named, with what there is.
     region_source(region, settings.sources_dir).dataset(dataset)
     return _load(settings, [region], dataset, delivery_date)
@@ -76,8 +84,8 @@ def _fetch(settings: Settings, region: str, day: date | None) -> int:
 
 def _audit(settings: Settings, region: str | None) -> int:
     rows = audit_rows(settings, region)
-    columns = ("delivery_id", "status", "received_rows", "loaded_rows", "quarantined_rows", "duplicate_rows",
-               "duration_s")  # fmt: skip
+    columns = ("delivery_id", "status", "received_rows", "loaded_rows", "unchanged_rows", "ended_rows",
+               "quarantined_rows", "duplicate_rows", "duration_s")  # fmt: skip
     print(text_table(columns, [[row[column] for column in columns] for row in rows]))
     for row in rows:
         if row["error"]:
@@ -91,6 +99,22 @@ def _quarantine(settings: Settings, region: str | None, delivery_id: str | None,
         for row in quarantined(settings, region, delivery_id, limit)
     ]
     print(text_table(("delivery", "file", "line", "reasons"), rows))
+    return 0
+
+
+def _withdraw(settings: Settings, delivery_id: str, reason: str) -> int:
+    for load in withdraw(settings, delivery_id, reason):
+        print(f"withdrawn  {load.delivery_id} ({load.kind}, load {load.load_id}): {reason}")
+    return 0
+
+
+def _restore(settings: Settings, load_id: str, target: Path) -> int:
+    try:
+        path = restore_delivery(settings, load_id, target)
+    except ArchiveError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"restored  {path} (SHA-256 as delivered)")
     return 0
 
 
@@ -114,6 +138,14 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--region")
     show.add_argument("--delivery", help="a delivery id, e.g. langsa/personnel/2026-11-01")
     show.add_argument("--limit", type=int, default=50)
+    take_back = commands.add_parser(
+        "withdraw", help="take back a delivery the region withdrew: raw's history goes on as if it never came"
+    )
+    take_back.add_argument("delivery", help="its id, e.g. langsa/personnel/2026-11-01")
+    take_back.add_argument("--reason", required=True, help="why (kept in the audit)")
+    restore_file = commands.add_parser("restore", help="write a loaded delivery's file back from the archive")
+    restore_file.add_argument("load_id", help="the load, as `audit` lists it")
+    restore_file.add_argument("--to", type=Path, default=Path(), help="folder to write it into (default: here)")
     return parser
 
 
@@ -133,6 +165,8 @@ def _run(args: argparse.Namespace) -> int:
         "fetch": lambda: _fetch(settings, args.region, args.date),
         "audit": lambda: _audit(settings, args.region),
         "quarantine": lambda: _quarantine(settings, args.region, args.delivery, args.limit),
+        "withdraw": lambda: _withdraw(settings, args.delivery, args.reason),
+        "restore": lambda: _restore(settings, args.load_id, args.to),
     }
     return commands[args.command]()
 

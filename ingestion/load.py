@@ -1,8 +1,10 @@
-"""Loading one delivery into the raw layer: read, normalise to the contract, validate, then insert in one transaction.
+"""Loading one delivery into the raw layer: read, normalise to the contract, validate, then apply it in one transaction.
 
-Raw tables are append-only: every load adds rows tagged with region, delivery, load, source file, source row and a
-content hash. A corrected re-delivery is a new load of the same delivery id; staging reads the latest load of each.
-The audit table `raw.load_audit` records every attempt, and received = loaded + quarantined + duplicates.
+Raw keeps changes (ingestion/changes.py): a full extract stores only its new and changed rows and ends the rows it
+changed or no longer holds; a delta stores its rows. Every row carries region, delivery, load, source file, source row
+and a content hash. A corrected re-delivery is a new load of the same delivery id and replaces the earlier one. The
+delivered file is archived (ingestion/archive.py). The audit table `raw.load_audit` records every attempt, and
+received = loaded + unchanged + quarantined + duplicates.
 """
 
 from __future__ import annotations
@@ -30,11 +32,12 @@ from asn_platform.core.warehouse import quote_identifier, sql_literal
 from asn_platform.quality import Suite, ValidationReport, load_suite, validate_table
 from asn_platform.quality.runner import ExpectationOutcome
 from asn_platform.quality.suites import ExpectationSpec
-from ingestion import quarantine
+from ingestion import changes, quarantine
+from ingestion.archive import archive
+from ingestion.changes import AUDIT_TABLE
 from ingestion.deliveries import Delivery
 from ingestion.registry import DatasetSource
 
-AUDIT_TABLE = "raw.load_audit"
 # Lineage every raw row carries (all NOT NULL); types as DuckDB names them, so drift checks compare like with like.
 METADATA_COLUMNS = (
     ("_region", "VARCHAR"),
@@ -60,13 +63,31 @@ class LoadResult:
     delivery: Delivery
     status: str  # loaded | unchanged | rejected | waiting
     received: int = 0
-    loaded: int = 0
+    loaded: int = 0  # rows raw stores: new, or a new version of a record
     quarantined: int = 0
     duplicates: int = 0
     message: str = ""
+    unchanged: int = 0  # rows that stood already as delivered (a full extract resends them): counted, not stored
+    ended: int = 0  # standing rows this delivery changed or (a full extract) no longer holds
     # Seconds of the delivery's data-quality checks: its delivery suite, then the record screening (NIP structure,
     # dates, units); 0.0 when they did not run. What the pipeline benchmark reports as "DQ on deliveries".
     checks_s: float = dataclass_field(default=0.0, compare=False)
+
+
+def _ensure_audit(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute(
+        f"""CREATE TABLE IF NOT EXISTS {AUDIT_TABLE} (
+            load_id VARCHAR PRIMARY KEY, region VARCHAR NOT NULL, dataset VARCHAR NOT NULL,
+            delivery_id VARCHAR NOT NULL, delivery_date DATE NOT NULL, source_file VARCHAR NOT NULL,
+            file_sha256 VARCHAR NOT NULL, received_rows BIGINT, loaded_rows BIGINT, quarantined_rows BIGINT,
+            duplicate_rows BIGINT, status VARCHAR NOT NULL, error VARCHAR, started_at TIMESTAMPTZ NOT NULL,
+            finished_at TIMESTAMPTZ NOT NULL, duration_s DOUBLE NOT NULL, delivery_kind VARCHAR NOT NULL,
+            unchanged_rows BIGINT, ended_rows BIGINT, archive_path VARCHAR)"""
+    )
+    # Audit tables from before deltas existed (every load they hold was a full snapshot) and before change storage.
+    connection.execute(f"ALTER TABLE {AUDIT_TABLE} ADD COLUMN IF NOT EXISTS delivery_kind VARCHAR DEFAULT 'full'")
+    for column, sql_type in (("unchanged_rows", "BIGINT"), ("ended_rows", "BIGINT"), ("archive_path", "VARCHAR")):
+        connection.execute(f"ALTER TABLE {AUDIT_TABLE} ADD COLUMN IF NOT EXISTS {column} {sql_type}")
 
 
 def _ensure_tables(connection: duckdb.DuckDBPyConnection, dataset: Dataset) -> None:
@@ -74,27 +95,22 @@ def _ensure_tables(connection: duckdb.DuckDBPyConnection, dataset: Dataset) -> N
     # Scratch tables live in an in-memory database (spilling to disk if need be), never written into the warehouse
     # file: writing them there cost as much as loading the delivery itself.
     connection.execute("ATTACH IF NOT EXISTS ':memory:' AS ingest_work")
+    _ensure_audit(connection)
     columns = [f"{quote_identifier(f.name)} {f.sql_type}" for f in dataset.fields]
     columns += [f"{name} {sql_type} NOT NULL" for name, sql_type in METADATA_COLUMNS]
-    connection.execute(f"CREATE TABLE IF NOT EXISTS raw.{dataset.name} ({', '.join(columns)})")
-    expected = {f.name: f.sql_type for f in dataset.fields} | dict(METADATA_COLUMNS)
+    columns += [f"{name} {sql_type}" for name, sql_type in changes.CHANGE_COLUMNS]
+    create = f"CREATE TABLE IF NOT EXISTS raw.{dataset.name} ({', '.join(columns)})"
+    connection.execute(create)
+    expected = {f.name: f.sql_type for f in dataset.fields} | dict(METADATA_COLUMNS) | dict(changes.CHANGE_COLUMNS)
     actual = dict(connection.execute(f"SELECT column_name, column_type FROM (DESCRIBE raw.{dataset.name})").fetchall())
-    if actual != expected:
+    if actual == {name: kind for name, kind in expected.items() if name not in dict(changes.CHANGE_COLUMNS)}:
+        changes.upgrade_append_only(connection, dataset, create)  # a raw table from before change storage
+    elif actual != expected:
         drift = sorted(set(expected.items()) ^ set(actual.items()))
         raise RuntimeError(
             f"raw.{dataset.name} no longer matches the contract (columns differ: {drift}); "
             "migrate the table before loading"
         )
-    connection.execute(
-        f"""CREATE TABLE IF NOT EXISTS {AUDIT_TABLE} (
-            load_id VARCHAR PRIMARY KEY, region VARCHAR NOT NULL, dataset VARCHAR NOT NULL,
-            delivery_id VARCHAR NOT NULL, delivery_date DATE NOT NULL, source_file VARCHAR NOT NULL,
-            file_sha256 VARCHAR NOT NULL, received_rows BIGINT, loaded_rows BIGINT, quarantined_rows BIGINT,
-            duplicate_rows BIGINT, status VARCHAR NOT NULL, error VARCHAR, started_at TIMESTAMPTZ NOT NULL,
-            finished_at TIMESTAMPTZ NOT NULL, duration_s DOUBLE NOT NULL, delivery_kind VARCHAR NOT NULL)"""
-    )
-    # Audit tables from before deltas existed: every load they hold was a full snapshot.
-    connection.execute(f"ALTER TABLE {AUDIT_TABLE} ADD COLUMN IF NOT EXISTS delivery_kind VARCHAR DEFAULT 'full'")
 
 
 def ensure_raw_tables(connection: duckdb.DuckDBPyConnection) -> None:
@@ -452,23 +468,27 @@ def _expected(field: Field, config: DatasetSource) -> str:
 
 
 def _earlier_outcome(connection: duckdb.DuckDBPyConnection, delivery: Delivery, sha256: str) -> tuple[str, str] | None:
-    """How this exact file ended before, if it was loaded or rejected: the same bytes give the same outcome."""
+    """How this exact file ended before, if it was loaded, rejected or withdrawn: the same bytes give the same
+    outcome."""
     return connection.execute(
         f"""SELECT status, coalesce(error, '') FROM {AUDIT_TABLE}
-            WHERE delivery_id = ? AND file_sha256 = ? AND status IN ('loaded', 'rejected')
+            WHERE delivery_id = ? AND file_sha256 = ? AND status IN ('loaded', 'rejected', 'withdrawn')
             ORDER BY finished_at DESC LIMIT 1""",
         [delivery.delivery_id, sha256],
     ).fetchone()
 
 
-def _already_loaded(
+def _already_done(
     connection: duckdb.DuckDBPyConnection, delivery: Delivery, config: DatasetSource, sha256: str
-) -> bool:
-    """True if these bytes already loaded. Raises if they were rejected before (re-reading the same bytes would
+) -> str | None:
+    """Why there is nothing to do if these bytes already loaded, or were withdrawn by the region (they stay in the
+    landing area, and must not come back). Raises if they were rejected before (re-reading the same bytes would
     only repeat the rejection; a corrected file loads), or if the delivery cannot be applied yet."""
     earlier = _earlier_outcome(connection, delivery, sha256)
     if earlier and earlier[0] == "loaded":
-        return True
+        return "already loaded; nothing to do"
+    if earlier and earlier[0] == "withdrawn":
+        return f"withdrawn by the region ({earlier[1]}); a corrected file of this delivery loads"
     if earlier:
         raise DeliveryRejected(f"already rejected, unchanged since: {earlier[1]}")
     if config.delivery_kind(delivery.path.name) == "delta" and not _full_extract_loaded(connection, delivery):
@@ -476,7 +496,7 @@ def _already_loaded(
             f"{delivery.path}: a delta, but no full extract of {delivery.region}/{delivery.dataset} dated on or "
             "before it has loaded; it waits (and is tried again each run) until one has"
         )
-    return False
+    return None
 
 
 def _screen_records(
@@ -501,8 +521,9 @@ def _reject_implausible_size(
     if kind != "full":
         return
     previous = connection.execute(
-        f"""SELECT received_rows, delivery_id FROM {AUDIT_TABLE}
+        f"""SELECT received_rows, delivery_id FROM {AUDIT_TABLE} AS a
             WHERE region = ? AND dataset = ? AND delivery_kind = 'full' AND status = 'loaded' AND delivery_date < ?
+              AND {_NOT_WITHDRAWN}
             ORDER BY delivery_date DESC, finished_at DESC LIMIT 1""",
         [delivery.region, delivery.dataset, delivery.delivery_date],
     ).fetchone()
@@ -513,10 +534,16 @@ def _reject_implausible_size(
         )
 
 
+# A load whose delivery the region has withdrawn since does not count.
+_NOT_WITHDRAWN = f"""NOT EXISTS (SELECT 1 FROM {AUDIT_TABLE} AS w WHERE w.status = 'withdrawn'
+                                 AND w.delivery_id = a.delivery_id AND w.finished_at > a.finished_at)"""
+
+
 def _full_extract_loaded(connection: duckdb.DuckDBPyConnection, delivery: Delivery) -> bool:
     (found,) = connection.execute(
-        f"""SELECT count(*) FROM {AUDIT_TABLE}
-            WHERE region = ? AND dataset = ? AND delivery_kind = 'full' AND status = 'loaded' AND delivery_date <= ?""",
+        f"""SELECT count(*) FROM {AUDIT_TABLE} AS a
+            WHERE region = ? AND dataset = ? AND delivery_kind = 'full' AND status = 'loaded' AND delivery_date <= ?
+              AND {_NOT_WITHDRAWN}""",
         [delivery.region, delivery.dataset, delivery.delivery_date],
     ).fetchone()
     return found > 0
@@ -539,8 +566,9 @@ def load_delivery(
     delivery as a whole fails its checks."""
     dataset = DATASETS[delivery.dataset]
     sha256 = delivery.sha256()
-    if _already_loaded(connection, delivery, config, sha256):
-        return LoadResult(delivery, "unchanged", message="already loaded; nothing to do")
+    done = _already_done(connection, delivery, config, sha256)
+    if done:
+        return LoadResult(delivery, "unchanged", message=done)
     kind = config.delivery_kind(delivery.path.name)
     load_id = uuid.uuid4().hex
     started, clock = datetime.now(UTC), time.perf_counter()
@@ -586,32 +614,17 @@ def load_delivery(
         checks_s = time.perf_counter() - checks_started
         _reject_broken_delivery(connection, report, config, work_table, source_file=source_file, rows=distinct_rows)
         _reject_implausible_size(connection, delivery, config, kind, received, source_file=source_file)
-        field_list = ", ".join(quote_identifier(f.name) for f in dataset.fields)
+        load = changes.Load(load_id, delivery.delivery_id, delivery.delivery_date, kind, started, datetime.now(UTC))
+        archive_path = archive(delivery, sha256, settings.archive_dir)
         connection.execute("BEGIN TRANSACTION")
         try:
-            # The engine's count of the rows this statement inserted (counting them back by load id afterwards
-            # would scan the whole raw table, which grows with every load).
-            ((loaded,),) = connection.execute(
-                f"""INSERT INTO raw.{dataset.name} BY NAME
-                    SELECT {field_list}, ? AS _region, ? AS _delivery_id, ? AS _load_id, ? AS _source_file,
-                           _source_row, _row_hash, ? AS _loaded_at
-                    FROM {work_table} AS w
-                    ANTI JOIN {work_table}_reasons AS q ON w._source_row = q.source_row""",
-                [delivery.region, delivery.delivery_id, load_id, source_file, started],
-            ).fetchall()
-            quarantined = quarantine.store(
-                connection,
-                work_table,
-                first_row=first_row,
-                metadata=audit | {"source_file": source_file, "quarantined_at": started},
-            )
-            if received != loaded + quarantined + duplicates:
-                raise RuntimeError(
-                    f"{source_file}: reconciliation failed: {received} received != {loaded} in raw.{dataset.name} "
-                    f"+ {quarantined} quarantined + {duplicates} duplicates"
-                )
-            finish("loaded", received_rows=received, loaded_rows=loaded, quarantined_rows=quarantined,
-                   duplicate_rows=duplicates)  # fmt: skip
+            applied, restated, quarantined = _apply(
+                connection, dataset, load, work_table, first_row=first_row, audit=audit, received=received,
+                duplicates=duplicates,
+            )  # fmt: skip
+            finish("loaded", received_rows=received, loaded_rows=applied.brought, unchanged_rows=applied.unchanged,
+                   ended_rows=applied.ended, quarantined_rows=quarantined, duplicate_rows=duplicates,
+                   archive_path=archive_path)  # fmt: skip
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
@@ -626,7 +639,65 @@ def load_delivery(
         connection.execute(f"DROP TABLE IF EXISTS {work_table}")
         connection.execute(f"DROP TABLE IF EXISTS {work_table}_text")
         quarantine.drop(connection, work_table)
-    return LoadResult(delivery, "loaded", received, loaded, quarantined, duplicates, checks_s=checks_s)
+    message = f"{len(restated)} later load(s) replayed on top of it" if restated else ""
+    return LoadResult(
+        delivery, "loaded", received, applied.brought, quarantined, duplicates, message,
+        unchanged=applied.unchanged, ended=applied.ended, checks_s=checks_s,
+    )  # fmt: skip
+
+
+def _apply(
+    connection: duckdb.DuckDBPyConnection,
+    dataset: Dataset,
+    load: changes.Load,
+    work_table: str,
+    *,
+    first_row: int,
+    audit: dict[str, object],
+    received: int,
+    duplicates: int,
+) -> tuple[changes.Changes, dict[str, changes.Changes], int]:
+    """Inside the load's transaction: the accepted records into raw as changes, the others into the quarantine,
+    and every received record accounted for."""
+    source_file = str(audit["source_file"])
+    accepted = f"""(SELECT *, {sql_literal(source_file)} AS _source_file FROM {work_table} AS w
+                    ANTI JOIN {work_table}_reasons AS q ON w._source_row = q.source_row)"""
+    applied, restated = changes.apply(connection, dataset, str(audit["region"]), load, accepted)
+    quarantined = quarantine.store(
+        connection, work_table, first_row=first_row, metadata=audit | {"quarantined_at": audit["started_at"]}
+    )
+    if received != applied.brought + applied.unchanged + quarantined + duplicates:
+        raise RuntimeError(
+            f"{source_file}: reconciliation failed: {received} received != {applied.brought} loaded "
+            f"+ {applied.unchanged} unchanged + {quarantined} quarantined + {duplicates} duplicates"
+        )
+    return applied, restated, quarantined
+
+
+def withdraw_delivery(connection: duckdb.DuckDBPyConnection, delivery_id: str, reason: str) -> list[changes.Load]:
+    """The region withdraws a delivery (sent in error): its loads leave raw's history, the loads after it are
+    replayed without it, and the audit says so (status `withdrawn`, the reason in `error`). Its file stays in the
+    landing area and the archive but does not load again; a corrected file of the same delivery does."""
+    region, dataset_name, _ = delivery_id.split("/")
+    ensure_raw_tables(connection)
+    started, clock = datetime.now(UTC), time.perf_counter()
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        withdrawn, _ = changes.withdraw(connection, DATASETS[dataset_name], region, delivery_id)
+        for load in withdrawn:
+            connection.execute(
+                f"""INSERT INTO {AUDIT_TABLE} (load_id, region, dataset, delivery_id, delivery_date, source_file,
+                        file_sha256, status, error, started_at, finished_at, duration_s, delivery_kind)
+                    SELECT ?, region, dataset, delivery_id, delivery_date, source_file, file_sha256, 'withdrawn', ?,
+                           ?, ?, ?, delivery_kind
+                    FROM {AUDIT_TABLE} WHERE load_id = ?""",
+                [uuid.uuid4().hex, reason, started, datetime.now(UTC), time.perf_counter() - clock, load.load_id],
+            )
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    return withdrawn
 
 
 def _reject_broken_delivery(

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import duckdb
 
 from asn_platform.core.settings import Settings
 from asn_platform.core.warehouse import connect, has_table
+from ingestion.archive import restore
+from ingestion.changes import Load
 from ingestion.deliveries import find_deliveries
 from ingestion.load import (
     AUDIT_TABLE,
@@ -17,9 +20,17 @@ from ingestion.load import (
     LoadResult,
     ensure_raw_tables,
     load_delivery,
+    withdraw_delivery,
 )
 from ingestion.quarantine import QUARANTINE_TABLE
-from ingestion.registry import SCHEDULE_COLUMNS, RegionSource, delivery_schedule, load_registry, region_source
+from ingestion.registry import (
+    SCHEDULE_COLUMNS,
+    RegionSource,
+    RegistryError,
+    delivery_schedule,
+    load_registry,
+    region_source,
+)
 
 
 def load_pending(
@@ -52,6 +63,35 @@ def load_pending(
             if progress:
                 progress(result)
     return results
+
+
+def withdraw(settings: Settings, delivery_id: str, reason: str) -> list[Load]:
+    """The region takes a delivery back (region/dataset/YYYY-MM-DD): raw's history goes on as if it never came."""
+    region, dataset, _ = delivery_parts(delivery_id)
+    region_source(region, settings.sources_dir).dataset(dataset)  # an unknown region or dataset is named
+    with connect(settings=settings) as connection:
+        try:
+            return withdraw_delivery(connection, delivery_id, reason)
+        except LookupError as error:
+            raise RegistryError(str(error)) from None
+
+
+def restore_delivery(settings: Settings, load_id: str, target_dir: Path) -> Path:
+    """The file a load read, byte for byte from the archive (checked against its SHA-256), into `target_dir`."""
+    rows = _query(
+        settings, AUDIT_TABLE, f"SELECT archive_path, file_sha256 FROM {AUDIT_TABLE} WHERE load_id = ?", [load_id]
+    )
+    if not rows or not rows[0]["archive_path"]:
+        raise RegistryError(f"load {load_id}: no archived file (not a load, or it loaded before the archive existed)")
+    return restore(settings.archive_dir, str(rows[0]["archive_path"]), str(rows[0]["file_sha256"]), target_dir)
+
+
+def delivery_parts(delivery_id: str) -> tuple[str, str, date]:
+    try:
+        region, dataset, day = delivery_id.strip("/").split("/")
+        return region, dataset, date.fromisoformat(day)
+    except ValueError:
+        raise RegistryError(f"delivery {delivery_id!r}: expected region/dataset/YYYY-MM-DD") from None
 
 
 # Every region and dataset of the registry with its schedule and freshness: what the raw gate's freshness check joins.
@@ -103,8 +143,9 @@ def audit_rows(settings: Settings, region: str | None = None) -> list[dict[str, 
     return _query(
         settings,
         AUDIT_TABLE,
-        f"""SELECT region, dataset, delivery_id, source_file, status, received_rows, loaded_rows,
-                       quarantined_rows, duplicate_rows, round(duration_s, 2) AS duration_s, finished_at, error
+        f"""SELECT load_id, region, dataset, delivery_id, source_file, status, received_rows, loaded_rows,
+                       unchanged_rows, ended_rows, quarantined_rows, duplicate_rows, round(duration_s, 2) AS duration_s,
+                       finished_at, error
                 FROM {AUDIT_TABLE} WHERE ? IS NULL OR region = ? ORDER BY finished_at""",
         [region, region],
     )

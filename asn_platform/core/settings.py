@@ -119,6 +119,11 @@ class Settings:
         return self.warehouse_dir / "warehouse.duckdb"
 
     @property
+    def archive_dir(self) -> Path:
+        """Every loaded delivery file as it came (compressed, checksummed in the load audit), beside the raw layer."""
+        return self.warehouse_dir / "archive"
+
+    @property
     def analytics_path(self) -> Path:
         """The published, pseudonymous warehouse that analysts and BI tools read."""
         return self.published_dir / "analytics.duckdb"

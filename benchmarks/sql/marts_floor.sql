@@ -61,15 +61,18 @@ SELECT unnest(range(min_age, max_age + 1)) AS age, age_band FROM ref_age_bands;
 CREATE OR REPLACE TEMP TABLE ip_asn_band_of AS
 SELECT unnest(range(min_score, max_score + 1)) AS score, band FROM ref_ip_asn_bands;
 
--- The loads that count, of every dataset at once: a corrected re-delivery replaces the earlier load.
+-- The loads that count, of every dataset at once: a corrected re-delivery replaces the earlier load, a withdrawn
+-- delivery counts no more.
 CREATE OR REPLACE TEMP TABLE counted_loads AS
 SELECT dataset, region, delivery_date, delivery_kind, load_id, finished_at
 FROM raw.load_audit
-WHERE status = 'loaded'
-QUALIFY row_number() OVER (PARTITION BY dataset, delivery_id, delivery_kind ORDER BY finished_at DESC) = 1;
+WHERE status IN ('loaded', 'withdrawn')
+QUALIFY row_number() OVER (PARTITION BY dataset, delivery_id, delivery_kind ORDER BY finished_at DESC) = 1
+    AND status = 'loaded';
 
--- The loads whose rows stand now: per region, the latest full delivery and every later delta, each with its
--- precedence (1 = its rows win: newest delivery, a delta over the full extract of its day, the later load).
+-- Raw keeps changes: the rows that stand now are those no load has ended (`_ended_load_id IS NULL`), each joined
+-- to the load that brought it, with its precedence (1 = its rows win: newest delivery, a delta over the full
+-- extract of its day, the later load).
 CREATE OR REPLACE TEMP TABLE applied_loads AS
 SELECT
     dataset,
@@ -80,25 +83,19 @@ SELECT
         PARTITION BY dataset, region
         ORDER BY delivery_date DESC, CASE WHEN delivery_kind = 'delta' THEN 0 ELSE 1 END, finished_at DESC
     ) AS precedence
-FROM (
-    SELECT
-        *,
-        max(delivery_date) FILTER (WHERE delivery_kind = 'full') OVER (PARTITION BY dataset, region) AS baseline_date
-    FROM counted_loads
-)
-WHERE delivery_date >= baseline_date;
+FROM counted_loads;
 
 -- Current rows of the small lists.
 CREATE OR REPLACE TEMP TABLE cur_units AS
 SELECT u._region AS region, u.unit_code, u.unit_name, u.sector, a.snapshot_date
 FROM raw.units AS u
-INNER JOIN applied_loads AS a ON a.dataset = 'units' AND u._load_id = a.load_id
+INNER JOIN applied_loads AS a ON a.dataset = 'units' AND u._load_id = a.load_id AND u._ended_load_id IS NULL
 QUALIFY row_number() OVER (PARTITION BY u._region, u.unit_code ORDER BY a.precedence) = 1;
 
 CREATE OR REPLACE TEMP TABLE cur_services AS
 SELECT s._region AS region, s.unit_code, s.service_name, s.yearly_volume
 FROM raw.services AS s
-INNER JOIN applied_loads AS a ON a.dataset = 'services' AND s._load_id = a.load_id
+INNER JOIN applied_loads AS a ON a.dataset = 'services' AND s._load_id = a.load_id AND s._ended_load_id IS NULL
 QUALIFY row_number() OVER (PARTITION BY s._region, s.unit_code, s.service_name ORDER BY a.precedence) = 1;
 
 -- The current personnel snapshot, pseudonymised once, with everything the marts derive per person.
@@ -106,7 +103,7 @@ CREATE OR REPLACE TEMP TABLE employees AS
 WITH personnel AS (
     SELECT p.*, a.snapshot_date
     FROM raw.personnel AS p
-    INNER JOIN applied_loads AS a ON a.dataset = 'personnel' AND p._load_id = a.load_id
+    INNER JOIN applied_loads AS a ON a.dataset = 'personnel' AND p._load_id = a.load_id AND p._ended_load_id IS NULL
     QUALIFY row_number() OVER (PARTITION BY p._region, p.nip ORDER BY a.precedence) = 1
 )
 SELECT
@@ -241,7 +238,7 @@ WITH region_loads AS (
 training AS (
     SELECT t.*, coalesce(string_split(t.topic_tags, ';'), []) AS topic_list
     FROM raw.training AS t
-    INNER JOIN applied_loads AS a ON a.dataset = 'training' AND t._load_id = a.load_id
+    INNER JOIN applied_loads AS a ON a.dataset = 'training' AND t._load_id = a.load_id AND t._ended_load_id IS NULL
     QUALIFY row_number() OVER (PARTITION BY t._region, t.nip, t.course_code, t.start_date ORDER BY a.precedence) = 1
 )
 
@@ -653,12 +650,14 @@ SELECT
     p.golongan_start,
     p.position_start,
     p.status,
-    l.delivery_date
+    l.delivery_date,
+    e.delivery_date AS ended_date
 FROM raw.personnel AS p
 INNER JOIN counted_loads AS l ON l.dataset = 'personnel' AND p._load_id = l.load_id
+LEFT JOIN counted_loads AS e ON e.dataset = 'personnel' AND p._ended_load_id = e.load_id
 QUALIFY row_number() OVER (
     PARTITION BY p._region, p.nip, l.delivery_date
-    ORDER BY CASE WHEN l.delivery_kind = 'delta' THEN 0 ELSE 1 END, l.finished_at DESC
+    ORDER BY CASE WHEN l.delivery_kind = 'delta' THEN 0 ELSE 1 END, l.finished_at DESC, p._source_row DESC
 ) = 1;
 
 CREATE TABLE floor_placement.placement_history AS
@@ -694,14 +693,11 @@ versions AS (
     WINDOW person AS (PARTITION BY region, nip ORDER BY delivery_date)
 ),
 
--- A person missing from a full extract delivered after they were last seen has left the region's records then.
+-- A person whose last version a full extract ended without a new one has left the region's records then.
 dropped AS (
-    SELECT s.region, s.nip, min(f.delivery_date) AS dropped_on
-    FROM (SELECT region, nip, max(delivery_date) AS last_delivery_date FROM per_delivery GROUP BY region, nip) AS s
-    INNER JOIN (
-        SELECT DISTINCT region, delivery_date FROM counted_loads WHERE dataset = 'personnel' AND delivery_kind = 'full'
-    ) AS f ON s.region = f.region AND s.last_delivery_date < f.delivery_date
-    GROUP BY s.region, s.nip
+    SELECT region, nip, ended_date AS dropped_on
+    FROM per_delivery
+    QUALIFY row_number() OVER (PARTITION BY region, nip ORDER BY delivery_date DESC) = 1 AND ended_date IS NOT NULL
 )
 
 SELECT

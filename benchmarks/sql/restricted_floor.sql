@@ -10,7 +10,7 @@ CREATE TABLE floor_restricted.employee_identity AS
 WITH personnel AS (
     SELECT p._region AS region, p.nip, p.full_name, p.unit_code, p.unit_name, p.position_title
     FROM raw.personnel AS p
-    INNER JOIN applied_loads AS a ON a.dataset = 'personnel' AND p._load_id = a.load_id
+    INNER JOIN applied_loads AS a ON a.dataset = 'personnel' AND p._load_id = a.load_id AND p._ended_load_id IS NULL
     QUALIFY row_number() OVER (PARTITION BY p._region, p.nip ORDER BY a.precedence) = 1
 )
 SELECT

@@ -57,7 +57,7 @@ WITH wide AS (
     FROM (
         SELECT s.*
         FROM raw.survey_responses AS s
-        INNER JOIN applied_loads AS a ON a.dataset = 'survey_responses' AND s._load_id = a.load_id
+        INNER JOIN applied_loads AS a ON a.dataset = 'survey_responses' AND s._load_id = a.load_id AND s._ended_load_id IS NULL
         QUALIFY row_number() OVER (PARTITION BY s._region, s.response_id ORDER BY a.precedence) = 1
     ) AS r
     GROUP BY r._region, r.unit_code, r.service_name, quarter_start
@@ -186,7 +186,7 @@ WITH complaints AS (
                 THEN date_diff('second', c.received_at::TIMESTAMP, c.first_response_at::TIMESTAMP) / 86400.0
         END AS days_to_first_response
     FROM raw.complaints AS c
-    INNER JOIN applied_loads AS a ON a.dataset = 'complaints' AND c._load_id = a.load_id
+    INNER JOIN applied_loads AS a ON a.dataset = 'complaints' AND c._load_id = a.load_id AND c._ended_load_id IS NULL
     QUALIFY row_number() OVER (PARTITION BY c._region, c.complaint_id ORDER BY a.precedence) = 1
 ),
 

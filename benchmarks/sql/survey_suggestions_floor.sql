@@ -7,7 +7,7 @@ CREATE TABLE floor_service_quality.survey_suggestions AS
 WITH responses AS (
     SELECT s._region AS region, s.unit_code, s.service_name, s.response_date, trim(s.suggestion) AS delivered
     FROM raw.survey_responses AS s
-    INNER JOIN applied_loads AS a ON a.dataset = 'survey_responses' AND s._load_id = a.load_id
+    INNER JOIN applied_loads AS a ON a.dataset = 'survey_responses' AND s._load_id = a.load_id AND s._ended_load_id IS NULL
     WHERE nullif(trim(s.suggestion), '') IS NOT NULL
     QUALIFY row_number() OVER (PARTITION BY s._region, s.response_id ORDER BY a.precedence) = 1
 ),

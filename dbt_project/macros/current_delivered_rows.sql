@@ -1,8 +1,10 @@
 {#
-    How raw deliveries become the rows that stand, shared by every staging model.
+    How raw change rows become the rows that stand, shared by every staging model. Raw keeps changes
+    (ingestion/changes.py): each row version is brought by one load (`_load_id`) and ended by a later one
+    (`_ended_load_id`), NULL while it stands; corrected, late and withdrawn deliveries are already sorted out there.
 
     `counted_loads(dataset)`: the loads of `dataset` that count, one per delivery: a corrected re-delivery (same
-    delivery id and kind, later load) replaces the earlier load.
+    delivery id and kind, later load) replaces the earlier load, and a delivery the region withdrew counts no more.
 #}
 {% macro counted_loads(dataset) %}
     select
@@ -18,34 +20,37 @@
             delivery_kind,
             load_id,
             finished_at,
+            status,
             row_number() over (partition by delivery_id, delivery_kind order by finished_at desc) as attempt_recency
         from {{ source('simpeg', 'load_audit') }}
-        where dataset = '{{ dataset }}' and status = 'loaded'
+        where dataset = '{{ dataset }}' and status in ('loaded', 'withdrawn')
     ) as attempts
-    where attempt_recency = 1
+    where attempt_recency = 1 and status = 'loaded'
 {% endmacro %}
 
 {#
-    `delivered_row_history(source_name, dataset)`: every row of every counted load of `dataset`, earliest delivery
-    first, with `_delivery_date`, `_delivery_kind` and `_load_finished_at`: the history the placement snapshot
-    (SCD type 2 over deliveries) is built from.
+    `delivered_row_history(source_name, dataset)`: every version of every row of `dataset`, with the delivery that
+    brought it (`_delivery_date`, `_delivery_kind`, `_load_finished_at`) and the date of the one that ended it
+    (`_ended_date`, NULL while it stands): the history the placement snapshot (SCD type 2 over deliveries) is built
+    from.
 #}
 {% macro delivered_row_history(source_name, dataset) %}
     select
         delivered.*,
         loads.delivery_date as _delivery_date,
         loads.delivery_kind as _delivery_kind,
-        loads.finished_at as _load_finished_at
+        loads.finished_at as _load_finished_at,
+        ended.delivery_date as _ended_date
     from {{ source(source_name, dataset) }} as delivered
     inner join ({{ counted_loads(dataset) }}) as loads on delivered._load_id = loads.load_id
+    left join ({{ counted_loads(dataset) }}) as ended on delivered._ended_load_id = ended.load_id
 {% endmacro %}
 
 {#
     `current_delivered_rows(source_name, dataset, key_columns)`: the raw rows of `dataset` that stand now, per
-    region: its latest full delivery with every later delta applied on top in delivery order (the latest version
-    of each key wins). The loader never loads a delta before a full extract is there. For regions that only send
-    full snapshots this is their latest one. Adds `_delivery_date` (the delivery the row came from) and
-    `_snapshot_date` (the region's newest applied one).
+    region (its latest full delivery with every later delta applied on top), one per key. Adds `_delivery_date`
+    and replaces `_load_id` with the delivery the row stands on: a row the latest full extract delivered again
+    unchanged stands on that extract, as if stored again. Adds `_snapshot_date`, the region's newest delivery.
 #}
 {% macro current_delivered_rows(source_name, dataset, key_columns) %}
     with
@@ -54,43 +59,39 @@
         {{ counted_loads(dataset) }}
     ),
 
-    baselines as (
+    region_loads as (
         select
             region,
-            max(delivery_date) as baseline_date
+            max(delivery_date) as snapshot_date,
+            max(delivery_date) filter (where delivery_kind = 'full') as baseline_date,
+            arg_max(load_id, (delivery_date, finished_at)) filter (where delivery_kind = 'full') as baseline_load_id
         from loads
-        where delivery_kind = 'full'
         group by region
-    ),
-
-    applied_loads as (
-        select
-            loads.region,
-            loads.load_id,
-            loads.delivery_date,
-            loads.delivery_kind,
-            loads.finished_at,
-            max(loads.delivery_date) over (partition by loads.region) as snapshot_date
-        from loads
-        inner join baselines
-            on loads.region = baselines.region and loads.delivery_date >= baselines.baseline_date
     ),
 
     versions as (
         select
-            delivered.*,
-            applied_loads.delivery_date as _delivery_date,
-            applied_loads.snapshot_date as _snapshot_date,
+            delivered.* replace (
+                case
+                    when loads.delivery_date >= region_loads.baseline_date then delivered._load_id
+                    else region_loads.baseline_load_id
+                end as _load_id
+            ),
+            greatest(loads.delivery_date, region_loads.baseline_date) as _delivery_date,
+            region_loads.snapshot_date as _snapshot_date,
             row_number() over (
                 partition by delivered._region, {% for column in key_columns %}delivered.{{ column }}{{ ", " if not loop.last }}{% endfor %}
                 -- Newest delivery first; on one date a delta comes after (so wins over) the full extract it applies to.
                 order by
-                    applied_loads.delivery_date desc,
-                    case when applied_loads.delivery_kind = 'delta' then 0 else 1 end,
-                    applied_loads.finished_at desc
+                    loads.delivery_date desc,
+                    case when loads.delivery_kind = 'delta' then 0 else 1 end,
+                    loads.finished_at desc,
+                    delivered._source_row desc
             ) as _version_recency
         from {{ source(source_name, dataset) }} as delivered
-        inner join applied_loads on delivered._load_id = applied_loads.load_id
+        inner join loads on delivered._load_id = loads.load_id
+        inner join region_loads on delivered._region = region_loads.region
+        where delivered._ended_load_id is null
     )
 
     select * from versions where _version_recency = 1

@@ -8,6 +8,7 @@ import pytest
 
 from asn_platform.core.settings import Settings
 from ingestion.__main__ import main
+from ingestion.service import audit_rows
 
 
 def _bad_gender_on_line_2(path: Path) -> None:
@@ -65,3 +66,21 @@ def test_load_one_delivery_by_its_id(
     assert "expected region/dataset/YYYY-MM-DD" in capsys.readouterr().err
     assert main(["load", "--delivery", "langsa/payroll/2026-11-01"]) == 2
     assert "region 'langsa' delivers no dataset 'payroll'" in capsys.readouterr().err
+
+
+def test_withdraw_and_restore_a_delivery(
+    settings: Settings, sample_delivery: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["load", "langsa", "--dataset", "personnel"]) == 0
+    assert "3,000 loaded, 0 unchanged, 0 ended" in capsys.readouterr().out
+    assert main(["audit", "langsa"]) == 0
+    assert "unchanged_rows" in capsys.readouterr().out
+    (load,) = audit_rows(settings, "langsa")
+    assert main(["restore", str(load["load_id"]), "--to", str(tmp_path / "back")]) == 0
+    assert (tmp_path / "back" / sample_delivery.name).read_bytes() == sample_delivery.read_bytes()
+    assert main(["withdraw", "langsa/personnel/2026-11-01", "--reason", "sent the wrong month"]) == 0
+    assert "withdrawn  langsa/personnel/2026-11-01 (full, load " in capsys.readouterr().out
+    assert main(["load", "langsa", "--dataset", "personnel"]) == 0  # still in the landing area: not loaded again
+    assert "withdrawn by the region (sent the wrong month)" in capsys.readouterr().out
+    assert main(["withdraw", "langsa/personnel/2026-11-01", "--reason", "again"]) == 2
+    assert "no loaded delivery of langsa/personnel with this id" in capsys.readouterr().err

@@ -1,6 +1,6 @@
--- The placement snapshot: SCD type 2 over deliveries. Every personnel row ever delivered (full extracts and deltas,
--- kept losslessly in raw) is replayed in delivery order; a new version starts whenever a person's unit, position,
--- golongan or status differs from what the previous delivery said. Derived from raw rather than kept by a dbt
+-- The placement snapshot: SCD type 2 over deliveries. Every version of every personnel row raw keeps (what each full
+-- extract and delta changed, with the delivery that brought it and the one that ended it) is replayed in delivery
+-- order; a new version starts whenever a person's unit, position, golongan or status differs from the version before. Derived from raw rather than kept by a dbt
 -- snapshot, so it is the same however often dbt ran, and a rebuild or backfill gives it back exactly.
 with
 
@@ -22,9 +22,10 @@ per_delivery as (
             position_start,
             status,
             _delivery_date as delivery_date,
+            _ended_date as ended_date,
             row_number() over (
                 partition by _region, nip, _delivery_date
-                order by case when _delivery_kind = 'delta' then 0 else 1 end, _load_finished_at desc
+                order by case when _delivery_kind = 'delta' then 0 else 1 end, _load_finished_at desc, _source_row desc
             ) as recency
         from delivered
     ) as ranked
@@ -66,33 +67,22 @@ versions as (
     where delivery_number = 1 or is_transfer or is_position_change or is_golongan_change or is_status_change
 ),
 
-last_seen as (
+-- A person whose last version a full extract ended without a new one was no longer in it: they left the region's
+-- records on that delivery.
+dropped as (
     select
         region,
         nip,
-        max(delivery_date) as last_delivery_date
-    from per_delivery
-    group by region, nip
-),
-
--- A person missing from a full extract delivered after they were last seen has left the region's records then.
-full_extracts as (
-    select distinct
-        region,
-        delivery_date
-    from ({{ counted_loads('personnel') }}) as loads
-    where delivery_kind = 'full'
-),
-
-dropped as (
-    select
-        last_seen.region,
-        last_seen.nip,
-        min(full_extracts.delivery_date) as dropped_on
-    from last_seen
-    inner join full_extracts
-        on last_seen.region = full_extracts.region and last_seen.last_delivery_date < full_extracts.delivery_date
-    group by last_seen.region, last_seen.nip
+        ended_date as dropped_on
+    from (
+        select
+            region,
+            nip,
+            ended_date,
+            row_number() over (partition by region, nip order by delivery_date desc) as recency
+        from per_delivery
+    ) as latest
+    where recency = 1 and ended_date is not null
 ),
 
 golongan as (
