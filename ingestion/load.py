@@ -95,7 +95,6 @@ def _ensure_tables(connection: duckdb.DuckDBPyConnection, dataset: Dataset) -> N
     # Scratch tables live in an in-memory database (spilling to disk if need be), never written into the warehouse
     # file: writing them there cost as much as loading the delivery itself.
     connection.execute("ATTACH IF NOT EXISTS ':memory:' AS ingest_work")
-    _ensure_audit(connection)
     columns = [f"{quote_identifier(f.name)} {f.sql_type}" for f in dataset.fields]
     columns += [f"{name} {sql_type} NOT NULL" for name, sql_type in METADATA_COLUMNS]
     columns += [f"{name} {sql_type}" for name, sql_type in changes.CHANGE_COLUMNS]
@@ -117,6 +116,8 @@ def ensure_raw_tables(connection: duckdb.DuckDBPyConnection) -> None:
     """Every regional dataset's raw table (empty until its first load), the audit and the quarantine, and the
     scratch database: once per connection, before `load_delivery`. Staging reads every raw table, and a region that
     has not sent training yet must not stop the build of what it has sent."""
+    connection.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    _ensure_audit(connection)  # first: upgrading an old raw table restates audit counts
     for name in REGIONAL_DATASETS:
         _ensure_tables(connection, DATASETS[name])
     quarantine.ensure_table(connection)
