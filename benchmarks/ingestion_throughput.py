@@ -17,9 +17,12 @@ with their source registry, unless `--landing` points at deliveries already gene
   encoding checks, reading, normalising to the contract, row hashes, delivery suites, NIP and unit screening,
   quarantine, the transactional insert and the audit).
 
-Reports MB/s per format over the same bytes (as delivered, compressed or not), their ratio (target: ingestion at
-least 0.5x DuckDB's `read_csv` on the CSV deliveries), and each process's peak resident memory (target: under 6 GB
-at national scale). Asserts nothing. `--json FILE` also writes the figures as JSON.
+Reports MB/s per format over the same bytes (as delivered, compressed or not) and their ratio, in wall seconds and in
+CPU seconds: each process's own CPU time (`time.process_time`, every thread: DuckDB's too) around each file's read
+or load, so neither side counts its interpreter's start, its imports or, for ingestion, loading the suites (reported
+apart); on a shared machine the CPU ratio is the one that other people's work moves least. Target: ingestion at
+least 0.6x DuckDB's `read_csv` on the CSV deliveries in CPU seconds (aim 0.75x). Also each process's peak resident
+memory (target: under 6 GB at national scale). Asserts nothing. `--json FILE` also writes the figures as JSON.
 """
 
 from __future__ import annotations
@@ -44,6 +47,9 @@ if TYPE_CHECKING:
     from ingestion.load import LoadResult
 
 PHASES = ("floor", "ingest")
+TARGET_CPU_RATIO = 0.6
+AIM_CPU_RATIO = 0.75
+FIGURES = ("files", "bytes", "rows", "seconds", "cpu_seconds")
 
 
 def _format_of(path: Path) -> str:
@@ -76,12 +82,12 @@ def run_floor(landing: Path, sources: Path, work: Path) -> dict[str, dict[str, f
     from ingestion.registry import load_registry
 
     registry = load_registry(sources)
-    figures: dict[str, dict[str, float]] = defaultdict(lambda: {"files": 0, "bytes": 0, "rows": 0, "seconds": 0.0})
+    figures: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
     connection = duckdb.connect(str(work / "floor.duckdb"))
     for number, (region, dataset, path) in enumerate(_deliveries(landing, sources)):
         config = registry[region].dataset(dataset)
         table = f"t{number}"
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         if config.format == "csv":
             source, compression = path, config.compression
             if config.encoding != "utf-8":  # DuckDB reads cp1252 only with a downloaded extension: transcode first
@@ -105,6 +111,7 @@ def run_floor(landing: Path, sources: Path, work: Path) -> dict[str, dict[str, f
         ((rows,),) = connection.execute(f"SELECT count(*) FROM {table}").fetchall()
         entry = figures[_format_of(path)]
         entry["seconds"] += time.perf_counter() - started
+        entry["cpu_seconds"] += time.process_time() - cpu_started
         entry["files"] += 1
         entry["bytes"] += path.stat().st_size
         entry["rows"] += rows
@@ -129,44 +136,47 @@ def run_ingest(landing: Path, sources: Path, work: Path) -> dict:
 
 
 def ingest_by_format(settings: Settings) -> dict:
-    """`load_pending` for every region of the settings' registry; per-format files, bytes, rows and seconds, the
-    loads' statuses, the one-off start-up (loading the suites) and the seconds the loads report for the delivery
-    suites and record screening (LoadResult.checks_s, part of the formats' seconds)."""
+    """`load_pending` for every region of the settings' registry; per-format files, bytes, rows, wall and CPU seconds
+    (this process's, every thread), the loads' statuses, the one-off start-up (loading the suites) and the seconds the
+    loads report for the delivery suites and record screening (LoadResult.checks_s, part of the formats' seconds)."""
     from asn_platform.core.contract import DATASETS
     from ingestion.load import delivery_suite
     from ingestion.registry import load_registry
     from ingestion.service import load_pending
 
-    figures: dict[str, dict[str, float]] = defaultdict(lambda: {"files": 0, "bytes": 0, "rows": 0, "seconds": 0.0})
+    figures: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
     statuses: dict[str, int] = defaultdict(int)
     clock = [time.perf_counter()]
+    cpu_clock = [time.process_time()]
     checks = [0.0]
 
     def progress(result: LoadResult) -> None:
-        now = time.perf_counter()
+        now, cpu_now = time.perf_counter(), time.process_time()
         entry = figures[_format_of(result.delivery.path)]
         entry["seconds"] += now - clock[0]
+        entry["cpu_seconds"] += cpu_now - cpu_clock[0]
         entry["files"] += 1
         entry["bytes"] += result.delivery.path.stat().st_size
         entry["rows"] += result.received
         statuses[result.status] += 1
         checks[0] += result.checks_s
-        clock[0] = now
+        clock[0], cpu_clock[0] = now, cpu_now
 
     # Once per process, whatever the volume: loading the suites imports Great Expectations. Reported apart.
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for dataset in DATASETS.values():
         if not dataset.national:
             delivery_suite(dataset)
-    startup = time.perf_counter() - started
+    startup, startup_cpu = time.perf_counter() - started, time.process_time() - cpu_started
     regions = list(load_registry(settings.sources_dir))
     for number, region in enumerate(regions, start=1):
-        clock[0] = time.perf_counter()
+        clock[0], cpu_clock[0] = time.perf_counter(), time.process_time()
         load_pending(settings, region, progress=progress)
         print(f"  ingest {number}/{len(regions)} {region}", file=sys.stderr, flush=True)
     result = dict(figures)
     result["_status"] = dict(statuses)
     result["_startup_s"] = startup
+    result["_startup_cpu_s"] = startup_cpu
     result["_checks_s"] = checks[0]
     return result
 
@@ -188,22 +198,27 @@ def _child(phase: str, landing: Path, sources: Path, work: Path) -> tuple[dict, 
 
 def _report(floor: dict, ingest: dict, walls: dict[str, float], peaks: dict[str, float]) -> dict:
     formats = sorted(set(floor) | {key for key in ingest if not key.startswith("_")})
-    print(f"\n{'format':<8} {'files':>6} {'MB':>9} {'rows':>12}  {'DuckDB s':>9} {'MB/s':>8}  "
-          f"{'ingest s':>9} {'MB/s':>8}  {'ratio':>6}")  # fmt: skip
+    print(f"\n{'format':<8} {'files':>6} {'MB':>9} {'rows':>12}  {'DuckDB s':>9} {'CPU s':>8} {'MB/s':>8}  "
+          f"{'ingest s':>9} {'CPU s':>8} {'MB/s':>8}  {'ratio':>6} {'CPU':>6}")  # fmt: skip
     rows = []
 
     def line(name: str, f: dict, i: dict) -> None:
         mb = f["bytes"] / 1e6
         floor_rate, ingest_rate = mb / f["seconds"], mb / i["seconds"]
+        # The same bytes on both sides: the throughput ratio is the ratio of the seconds.
+        cpu_ratio = f["cpu_seconds"] / i["cpu_seconds"] if f["cpu_seconds"] and i["cpu_seconds"] else 0.0
         rows.append({"format": name, "files": f["files"], "mb": round(mb, 1), "rows": i["rows"],
-                     "floor_s": round(f["seconds"], 2), "floor_mb_s": round(floor_rate, 1),
-                     "ingest_s": round(i["seconds"], 2), "ingest_mb_s": round(ingest_rate, 1),
-                     "ratio": round(ingest_rate / floor_rate, 3)})  # fmt: skip
-        print(f"{name:<8} {f['files']:>6,} {mb:>9,.1f} {i['rows']:>12,}  {f['seconds']:>9,.1f} {floor_rate:>8,.1f}  "
-              f"{i['seconds']:>9,.1f} {ingest_rate:>8,.1f}  {ingest_rate / floor_rate:>6.2f}x")  # fmt: skip
+                     "floor_s": round(f["seconds"], 2), "floor_cpu_s": round(f["cpu_seconds"], 2),
+                     "floor_mb_s": round(floor_rate, 1),
+                     "ingest_s": round(i["seconds"], 2), "ingest_cpu_s": round(i["cpu_seconds"], 2),
+                     "ingest_mb_s": round(ingest_rate, 1),
+                     "ratio": round(ingest_rate / floor_rate, 3), "cpu_ratio": round(cpu_ratio, 3)})  # fmt: skip
+        print(f"{name:<8} {f['files']:>6,} {mb:>9,.1f} {i['rows']:>12,}  {f['seconds']:>9,.1f} "
+              f"{f['cpu_seconds']:>8,.1f} {floor_rate:>8,.1f}  {i['seconds']:>9,.1f} {i['cpu_seconds']:>8,.1f} "
+              f"{ingest_rate:>8,.1f}  {ingest_rate / floor_rate:>6.2f}x {cpu_ratio:>5.2f}x")  # fmt: skip
 
     def total(names: list[str], which: dict) -> dict:
-        return {key: sum(which[name][key] for name in names) for key in ("files", "bytes", "rows", "seconds")}
+        return {key: sum(which[name].get(key, 0) for name in names) for key in FIGURES}
 
     for name in formats:
         line(name, floor[name], ingest[name])
@@ -213,17 +228,22 @@ def _report(floor: dict, ingest: dict, walls: dict[str, float], peaks: dict[str,
     print(f"\nstatus of the loads: {ingest['_status']}")
     print(
         f"wall time (fresh process each): DuckDB {walls['floor']:,.1f} s, ingestion {walls['ingest']:,.1f} s "
-        f"(of which {ingest['_startup_s']:.1f} s loading the suites and Great Expectations, once per process)"
+        f"(of which {ingest['_startup_s']:.1f} s, {ingest['_startup_cpu_s']:.1f} CPU s, loading the suites and "
+        "Great Expectations, once per process)"
     )
     print(f"peak memory (RSS): DuckDB {peaks['floor']:,.0f} MB, ingestion {peaks['ingest']:,.0f} MB")
-    csv_ratio = next(row["ratio"] for row in rows if row["format"] == "all CSV")
-    print(f"target ingestion >= 0.5x read_csv on CSV: {'met' if csv_ratio >= 0.5 else 'NOT met'} ({csv_ratio:.2f}x)")
+    csv = next(row for row in rows if row["format"] == "all CSV")
+    print(f"target ingestion >= {TARGET_CPU_RATIO}x read_csv on CSV in CPU seconds (aim {AIM_CPU_RATIO}x): "
+          f"{'met' if csv['cpu_ratio'] >= TARGET_CPU_RATIO else 'NOT met'} ({csv['cpu_ratio']:.2f}x; in wall seconds "
+          f"{csv['ratio']:.2f}x)")  # fmt: skip
     return {
         "formats": rows,
         "status": ingest["_status"],
         "startup_s": round(ingest["_startup_s"], 2),
+        "startup_cpu_s": round(ingest["_startup_cpu_s"], 2),
         "wall_s": walls,
         "peak_rss_mb": peaks,
+        "target": {"cpu_ratio": TARGET_CPU_RATIO, "met": csv["cpu_ratio"] >= TARGET_CPU_RATIO},
     }
 
 

@@ -31,8 +31,11 @@ def test_ingestion_benchmark_reports_every_format_beside_duckdb(tmp_path: Path) 
     assert report["status"] == {"loaded": rows["all"]["files"]}  # every delivery loaded
     assert rows["all"]["rows"] == sum(rows[name]["rows"] for name in ("csv", "csv.gz", "jsonl", "xlsx"))
     assert all(row["floor_mb_s"] > 0 and row["ingest_mb_s"] > 0 for row in rows.values())
+    # CPU seconds on both sides, each process's own around each file: the ratio the target is read on.
+    assert all(row["floor_cpu_s"] > 0 and row["ingest_cpu_s"] > 0 and row["cpu_ratio"] > 0 for row in rows.values())
+    assert isinstance(report["target"]["met"], bool)
     assert 0 < report["peak_rss_mb"]["ingest"] < 6_000
-    assert "target ingestion >= 0.5x read_csv on CSV" in done.stdout
+    assert "target ingestion >= 0.6x read_csv on CSV in CPU seconds" in done.stdout
     assert list(tmp_path.glob("asn-ingest-bench-*")) == []  # deleted unless --keep
 
 
