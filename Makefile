@@ -28,7 +28,8 @@ TELEMETRY_ENV := asn_platform/core/telemetry.env
 include $(TELEMETRY_ENV)
 export $(shell sed -n 's/^\([A-Z_]*\)=.*/\1/p' $(TELEMETRY_ENV))
 
-.PHONY: help env run airflow test test-fast lint format generate summary dbt data-docs reports browser postgres clean bench
+.PHONY: help env run airflow test test-fast lint format generate summary dbt data-docs reports browser postgres clean bench \
+	bench-startup
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -112,10 +113,16 @@ manifest: $(STAMP) ## write dbt_project/target/manifest.json (dbt parse) if the 
 	$(BIN)/python -m asn_platform manifest
 
 # Deliveries are generated under DATA (default bench/pipeline-<scale> in the data folder: data/, or ASN_DATA_DIR) only
-# if it holds none; the run writes beside them in pipeline-run/. DOC=1 appends the figures to docs/benchmarks.md.
-bench: $(STAMP) $(NODE_STAMP) manifest ## the whole pipeline beside the DuckDB floor, per stage (SCALE=sample|regional|national)
-	$(BIN)/python benchmarks/pipeline.py --scale $(or $(SCALE),sample) $(if $(DATA),--data "$(DATA)") \
-		$(if $(JSON),--json "$(JSON)") $(if $(DOC),--append-doc)
+# if it holds none; the run writes beside them in pipeline-run/. DAYS=N daily deliveries follow the full load (1 by
+# default; DAYS=30 for the month the targets are read on, DAYS=0 for none). DOC=1 appends the figures to
+# docs/benchmarks.md.
+bench: $(STAMP) $(NODE_STAMP) manifest ## the whole pipeline beside the DuckDB floor, per stage, then DAYS=N daily deliveries (SCALE=sample|regional|national)
+	$(BIN)/python benchmarks/pipeline.py --scale $(or $(SCALE),sample) $(if $(DAYS),--days $(DAYS)) \
+		$(if $(DATA),--data "$(DATA)") $(if $(JSON),--json "$(JSON)") $(if $(DOC),--append-doc)
+
+# Fresh processes only, in a scratch folder (nothing under data/ is touched); JSON=file keeps every run's figures.
+bench-startup: $(STAMP) manifest ## each stage's start-up (imports, suites, dbt's parse) in fresh processes, best of 3
+	$(BIN)/python benchmarks/startup.py $(if $(JSON),--json "$(JSON)")
 
 clean: ## remove generated data, the Airflow home and dbt output (keeps the environment and data/bench)
 	@# Benchmark deliveries (data/bench, GBs at national scale) take long to generate again: kept.

@@ -11,20 +11,23 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from asn_platform.core.settings import Settings
 from asn_platform.core.warehouse import qualified, quote_identifier, sql_literal
 from asn_platform.quality.suites import QUERY_EXPECTATION, ExpectationSpec, Suite, SuiteError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SAMPLE_SIZE = 20
 _DUCKDB_VECTOR_ROWS = 2048
@@ -100,6 +103,8 @@ class ValidationReport:
             raise QualityGateFailed([self])
 
 
+# Great Expectations (seconds to import) and pandas load only when a suite has a row-level type without a SQL
+# translation (_validate_rows_in_gx); the types the suites use run in SQL.
 @cache
 def _batch_definition() -> Any:
     import great_expectations as gx
@@ -160,7 +165,9 @@ def _plain(value: Any) -> Any:
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(item) for item in value]
-    if value is pd.NA or value is pd.NaT:
+    # pandas' missing values come only from Great Expectations' chunks; the SQL path never loads pandas.
+    pandas = sys.modules.get("pandas")
+    if pandas is not None and (value is pandas.NA or value is pandas.NaT):
         return None
     if hasattr(value, "item"):
         value = value.item()

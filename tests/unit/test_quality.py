@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from asn_platform.core.settings import DBT_PROJECT_DIR, Settings
+from asn_platform.core.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, Settings
 from asn_platform.core.warehouse import connect
 from asn_platform.quality import QualityGateFailed, SuiteError, load_suite, validate_table
 
@@ -182,7 +182,17 @@ expectations:
         ("expectations:\n  - kwargs: {column: x}\n", r"expectation #1: needs a 'type'"),
         ("tables: x\nexpectations: []\n", r"unknown keys \['tables'\]"),
         ("expectations:\n  - type: expect_column_values_to_not_be_null\n    kwargs: {colum: x}\n",
-         r"expect_column_values_to_not_be_null has bad arguments \['colum'\]: column: field required"),
+         r"expect_column_values_to_not_be_null has bad arguments \['colum'\]: column: field required; "
+         r"colum: not an argument of expect_column_values_to_not_be_null \(it takes .*column, .*mostly"),
+        # Whole-table types are checked too (they run in SQL, and GX never saw their arguments).
+        ("expectations:\n  - type: expect_table_row_count_to_be_between\n    kwargs: {min_vlaue: 1}\n",
+         r"#1: expect_table_row_count_to_be_between has bad arguments \['min_vlaue'\]: min_vlaue: not an argument"),
+        ("expectations:\n  - type: expect_column_values_to_not_be_null\n    kwargs: {column: x}\n"
+         "  - type: expect_column_values_to_be_between\n    kwargs: {column: x, min_value: 1, mostly: 1.5}\n",
+         r"#2: expect_column_values_to_be_between has bad arguments \['column', 'min_value', 'mostly'\]: "
+         r"mostly: not at most 1.0 or not a mapping"),
+        ("expectations:\n  - type: expect_column_values_to_be_betwen\n    kwargs: {column: x}\n",
+         r"expectation #1: 'expect_column_values_to_be_betwen' is neither a row-level"),
         ("expectations: [unclosed\n", r"not valid YAML"),
     ],
 )  # fmt: skip
@@ -191,6 +201,239 @@ def test_broken_suites_name_the_file_and_the_expectation(tmp_path: Path, text: s
     with pytest.raises(SuiteError, match=message) as failure:
         load_suite(path)
     assert str(path) in str(failure.value)
+
+
+# Arguments of the types the runner evaluates itself, and what Great Expectations says of them: the committed table
+# must agree (asn_platform/quality/expectation_types.py). `True`: GX builds the expectation.
+ARGUMENTS = [
+    ("expect_column_values_to_be_between", {"column": "a", "min_vale": 1}, False),
+    ("expect_column_values_to_be_between", {"column": "a", "min_value": "x"}, False),
+    ("expect_column_values_to_be_between", {"column": "a", "min_value": 1, "mostly": 2}, False),
+    ("expect_column_values_to_be_between", {"column": 3, "min_value": 1}, False),
+    ("expect_column_values_to_be_between", {"min_value": 1}, False),
+    ("expect_column_values_to_be_between", {"column": "a"}, False),
+    ("expect_column_values_to_be_between", {"column": "a", "min_value": {}}, False),
+    ("expect_column_values_to_be_between", {"column": "a", "min_value": date(2026, 1, 1)}, True),
+    ("expect_column_values_to_be_between", {"column": "a", "min_value": "2026-01-01", "max_value": 3.5}, True),
+    ("expect_column_values_to_be_between", {"column": "a", "max_value": 3, "strict_max": True, "mostly": 0.995}, True),
+    ("expect_column_values_to_be_in_set", {"column": "a", "value_set": "AB"}, False),
+    ("expect_column_values_to_be_in_set", {"column": "a"}, False),
+    ("expect_column_values_to_be_in_set", {"column": "a", "value_set": [1, "b", None]}, True),
+    ("expect_column_values_to_be_in_set", {"column": "a", "value_set": {"$PARAMETER": "codes"}}, True),
+    ("expect_column_values_to_be_in_set", {"column": "a", "value_set": ["a"], "result_format": "BAD"}, False),
+    ("expect_column_values_to_be_in_set", {"column": "a", "value_set": ["a"], "result_format": {"x": 1}}, False),
+    ("expect_column_values_to_be_in_set", {"column": "a", "value_set": ["a"], "result_format": "SUMMARY"}, True),
+    ("expect_column_values_to_be_in_set", {"column": "a", "value_set": ["a"], "severity": "error"}, False),
+    ("expect_column_values_to_be_in_set", {"column": "a", "value_set": ["a"], "meta": {"x": 1}, "notes": "n"}, True),
+    ("expect_column_values_to_not_be_null", {"column": ""}, False),
+    ("expect_column_values_to_not_be_null", {"column": "a", "mostly": None}, False),
+    ("expect_column_values_to_not_be_null", {"column": "a", "catch_exceptions": False}, True),
+    ("expect_column_values_to_match_regex", {"column": "a", "regex": "^[0-9]{18}$", "mostly": 0.5}, True),
+    ("expect_column_values_to_match_regex", {"column": "a", "regex": "x", "condition_parser": "sql"}, False),
+    ("expect_column_value_lengths_to_equal", {"column": "a", "value": "x"}, False),
+    ("expect_column_value_lengths_to_equal", {"column": "a", "value": 18}, True),
+    (
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        {"column_A": "a", "column_B": "b", "ignore_row_if": "x"},
+        False,
+    ),
+    ("expect_column_pair_values_a_to_be_greater_than_b", {"column_A": "a"}, False),
+    ("expect_column_pair_values_a_to_be_greater_than_b", {"column_A": "a", "column_B": "b", "or_equal": True}, True),
+    ("expect_table_row_count_to_be_between", {"min_vlue": 1}, False),
+    ("expect_table_row_count_to_be_between", {"min_value": 5, "max_value": 1}, False),
+    ("expect_table_row_count_to_be_between", {"min_value": {"x": 1}}, False),
+    ("expect_table_row_count_to_be_between", {}, True),
+    ("expect_table_row_count_to_be_between", {"min_value": 1, "max_value": 1}, True),
+    ("expect_compound_columns_to_be_unique", {"column_list": "a"}, False),
+    ("expect_compound_columns_to_be_unique", {"column_list": ["a"]}, False),
+    ("expect_compound_columns_to_be_unique", {"column_list": ["a", "b"], "ignore_row_if": "x"}, False),
+    ("expect_compound_columns_to_be_unique", {"column_list": ["a", "b"], "ignore_row_if": "never"}, True),
+    ("expect_column_values_to_be_unique", {"column": "a", "mostly": 0.9}, True),
+    ("expect_table_columns_to_match_set", {"column_set": "a"}, False),
+    ("expect_table_columns_to_match_set", {"column_set": ["a"], "exact_match": None}, True),
+    ("expect_table_columns_to_match_set", {"column_set": ["a"], "exact_match": False}, True),
+    ("unexpected_rows_expectation", {"unexpected_rows_query": "SELECT 1 FROM {batch}", "descripton": "x"}, False),
+    ("unexpected_rows_expectation", {"unexpected_rows_query": "SELECT '{' FROM {batch}", "description": "x"}, False),
+    ("unexpected_rows_expectation", {"description": "x"}, False),
+    ("unexpected_rows_expectation", {"unexpected_rows_query": "SELECT 1 FROM {batch}", "description": "x"}, True),
+]
+# What Great Expectations would coerce into shape and the committed table refuses: a suite means what it says.
+COERCED = [
+    ("expect_column_values_to_not_be_null", {"column": "a", "mostly": "0.5"}),
+    ("expect_column_values_to_not_be_null", {"column": "a", "mostly": True}),
+    ("expect_column_values_to_match_regex", {"column": "a", "regex": 5}),
+    ("expect_column_pair_values_a_to_be_greater_than_b", {"column_A": "a", "column_B": "b", "or_equal": "yes"}),
+    ("expect_table_row_count_to_be_between", {"min_value": 1.5}),
+    ("expect_column_values_to_be_unique", {"column": "a", "batch_id": 3}),
+    ("expect_column_value_lengths_to_equal", {"column": "a", "value": True}),
+]
+
+
+def _gx_accepts(kind: str, kwargs: dict) -> bool:
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    try:
+        ExpectationConfiguration(type=kind, kwargs=kwargs).to_domain_obj()
+    except Exception:
+        return False
+    return True
+
+
+def test_the_committed_argument_table_is_great_expectations_registry() -> None:
+    """expectation_types.json, regenerated from the installed GX, is the committed file: it cannot go stale (after
+    upgrading GX: `python -m asn_platform.quality.expectation_types --write`)."""
+    from asn_platform.quality.expectation_types import TABLE_PATH, VALIDATORS, generate_table, render_table
+
+    table = generate_table()
+    assert render_table(table) == TABLE_PATH.read_text(encoding="utf-8")
+    # Every validator GX runs on these types has its rule here, written from the same source (an unknown or changed
+    # one sends the type back to GX).
+    listed = {name: digest for entry in table["types"].values() for name, digest in entry["validators"].items()}
+    assert listed == {name: digest for name, (digest, _) in VALIDATORS.items()}
+
+
+@pytest.mark.parametrize(("kind", "kwargs", "accepted"), ARGUMENTS, ids=str)
+def test_the_argument_check_agrees_with_great_expectations(kind: str, kwargs: dict, accepted: bool) -> None:
+    from asn_platform.quality.expectation_types import check_arguments
+
+    assert _gx_accepts(kind, kwargs) is accepted  # the case says what GX says
+    problems = check_arguments(kind, kwargs)
+    assert problems is not None  # settled by the table, without GX
+    assert (problems == []) is accepted, problems
+
+
+@pytest.mark.parametrize(("kind", "kwargs"), COERCED, ids=str)
+def test_the_argument_check_refuses_what_great_expectations_would_coerce(kind: str, kwargs: dict) -> None:
+    from asn_platform.quality.expectation_types import check_arguments
+
+    assert _gx_accepts(kind, kwargs)
+    assert check_arguments(kind, kwargs)
+
+
+def test_what_the_table_cannot_settle_is_left_to_great_expectations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from asn_platform.quality.expectation_types import CHECKED_TYPES, VALIDATORS, check_arguments, row_level_types
+
+    # A row condition (GX's own grammar), a type the runner leaves to GX.
+    assert check_arguments("expect_column_values_to_not_be_null", {"column": "a", "row_condition": 'a>"1"'}) is None
+    assert check_arguments("expect_column_values_to_be_increasing", {"column": "a"}) is None
+    # A validator whose source GX changed since its rule here was written.
+    between = {"column": "a", "min_value": 1}
+    assert check_arguments("expect_column_values_to_be_between", between) == []
+    monkeypatch.setitem(
+        VALIDATORS, "ExpectColumnValuesToBeBetween.check_min_val_or_max_val", ("0" * 16, lambda kwargs: [])
+    )
+    assert check_arguments("expect_column_values_to_be_between", between) is None
+    assert "expect_column_values_to_be_increasing" in row_level_types()
+    assert "expect_column_mean_to_be_between" not in row_level_types()  # an aggregate: no row-level meaning
+    # ... which GX then checks when the suite loads, naming the file.
+    text = "expectations:\n  - type: expect_column_values_to_be_increasing\n    kwargs: {column: x, strictly: maybe}\n"
+    message = (
+        r"broken.yml: expectation #1: expect_column_values_to_be_increasing has bad arguments "
+        r"\['column', 'strictly'\]: strictly: value could not be parsed to a boolean"
+    )
+    with pytest.raises(SuiteError, match=message):
+        load_suite(_write(tmp_path, text, "broken.yml"))
+    # Every type the runner evaluates in SQL is in the table; TRANSLATED below covers each row-level one.
+    from asn_platform.quality.expectation_types import SQL_ROW_EXPECTATIONS
+
+    assert {kind for kind, _ in TRANSLATED} == SQL_ROW_EXPECTATIONS
+    assert CHECKED_TYPES >= SQL_ROW_EXPECTATIONS
+
+
+def test_every_project_expectation_passes_the_table_and_great_expectations() -> None:
+    from asn_platform.core.settings import EXPECTATIONS_DIR
+    from asn_platform.quality.expectation_types import check_arguments
+
+    specs = [spec for path in sorted(EXPECTATIONS_DIR.glob("*/*.yml")) for spec in load_suite(path).expectations]
+    assert len(specs) > 100
+    for spec in specs:
+        assert check_arguments(spec.type, spec.kwargs) == [], (spec.type, spec.kwargs)
+        assert _gx_accepts(spec.type, spec.kwargs), (spec.type, spec.kwargs)
+
+
+# Run in a fresh interpreter: everything the ingestion and gate processes import, every suite of expectations/
+# loaded, and a suite of every type the runner evaluates itself validated on an in-memory table.
+_WITHOUT_GX = """
+import json, sys
+from pathlib import Path
+
+import duckdb
+
+import asn_platform.orchestration.stages  # the DAG tasks' entry point: ingest, the gates, dbt's runner
+import asn_platform.serving.publish
+import ingestion.service  # python -m ingestion load
+from asn_platform.core.settings import EXPECTATIONS_DIR, Settings
+from asn_platform.quality import load_suite, validate_table
+
+suites = [load_suite(path) for path in sorted(EXPECTATIONS_DIR.glob("*/*.yml"))]
+connection = duckdb.connect()
+connection.execute(
+    "CREATE TABLE people AS SELECT i AS id, lpad(i::VARCHAR, 18, '0') AS nip, "
+    "CASE WHEN i = 3 THEN 'X' ELSE 'M' END AS gender, i * 2 AS doubled FROM range(1, 11) AS t(i)"
+)
+settings = Settings.from_env({"ASN_DATA_DIR": sys.argv[1]})
+report = validate_table(connection, "main.people", load_suite(Path(sys.argv[2])), settings=settings, row_key="id")
+print(json.dumps({
+    "suites": len(suites),
+    "outcomes": {o.spec.type: [o.success, o.unexpected_count, o.failing_rows] for o in report.outcomes},
+    "recorded": connection.execute("SELECT count(*) FROM dq.expectation_results").fetchone()[0],
+    "great_expectations": sorted(name for name in sys.modules if name.split(".")[0] == "great_expectations"),
+}))
+"""
+
+EVERY_SQL_TYPE = """
+suite: test.people
+table: main.people
+key_columns: [id]
+expectations:
+  - {type: expect_table_row_count_to_be_between, kwargs: {min_value: 1, max_value: 100}}
+  - {type: expect_table_columns_to_match_set, kwargs: {column_set: [id, nip, gender, doubled]}}
+  - {type: expect_column_values_to_be_unique, kwargs: {column: nip}}
+  - {type: expect_compound_columns_to_be_unique, kwargs: {column_list: [id, gender]}}
+  - type: unexpected_rows_expectation
+    kwargs: {description: ids up to 9, unexpected_rows_query: "SELECT id FROM {batch} WHERE id > 9"}
+    severity: warning
+  - {type: expect_column_values_to_not_be_null, kwargs: {column: nip}}
+  - {type: expect_column_values_to_be_in_set, kwargs: {column: gender, value_set: [M, F]}}
+  - {type: expect_column_values_to_match_regex, kwargs: {column: nip, regex: "^[0-9]{18}$"}}
+  - {type: expect_column_value_lengths_to_equal, kwargs: {column: nip, value: 18}}
+  - {type: expect_column_values_to_be_between, kwargs: {column: doubled, min_value: 2, max_value: 18}}
+  - {type: expect_column_pair_values_a_to_be_greater_than_b, kwargs: {column_A: doubled, column_B: id}}
+"""
+
+
+def test_ingestion_and_the_gates_never_import_great_expectations(tmp_path: Path) -> None:
+    """Suites are checked against the committed table and evaluated in SQL: the processes that load deliveries or
+    run a gate do not pay Great Expectations' import (~3.4 s each)."""
+    import subprocess
+    import sys
+
+    suite = _write(tmp_path, EVERY_SQL_TYPE, "every_sql_type.yml")
+    done = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_GX, str(tmp_path / "data"), str(suite)],
+        capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["great_expectations"] == []
+    assert result["suites"] == len(list(EXPECTATIONS_DIR.glob("*/*.yml"))) > 20
+    # Every type evaluated, with the real outcome: id 3's gender, ids 10 (doubled 20) and 10 > 9.
+    assert result["outcomes"] == {
+        "expect_table_row_count_to_be_between": [True, None, []],
+        "expect_table_columns_to_match_set": [True, None, []],
+        "expect_column_values_to_be_unique": [True, 0, []],
+        "expect_compound_columns_to_be_unique": [True, 0, []],
+        "unexpected_rows_expectation": [False, 1, []],
+        "expect_column_values_to_not_be_null": [True, 0, []],
+        "expect_column_values_to_be_in_set": [False, 1, [3]],
+        "expect_column_values_to_match_regex": [True, 0, []],
+        "expect_column_value_lengths_to_equal": [True, 0, []],
+        "expect_column_values_to_be_between": [False, 1, [10]],
+        "expect_column_pair_values_a_to_be_greater_than_b": [True, 0, []],
+    }
+    assert result["recorded"] == 11
 
 
 def test_the_project_suites_all_load() -> None:
