@@ -209,7 +209,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("versions", help="list the kept published versions and which one is serving")
     rollback = commands.add_parser("rollback", help="serve a kept published version again (see `versions`)")
-    rollback.add_argument("version", help="a version as `versions` lists it, e.g. 20261202T033103Z-15a934")
+    rollback.add_argument("version", help="a version as `versions` lists it, e.g. 20261202T033103.573Z-15a934")
     airflow = commands.add_parser("airflow", help="run a local Airflow (api-server, scheduler, ...) until Ctrl-C")
     airflow.add_argument("--port", type=int, help="the UI's port on 127.0.0.1 (default: $ASN_AIRFLOW_PORT or 8080)")
     airflow.add_argument("--check", action="store_true", help="start, verify the DAGs and the pool, then stop")
