@@ -47,10 +47,25 @@
 {% endmacro %}
 
 {#
+    `standing_model(dataset)`: the incremental model that keeps the standing version of each key of `dataset`
+    (models/staging/standing/, from `delivered_row_history`, maintained by the keys that changed), or none. The
+    large datasets have one, so that staging reads a table instead of ranking every raw version on each read.
+#}
+{% macro standing_model(dataset) %}
+    {{ return({
+        'personnel': 'stg_standing__personnel',
+        'training': 'stg_standing__training',
+        'survey_responses': 'stg_standing__survey_responses',
+    }.get(dataset)) }}
+{% endmacro %}
+
+{#
     `current_delivered_rows(source_name, dataset, key_columns)`: the raw rows of `dataset` that stand now, per
     region (its latest full delivery with every later delta applied on top), one per key. Adds `_delivery_date`
     and replaces `_load_id` with the delivery the row stands on: a row the latest full extract delivered again
     unchanged stands on that extract, as if stored again. Adds `_snapshot_date`, the region's newest delivery.
+    The newest standing version per key comes from the dataset's standing model when it has one (the same
+    ranking, kept incrementally), otherwise from raw here; the rows are the same either way.
 #}
 {% macro current_delivered_rows(source_name, dataset, key_columns) %}
     with
@@ -70,29 +85,56 @@
     ),
 
     versions as (
-        select
-            delivered.* replace (
-                case
-                    when loads.delivery_date >= region_loads.baseline_date then delivered._load_id
-                    else region_loads.baseline_load_id
-                end as _load_id
-            ),
-            greatest(loads.delivery_date, region_loads.baseline_date) as _delivery_date,
-            region_loads.snapshot_date as _snapshot_date,
-            row_number() over (
-                partition by delivered._region, {% for column in key_columns %}delivered.{{ column }}{{ ", " if not loop.last }}{% endfor %}
-                -- Newest delivery first; on one date a delta comes after (so wins over) the full extract it applies to.
-                order by
-                    loads.delivery_date desc,
-                    case when loads.delivery_kind = 'delta' then 0 else 1 end,
-                    loads.finished_at desc,
-                    delivered._source_row desc
-            ) as _version_recency
-        from {{ source(source_name, dataset) }} as delivered
-        inner join loads on delivered._load_id = loads.load_id
-        inner join region_loads on delivered._region = region_loads.region
-        where delivered._ended_load_id is null
+        {{ versions_from_standing_model(dataset) if standing_model(dataset)
+            else versions_from_raw(source_name, dataset, key_columns) }}
     )
 
     select * from versions where _version_recency = 1
+{% endmacro %}
+
+{#- current_delivered_rows' versions, ranked here from raw (reads its `loads` and `region_loads`). -#}
+{% macro versions_from_raw(source_name, dataset, key_columns) %}
+    select
+        delivered.* replace (
+            case
+                when loads.delivery_date >= region_loads.baseline_date then delivered._load_id
+                else region_loads.baseline_load_id
+            end as _load_id
+        ),
+        greatest(loads.delivery_date, region_loads.baseline_date) as _delivery_date,
+        region_loads.snapshot_date as _snapshot_date,
+        row_number() over (
+            partition by delivered._region, {% for column in key_columns %}delivered.{{ column }}{{ ", " if not loop.last }}{% endfor %}
+            -- Newest delivery first; on one date a delta comes after (so wins over) the full extract it applies to.
+            -- (The standing models rank the same way.)
+            order by
+                loads.delivery_date desc,
+                case when loads.delivery_kind = 'delta' then 0 else 1 end,
+                loads.finished_at desc,
+                delivered._source_row desc
+        ) as _version_recency
+    from {{ source(source_name, dataset) }} as delivered
+    inner join loads on delivered._load_id = loads.load_id
+    inner join region_loads on delivered._region = region_loads.region
+    where delivered._ended_load_id is null
+{% endmacro %}
+
+{#-
+    current_delivered_rows' versions from the dataset's standing model (reads its `region_loads`): the newest
+    standing version of each key is kept there with the delivery that brought it; the delivery it stands on now
+    depends on the region's latest full extract, so it is worked out here, as from raw.
+-#}
+{% macro versions_from_standing_model(dataset) %}
+    select
+        standing.* exclude (_delivery_date, _delivery_kind, _load_finished_at, _version_recency) replace (
+            case
+                when standing._delivery_date >= region_loads.baseline_date then standing._load_id
+                else region_loads.baseline_load_id
+            end as _load_id
+        ),
+        greatest(standing._delivery_date, region_loads.baseline_date) as _delivery_date,
+        region_loads.snapshot_date as _snapshot_date,
+        standing._version_recency
+    from {{ ref(standing_model(dataset)) }} as standing
+    inner join region_loads on standing._region = region_loads.region
 {% endmacro %}

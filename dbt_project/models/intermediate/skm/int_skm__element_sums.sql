@@ -1,18 +1,37 @@
 {#- The nine elements come from the ikm_elements seed (its score_column names), keyed by element name. -#}
 {%- set elements = ikm_elements() -%}
+-- Incremental by unit, service and quarter (macros/change_scope.sql): a build recomputes the groups a survey response
+-- a load brought or ended since the model's watermark falls in (the old group and the new one, if it moved).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='change_scope',
+    unique_key=['region', 'unit_code', 'service_name', 'quarter_start'],
+    on_schema_change='fail',
+    pre_hook="{{ prepare_change_scope({'skm.survey_responses': {
+        'unit_code': 'unit_code', 'service_name': 'service_name', 'quarter_start': quarter_start('response_date'),
+    }}) }}",
+) }}
 
 with
 
 responses as (
     select
-        region,
-        unit_code,
-        service_name,
-        {{ quarter_start('response_date') }} as quarter_start,
+        survey_responses.region,
+        survey_responses.unit_code,
+        survey_responses.service_name,
+        {{ quarter_start('survey_responses.response_date') }} as quarter_start,
     {%- for element in elements %}
-        {{ element.score_column }}{{ "," if not loop.last }}
+        survey_responses.{{ element.score_column }}{{ "," if not loop.last }}
     {%- endfor %}
-    from {{ ref('stg_skm__survey_responses') }}
+    from {{ ref('stg_skm__survey_responses') }} as survey_responses
+    {% if is_incremental() %}
+        inner join {{ this.identifier }}__change_scope as change_scope
+            on
+                survey_responses.region = change_scope.region
+                and survey_responses.unit_code = change_scope.unit_code
+                and survey_responses.service_name = change_scope.service_name
+                and {{ quarter_start('survey_responses.response_date') }} = change_scope.quarter_start
+    {% endif %}
 ),
 
 -- One scan of the responses (tens of millions of rows nationally): every element's count and sum side by side.

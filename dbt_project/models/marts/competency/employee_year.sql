@@ -2,13 +2,23 @@
 -- One row per civil servant of the current snapshot and calendar year, from the region's first training year to
 -- its snapshot year: JP (passed courses) in total and by kind, the 20 JP rule, and the IP ASN professionalism index
 -- with its four dimension scores. People with no training that year are here with 0 JP.
+-- Incremental by person (macros/change_scope.sql): a build recomputes the people whose personnel or training rows a
+-- load brought or ended since the model's watermark, and every person of a region whose span of years moved.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='change_scope',
+    unique_key=['region', 'employee_key'],
+    on_schema_change='fail',
+    pre_hook="{{ prepare_people_scope(['simpeg.personnel', 'diklat.training']) }}",
+) }}
+
 with
 
-employees as (
+all_employees as (
     select * from {{ ref('int_simpeg__employees') }}
 ),
 
-training as (
+all_training as (
     select * from {{ ref('fct_training') }}
 ),
 
@@ -32,7 +42,7 @@ snapshots as (
     select
         region,
         max(snapshot_year) as snapshot_year
-    from employees
+    from all_employees
     group by region
 ),
 
@@ -40,7 +50,7 @@ first_training_years as (
     select
         region,
         min(training_year) as first_training_year
-    from training
+    from all_training
     group by region
 ),
 
@@ -61,6 +71,64 @@ region_years as (
             between coalesce(
                 first_training_years.first_training_year, snapshots.snapshot_year
             ) and snapshots.snapshot_year
+),
+
+{% if is_incremental() %}
+    -- Regions whose span of years moved (a new snapshot year, an earlier first training year): every person in them.
+    computed_spans as (
+        select
+            region,
+            min(calendar_year) as first_year,
+            max(calendar_year) as last_year
+        from region_years
+        group by region
+    ),
+
+    built_spans as (
+        select
+            region,
+            min(calendar_year) as first_year,
+            max(calendar_year) as last_year
+        from {{ this }}
+        group by region
+    ),
+
+    moved_spans as (
+        select coalesce(computed_spans.region, built_spans.region) as region
+        from computed_spans
+        full outer join built_spans on computed_spans.region = built_spans.region
+        where
+            computed_spans.first_year is distinct from built_spans.first_year
+            or computed_spans.last_year is distinct from built_spans.last_year
+    ),
+{% endif %}
+
+employees as (
+    select all_employees.*
+    from all_employees
+    {% if is_incremental() %}
+        where
+            all_employees.region in (select moved_spans.region from moved_spans)
+            or exists (
+                select 1 from {{ this.identifier }}__change_scope as change_scope
+                where change_scope.region = all_employees.region and change_scope.nip = all_employees.nip
+            )
+    {% endif %}
+),
+
+training as (
+    select all_training.*
+    from all_training
+    {% if is_incremental() %}
+        where
+            all_training.region in (select moved_spans.region from moved_spans)
+            or exists (
+                select 1 from {{ this.identifier }}__change_scope as change_scope
+                where
+                    change_scope.region = all_training.region
+                    and change_scope.employee_key = all_training.employee_key
+            )
+    {% endif %}
 ),
 
 categorised as (

@@ -1,18 +1,30 @@
 {#-
-    The largest fact, so incremental: a build recomputes only the regions with a training or personnel load newer
-    than the one their rows were built from (a personnel load can move a participant to another unit), deleting
-    and inserting those regions whole. Whole regions keep it exact: a new full extract that drops rows drops them
-    here too, so `--full-refresh` gives the same table (tests/integration/test_incremental.py).
+    The largest fact, so incremental by person: a build recomputes the training records of the people whose
+    personnel or training rows a load brought or ended since the model's watermark (a personnel change can move a
+    participant to another unit), deleting their rows and inserting them again, so a record or a person gone
+    from raw goes here too and `--full-refresh` gives the same table (macros/change_scope.sql,
+    tests/integration/test_incremental.py). `source_loaded_at` is the region's, so the post-hook brings every
+    row of a region with a newer load up to it.
 -#}
 {{ config(
     materialized='incremental',
-    unique_key='region',
-    incremental_strategy='delete+insert',
+    incremental_strategy='change_scope',
+    unique_key=['region', 'employee_key'],
     on_schema_change='fail',
+    pre_hook="{{ prepare_people_scope(['simpeg.personnel', 'diklat.training']) }}",
+    post_hook="{% if is_incremental() %}
+        update {{ this }} as fct set source_loaded_at = region_loads.source_loaded_at
+        from (
+            select region, max(finished_at) as source_loaded_at from {{ source('simpeg', 'load_audit') }}
+            where dataset in ('training', 'personnel') and status = 'loaded' group by region
+        ) as region_loads
+        where fct.region = region_loads.region and fct.source_loaded_at is distinct from region_loads.source_loaded_at
+    {% endif %}",
 ) }}
 
 with
 
+-- The same as the post-hook's.
 region_loads as (
     select
         region,
@@ -22,29 +34,13 @@ region_loads as (
     group by region
 ),
 
-{% if is_incremental() %}
-    built as (
-        select
-            region,
-            max(source_loaded_at) as source_loaded_at
-        from {{ this }}
-        group by region
-    ),
-{% endif %}
-
-regions_to_build as (
-    select region_loads.*
-    from region_loads
-    {% if is_incremental() %}
-        left join built on region_loads.region = built.region
-        where built.region is null or region_loads.source_loaded_at > built.source_loaded_at
-    {% endif %}
-),
-
 training as (
     select stg_diklat__training.*
     from {{ ref('stg_diklat__training') }} as stg_diklat__training
-    inner join regions_to_build on stg_diklat__training.region = regions_to_build.region
+    {% if is_incremental() %}
+        inner join {{ this.identifier }}__change_scope as change_scope
+            on stg_diklat__training.region = change_scope.region and stg_diklat__training.nip = change_scope.nip
+    {% endif %}
 ),
 
 -- The current snapshot, pseudonymised once in int_simpeg__employees: a participant's key is looked up by NIP and
@@ -56,7 +52,10 @@ employees as (
         int_simpeg__employees.employee_key,
         int_simpeg__employees.unit_code
     from {{ ref('int_simpeg__employees') }} as int_simpeg__employees
-    inner join regions_to_build on int_simpeg__employees.region = regions_to_build.region
+    {% if is_incremental() %}
+        inner join {{ this.identifier }}__change_scope as change_scope
+            on int_simpeg__employees.region = change_scope.region and int_simpeg__employees.nip = change_scope.nip
+    {% endif %}
 ),
 
 topics as (
@@ -87,7 +86,7 @@ select
     -- Only a course passed counts toward the yearly JP entitlement.
     cast(topics.result = 'passed' as boolean) as counts_toward_jp,
     cast(topics.joint_opd as boolean) as is_inter_agency,
-    cast(regions_to_build.source_loaded_at as timestamp with time zone) as source_loaded_at
+    cast(region_loads.source_loaded_at as timestamp with time zone) as source_loaded_at
 from topics
-inner join regions_to_build on topics.region = regions_to_build.region
+inner join region_loads on topics.region = region_loads.region
 left join employees on topics.region = employees.region and topics.nip = employees.nip

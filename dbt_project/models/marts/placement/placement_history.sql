@@ -1,11 +1,26 @@
 -- The placement snapshot: SCD type 2 over deliveries. Every version of every personnel row raw keeps (what each full
 -- extract and delta changed, with the delivery that brought it and the one that ended it) is replayed in delivery
--- order; a new version starts whenever a person's unit, position, golongan or status differs from the version before. Derived from raw rather than kept by a dbt
--- snapshot, so it is the same however often dbt ran, and a rebuild or backfill gives it back exactly.
+-- order; a new version starts whenever a person's unit, position, golongan or status differs from the version
+-- before. Derived from raw rather than kept by a dbt snapshot, so it is the same however often dbt ran, and a rebuild
+-- or backfill gives it back exactly. Incremental by person (macros/change_scope.sql): a build replays the people a
+-- load brought or ended a personnel version of since the model's watermark.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='change_scope',
+    unique_key=['region', 'employee_key'],
+    on_schema_change='fail',
+    pre_hook="{{ prepare_people_scope(['simpeg.personnel']) }}",
+) }}
+
 with
 
 delivered as (
-    {{ delivered_row_history('simpeg', 'personnel') }}
+    select history.*
+    from ({{ delivered_row_history('simpeg', 'personnel') }}) as history
+    {% if is_incremental() %}
+        inner join {{ this.identifier }}__change_scope as change_scope
+            on history._region = change_scope.region and history.nip = change_scope.nip
+    {% endif %}
 ),
 
 -- One row per person and delivery date: on a date with a full extract and a delta, the delta is the later word.

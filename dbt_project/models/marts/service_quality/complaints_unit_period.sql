@@ -1,19 +1,40 @@
+-- Incremental by unit and quarter (macros/change_scope.sql): a build recomputes the groups a complaint a load brought
+-- or ended since the model's watermark falls in (the old group and the new one, if it moved).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='change_scope',
+    unique_key=['region', 'unit_code', 'quarter_start'],
+    on_schema_change='fail',
+    pre_hook="{{ prepare_change_scope({'pengaduan.complaints': {
+        'unit_code': 'unit_code', 'quarter_start': quarter_start('received_at'),
+    }}) }}",
+) }}
+
 with
 
 complaints as (
     select
-        region,
-        unit_code,
-        channel,
-        status,
-        {{ quarter_start('received_at') }} as quarter_start,
+        received.region,
+        received.unit_code,
+        received.channel,
+        received.status,
+        {{ quarter_start('received.received_at') }} as quarter_start,
         case
-            when status = 'resolved' and resolved_at is not null then {{ days_between('received_at', 'resolved_at') }}
+            when received.status = 'resolved' and received.resolved_at is not null
+                then {{ days_between('received.received_at', 'received.resolved_at') }}
         end as days_to_resolve,
         case
-            when first_response_at is not null then {{ days_between('received_at', 'first_response_at') }}
+            when received.first_response_at is not null
+                then {{ days_between('received.received_at', 'received.first_response_at') }}
         end as days_to_first_response
-    from {{ ref('stg_pengaduan__complaints') }}
+    from {{ ref('stg_pengaduan__complaints') }} as received
+    {% if is_incremental() %}
+        inner join {{ this.identifier }}__change_scope as change_scope
+            on
+                received.region = change_scope.region
+                and received.unit_code = change_scope.unit_code
+                and {{ quarter_start('received.received_at') }} = change_scope.quarter_start
+    {% endif %}
 ),
 
 -- Per quarter of receipt; the handling times of a quarter's complaints, however late they were handled.
