@@ -14,8 +14,8 @@ from asn_platform.quality import (
     SuiteError,
     ValidationReport,
     suites_for_stage,
-    validate_table,
 )
+from asn_platform.quality.scope import GateRun
 from asn_platform.transform.dbt import DbtResult, run_dbt
 from ingestion.api import fetch_region
 from ingestion.service import DELIVERY_SCHEDULE_TABLE, load_pending
@@ -79,10 +79,15 @@ _NOT_READY = {
 }
 
 
-def gate(stage: str, settings: Settings, run_id: str | None = None) -> list[ValidationReport]:
+def gate(stage: str, settings: Settings, run_id: str | None = None, *, whole: bool = False) -> list[ValidationReport]:
     """Validate every suite of `expectations/<stage>/` and record the outcomes; an error-severity failure raises
     QualityGateFailed naming the expectation, table and failing values, so the stage downstream does not run and
-    the last published warehouse keeps serving. Warnings are recorded and returned."""
+    the last published warehouse keeps serving. Warnings are recorded and returned.
+
+    Each rule is checked on what changed since the stage's last passing run (asn_platform.quality.scope): the raw
+    gate on the rows of loads it has not seen, the marts gate on the partitions whose fingerprint changed, besides
+    the whole-table checks (row counts, reconciliations, relationships). A first run, a changed suite or
+    `whole=True` checks every table whole. What the next run compares with is kept only when this one passes."""
     if stage not in GATED_STAGES:
         raise ValueError(f"unknown stage {stage!r}; the gated stages are {GATED_STAGES}")
     suites = suites_for_stage(stage)
@@ -98,11 +103,12 @@ def gate(stage: str, settings: Settings, run_id: str | None = None) -> list[Vali
         if missing:
             raise NothingToCheck(f"the {stage} gate's tables {missing} are not in {settings.warehouse_path}: "
                                  f"{_NOT_READY[stage]}")  # fmt: skip
-        reports = [
-            validate_table(connection, str(suite.table), suite, settings=settings, stage=stage, run_id=run_id)
-            for suite in suites
-        ]
-    failed = [report for report in reports if not report.success]
+        with GateRun(connection, stage, settings=settings, run_id=run_id, whole=whole) as run:
+            reports = [run.validate(suite) for suite in suites]
+            run.record_scopes()
+            failed = [report for report in reports if not report.success]
+            if not failed:
+                run.commit()
     if failed:
         raise QualityGateFailed(failed)
     return reports

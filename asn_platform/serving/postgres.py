@@ -31,18 +31,18 @@ from urllib.parse import urlsplit
 
 import duckdb
 import psycopg
-import yaml
 from psycopg import sql
 from psycopg.copy import LibpqWriter
 
 from asn_platform.core.settings import (
-    DBT_PROJECT_DIR,
+    EXPECTATIONS_DIR,
     MART_SCHEMAS,
     SERVING_POSTGRES_CONNECTION,
     Settings,
 )
 from asn_platform.core.warehouse import connect, quote_identifier, sql_literal
 from asn_platform.quality.runner import RESULTS_SCHEMA, RESULTS_TABLE_NAME
+from asn_platform.quality.suites import load_suite
 
 log = logging.getLogger(__name__)
 
@@ -203,27 +203,19 @@ def _read_source(duck: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, date
     return version, published_at, tables
 
 
-def unique_keys(project_dir: Path = DBT_PROJECT_DIR) -> dict[str, tuple[str, ...]]:
-    """Each mart model's first unique key as the dbt yml declares it (a `unique_combination_of_columns` test, else a
-    column's `unique` test). Model names are unique in a dbt project, so they key the tables of every mart schema."""
+def unique_keys(expectations_dir: Path = EXPECTATIONS_DIR) -> dict[str, tuple[str, ...]]:
+    """Each mart's first unique key as its marts suite declares it (an `expect_compound_columns_to_be_unique`, else
+    an `expect_column_values_to_be_unique`): the marts gate owns key uniqueness (docs/data-quality.md). Model names
+    are unique in a dbt project, so they key the tables of every mart schema."""
     keys: dict[str, tuple[str, ...]] = {}
-    for yml in sorted((project_dir / "models" / "marts").glob("**/*.yml")):
-        document = yaml.safe_load(yml.read_text(encoding="utf-8")) or {}
-        for model in document.get("models") or []:
-            for test in [*(model.get("data_tests") or []), *(model.get("tests") or [])]:
-                if isinstance(test, dict):
-                    name, config = next(iter(test.items()))
-                    if name.split(".")[-1] == "unique_combination_of_columns":
-                        config = config or {}
-                        columns = (config.get("arguments") or config).get("combination_of_columns") or (
-                            config.get("arguments") or config
-                        ).get("columns")
-                        if columns:
-                            keys.setdefault(model["name"], tuple(columns))
-            for column in model.get("columns") or []:
-                tests = [*(column.get("data_tests") or []), *(column.get("tests") or [])]
-                if "unique" in tests:
-                    keys.setdefault(model["name"], (column["name"],))
+    for path in sorted((expectations_dir / "marts").glob("*.yml")):
+        suite = load_suite(path)
+        name = suite.table.split(".")[-1]
+        for spec in suite.expectations:
+            if spec.type == "expect_compound_columns_to_be_unique":
+                keys.setdefault(name, tuple(spec.kwargs["column_list"]))
+            elif spec.type == "expect_column_values_to_be_unique":
+                keys.setdefault(name, (spec.kwargs["column"],))
     return keys
 
 
