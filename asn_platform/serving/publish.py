@@ -16,8 +16,9 @@ A version costs what changed. Each mart's fingerprint (its columns and types, it
 hash of every row: order-independent, computed in the build database in one scan) goes into the version's
 `manifest.json`. A mart whose fingerprint equals the one a kept version recorded is reused from that version (the
 base: the kept version sharing the most rows): its Parquet file is a hard link to the base's, and
-`analytics.duckdb` starts as a copy of the base's file with every other table dropped, so only the changed marts,
-the data-quality results and `main.publication` are written. Hard links keep each version folder complete on its
+`analytics.duckdb` starts as a copy of the base's file with every other table dropped (when the reused marts hold
+at least half of the rows; otherwise it is written whole), so only the changed marts, the data-quality results and
+`main.publication` are written. Hard links keep each version folder complete on its
 own: pruning a version removes its names only, never a file a kept version still links. Before the audit every
 served mart is fingerprinted again in the new file and must equal the build's; a reused mart, proven the same
 content the base audited, is not scanned again for identifier-like text, only for the NIPs and names that are new in
@@ -412,10 +413,14 @@ def _plan(connection: duckdb.DuckDBPyConnection, settings: Settings) -> _Plan:
             parquet = base.folder / settings.parquet_dir.name / schema / f"{name}.parquet"
             if base.fingerprint(table) == fingerprints[table].digest and parquet.is_file():
                 reused[table] = parquet
-    # A copy keeps its file's storage format: the base's file is copied only when that is the one asked for.
+    # A copy keeps its file's storage format: the base's file is copied only when that is the one asked for. And
+    # only when the reused marts hold at least half of the rows: copying a file, then dropping most of it, costs more
+    # than writing it (regional bench, every mart changed by a day's delivery: 8.4 s copied against 7.2 s written).
+    reused_rows = sum(fingerprints[table].rows for table in reused)
     copy_base_file = bool(
         base is not None
         and reused
+        and 2 * reused_rows >= sum(fingerprints[table].rows for table in marts)
         and base.manifest.get("storage_version") == settings.storage_version
         and (base.folder / settings.analytics_path.name).is_file()
     )
