@@ -275,6 +275,27 @@ def test_other_audit_rules_audit_the_reused_marts_again_in_full(
     assert manifest["audit_rules"] != _manifest(build, second.reused_from or "")["audit_rules"]
 
 
+def test_when_most_rows_changed_the_duckdb_files_are_written_whole_and_the_rest_still_linked(
+    build: Settings,
+) -> None:
+    first = publish(build)
+    marts = _manifest(build, first.version)["marts"]
+    total, changed = sum(mart["rows"] for mart in marts.values()), []
+    for table in sorted(marts, key=lambda table: -marts[table]["rows"]):  # the largest marts, over half the rows
+        if 2 * sum(marts[name]["rows"] for name in changed) > total:
+            break
+        changed.append(table)
+        _change(build, f"DELETE FROM {table} WHERE rowid % 10 = 0")
+    second = publish(build)
+    manifest = _manifest(build, second.version)
+    assert manifest["duckdb"] == "written"  # copying the file to drop most of it would cost more
+    assert second.written == tuple(sorted(changed))
+    before, after = _inodes(build, first.version), _inodes(build, second.version)
+    assert {table for table in after if after[table] != before[table]} == set(changed)
+    assert set(changed) != set(marts)  # the unchanged marts' Parquet is still linked
+    _serves(build, second, build.warehouse_path)
+
+
 def test_another_storage_version_writes_the_duckdb_files_and_still_links_the_parquet(build: Settings) -> None:
     first = publish(build)
     older = dataclasses.replace(build, storage_version="v1.2.0")
