@@ -301,3 +301,12 @@
     drop table {{ scope }};
     drop table {{ this.identifier }}__change_since
 {%- endmacro %}
+
+{#- `change_scope_join(relation, key)`: in an incremental build, the join that keeps `relation`'s rows of the keys
+    in the model's change scope (by region and `key`); nothing in a full build. -#}
+{% macro change_scope_join(relation, key) -%}
+    {%- if is_incremental() -%}
+        inner join {{ this.identifier }}__change_scope as change_scope
+            on {{ relation }}._region = change_scope._region and {{ relation }}.{{ key }} = change_scope.{{ key }}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,44 @@
+{#
+    `standing_versions(source_name, dataset, key_columns)`: the newest standing version of each key of `dataset`
+    in raw, with the delivery that brought it (`_delivery_date`, `_delivery_kind`, `_load_finished_at`): the ranking
+    `current_delivered_rows` does, kept as a table by the `stg_standing__<dataset>` models. In an incremental build
+    only the keys in the model's change scope (`key_columns[0]`, macros/change_scope.sql) are read. Ranked on the
+    columns the order needs, then joined back to the whole rows (ranking whole rows cost half as much again).
+#}
+{% macro standing_versions(source_name, dataset, key_columns) %}
+    with
+
+    history as (
+        {{ delivered_row_history(source_name, dataset) }}
+    ),
+
+    standing as (
+        select history.* exclude (_ended_date)
+        from history
+        {{ change_scope_join('history', key_columns[0]) }}
+        where history._ended_load_id is null
+    ),
+
+    -- Newest delivery first; on one date a delta wins over its full extract.
+    ranked as (
+        select
+            standing._load_id,
+            standing._source_row,
+            row_number() over (
+                partition by standing._region, {% for column in key_columns %}standing.{{ column }}{{ ", " if not loop.last }}{% endfor %}
+                order by
+                    standing._delivery_date desc,
+                    case when standing._delivery_kind = 'delta' then 0 else 1 end,
+                    standing._load_finished_at desc,
+                    standing._source_row desc
+            ) as _version_recency
+        from standing
+    )
+
+    select
+        standing.*,
+        ranked._version_recency
+    from standing
+    inner join ranked on standing._load_id = ranked._load_id and standing._source_row = ranked._source_row
+    where ranked._version_recency = 1
+{% endmacro %}
