@@ -96,6 +96,7 @@ def test_warehouse_tasks_gate_raw_then_build_then_gate_then_publish(dag_bag: Dag
         assert task.upstream_task_ids <= set(dbt_tasks) | {"gate_raw"}, task.task_id
         assert task.downstream_task_ids <= set(dbt_tasks) | {"gate_marts"}, task.task_id
         assert task.pool == WRITER_POOL, task.task_id  # every dbt task writes the build database
+        assert task.dbt_cmd_flags == ["--exclude-resource-type", "unit_test"], task.task_id  # `make test` runs them
     # So do the gates (their results); publish and reports read it, and a reader cannot open it while a writer has
     # it: every task of the DAG that opens it queues for the one slot. Serving PostgreSQL reads the published file.
     assert {task.task_id: task.pool for task in dag.tasks if task.task_id not in dbt_tasks} == {

@@ -11,7 +11,14 @@ from typing import Any
 from asn_platform.core.settings import DBT_PROJECT_DIR
 from asn_platform.core.telemetry import TELEMETRY_OPT_OUTS
 from asn_platform.orchestration.runtime import get_settings
-from asn_platform.transform.dbt import DBT_EXECUTABLE, PROFILE_NAME, PROFILES_YML, TARGET_NAME, DbtFailed
+from asn_platform.transform.dbt import (
+    DBT_EXECUTABLE,
+    PIPELINE_EXCLUDES,
+    PROFILE_NAME,
+    PROFILES_YML,
+    TARGET_NAME,
+    DbtFailed,
+)
 from asn_platform.transform.manifest import DBT_LAYERS, check_layer_order, require_manifest
 
 
@@ -108,7 +115,7 @@ def dbt_layers(group_id: str, *, pool: str | None = None) -> Any:
         def handle_exception_subprocess(self, result: Any) -> None:
             if result.exit_code != 0:
                 detail = "\n  ".join(self.failures) or "see the dbt output above"
-                command = f"dbt build --select {' '.join(self.select)}"
+                command = f"dbt build --select {' '.join(self.select)} {' '.join(PIPELINE_EXCLUDES)}"
                 raise DbtFailed(f"`{command}` failed (exit {result.exit_code}):\n  {detail}")
             super().handle_exception_subprocess(result)
 
@@ -125,6 +132,7 @@ def dbt_layers(group_id: str, *, pool: str | None = None) -> Any:
                 invocation_mode=InvocationMode.SUBPROCESS,
                 select=[selector],
                 indirect_selection="buildable",
+                dbt_cmd_flags=list(PIPELINE_EXCLUDES),
                 install_deps=False,
                 # No Airflow Asset per dbt model: nothing is scheduled on them (publish emits the published
                 # warehouse), and cosmos's OpenLineage URIs only draw warnings from Airflow 3.

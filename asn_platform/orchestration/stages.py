@@ -16,7 +16,7 @@ from asn_platform.quality import (
     suites_for_stage,
 )
 from asn_platform.quality.scope import GateRun
-from asn_platform.transform.dbt import DbtResult, run_dbt
+from asn_platform.transform.dbt import PIPELINE_EXCLUDES, DbtResult, run_dbt
 from ingestion.api import fetch_region
 from ingestion.service import DELIVERY_SCHEDULE_TABLE, load_pending
 
@@ -58,7 +58,7 @@ def ingest(region: str, settings: Settings) -> IngestSummary:
 
 
 def build(settings: Settings) -> DbtResult:
-    return run_dbt(["build"], settings)
+    return run_dbt(["build", *PIPELINE_EXCLUDES], settings)
 
 
 # The stages a gate guards after ingestion: the raw layer before dbt reads it (the raw -> staging handoff), and the

@@ -1,5 +1,6 @@
 """dbt build, the mart gate and publishing, called as the DAG's tasks call them, on a real build database."""
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from asn_platform.core.warehouse import connect
 from asn_platform.orchestration.stages import build, gate_marts, ingest
 from asn_platform.quality import QualityGateFailed
 from asn_platform.serving.publish import PublishRefused, publish
-from asn_platform.transform.dbt import DbtFailed, run_dbt
+from asn_platform.transform.dbt import DbtFailed, dbt_paths, run_dbt
 
 
 @pytest.fixture
@@ -47,6 +48,17 @@ def test_dbt_failure_names_the_failing_node(built: Settings) -> None:
     assert message.startswith("`dbt test --select int_ikm__unit_year` failed (exit 1):")
     assert "test.asn.accepted_values_int_ikm__unit_year_mutu__A__B__C__D" in message
     assert "fail: Got 1 result, configured to fail if != 0" in message  # one distinct wrong value
+
+
+def test_the_pipeline_build_leaves_unit_tests_to_make_test_which_runs_them(built: Settings) -> None:
+    target, _ = dbt_paths(built)
+    built_nodes = [result["unique_id"] for result in json.loads((target / "run_results.json").read_text())["results"]]
+    assert any(node.startswith("test.") for node in built_nodes)  # the data tests ran with the models
+    assert not [node for node in built_nodes if node.startswith("unit_test.")]
+    unit_tests = json.loads((target / "manifest.json").read_text())["unit_tests"]
+    result = run_dbt(["test", "--select", "test_type:unit"], built, echo=False)
+    assert result.statuses == {"pass": len(unit_tests)}
+    assert len(unit_tests) >= 10
 
 
 def test_publish_refuses_a_mart_no_suite_guards(built: Settings) -> None:
