@@ -103,16 +103,9 @@
         ),
         greatest(loads.delivery_date, region_loads.baseline_date) as _delivery_date,
         region_loads.snapshot_date as _snapshot_date,
-        row_number() over (
-            partition by delivered._region, {% for column in key_columns %}delivered.{{ column }}{{ ", " if not loop.last }}{% endfor %}
-            -- Newest delivery first; on one date a delta comes after (so wins over) the full extract it applies to.
-            -- (The standing models rank the same way.)
-            order by
-                loads.delivery_date desc,
-                case when loads.delivery_kind = 'delta' then 0 else 1 end,
-                loads.finished_at desc,
-                delivered._source_row desc
-        ) as _version_recency
+        {{ version_recency(
+            'delivered', key_columns, 'loads.delivery_date', 'loads.delivery_kind', 'loads.finished_at'
+        ) }} as _version_recency
     from {{ source(source_name, dataset) }} as delivered
     inner join loads on delivered._load_id = loads.load_id
     inner join region_loads on delivered._region = region_loads.region

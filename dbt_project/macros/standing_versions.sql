@@ -19,19 +19,14 @@
         where history._ended_load_id is null
     ),
 
-    -- Newest delivery first; on one date a delta wins over its full extract.
     ranked as (
         select
             standing._load_id,
             standing._source_row,
-            row_number() over (
-                partition by standing._region, {% for column in key_columns %}standing.{{ column }}{{ ", " if not loop.last }}{% endfor %}
-                order by
-                    standing._delivery_date desc,
-                    case when standing._delivery_kind = 'delta' then 0 else 1 end,
-                    standing._load_finished_at desc,
-                    standing._source_row desc
-            ) as _version_recency
+            {{ version_recency(
+                'standing', key_columns, 'standing._delivery_date', 'standing._delivery_kind',
+                'standing._load_finished_at'
+            ) }} as _version_recency
         from standing
     )
 
