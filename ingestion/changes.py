@@ -79,12 +79,19 @@ def apply(
     later load that had to be replayed, its restated changes (by load id). Runs inside the caller's transaction,
     before the load's audit row is written."""
     loads = counted_loads(connection, dataset, region)
-    superseded = [earlier for earlier in loads if (earlier.delivery_id, earlier.kind) == (load.delivery_id, load.kind)]
-    later = [other for other in loads if other.order > load.order and other not in superseded]
-    if not superseded and not later:
+    if goes_at_end(loads, load):
         return _apply_at_end(connection, dataset, region, load, staged), {}
+    superseded = [earlier for earlier in loads if (earlier.delivery_id, earlier.kind) == (load.delivery_id, load.kind)]
     restated = _replay(connection, dataset, region, loads, remove=superseded, new=(load, staged))
     return restated.pop(load.load_id), restated
+
+
+def goes_at_end(loads: list[Load], load: Load) -> bool:
+    """Whether `load` applies after every counted load (`loads`) without replaying any: it comes last in delivery
+    order and is no re-delivery of one of them. Then what stands before it is what it is compared with."""
+    return all(
+        other.order < load.order and (other.delivery_id, other.kind) != (load.delivery_id, load.kind) for other in loads
+    )
 
 
 def withdraw(
@@ -107,6 +114,12 @@ def snapshot(connection: duckdb.DuckDBPyConnection, dataset: Dataset, region: st
     if load_id not in ordinal:
         raise LookupError(f"{load_id}: not a counted load of {region}/{dataset.name}")
     return _standing_after(dataset, region, _timeline(connection, ordinal), ordinal[load_id])
+
+
+def standing_hashes(dataset: Dataset, region: str) -> str:
+    """SQL (a parenthesised query) for the row hashes (`_row_hash`) standing for the region, each once."""
+    return f"""(SELECT DISTINCT _row_hash FROM raw.{dataset.name}
+               WHERE _region = {sql_literal(region)} AND {STANDING})"""
 
 
 def _timeline(connection: duckdb.DuckDBPyConnection, ordinal: dict[str, int]) -> str:

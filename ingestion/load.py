@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import gzip
+import hashlib
 import io
+import json
 import re
 import time
 import uuid
@@ -21,16 +24,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
 import duckdb
 
+from asn_platform.core import contract
 from asn_platform.core.contract import DATASETS, REGIONAL_DATASETS, Dataset, Field
 from asn_platform.core.settings import EXPECTATIONS_DIR, Settings
 from asn_platform.core.warehouse import quote_identifier, sql_literal
 from asn_platform.quality import Suite, ValidationReport, load_suite, validate_table
-from asn_platform.quality.runner import ExpectationOutcome
+from asn_platform.quality.runner import ExpectationOutcome, record_report
 from asn_platform.quality.suites import ExpectationSpec
 from ingestion import changes, quarantine
 from ingestion.archive import archive
@@ -82,11 +87,13 @@ def _ensure_audit(connection: duckdb.DuckDBPyConnection) -> None:
             file_sha256 VARCHAR NOT NULL, received_rows BIGINT, loaded_rows BIGINT, quarantined_rows BIGINT,
             duplicate_rows BIGINT, status VARCHAR NOT NULL, error VARCHAR, started_at TIMESTAMPTZ NOT NULL,
             finished_at TIMESTAMPTZ NOT NULL, duration_s DOUBLE NOT NULL, delivery_kind VARCHAR NOT NULL,
-            unchanged_rows BIGINT, ended_rows BIGINT, archive_path VARCHAR)"""
+            unchanged_rows BIGINT, ended_rows BIGINT, archive_path VARCHAR, checks_digest VARCHAR)"""
     )
     # Audit tables from before deltas existed (every load they hold was a full snapshot) and before change storage.
     connection.execute(f"ALTER TABLE {AUDIT_TABLE} ADD COLUMN IF NOT EXISTS delivery_kind VARCHAR DEFAULT 'full'")
-    for column, sql_type in (("unchanged_rows", "BIGINT"), ("ended_rows", "BIGINT"), ("archive_path", "VARCHAR")):
+    added = (("unchanged_rows", "BIGINT"), ("ended_rows", "BIGINT"), ("archive_path", "VARCHAR"),
+             ("checks_digest", "VARCHAR"))  # fmt: skip
+    for column, sql_type in added:
         connection.execute(f"ALTER TABLE {AUDIT_TABLE} ADD COLUMN IF NOT EXISTS {column} {sql_type}")
 
 
@@ -156,6 +163,92 @@ def delivery_suite(dataset: Dataset, delivery_kind: str = "full") -> Suite:
         for index, spec in enumerate([*from_contract, *own])
     ]
     return Suite(suite.name, suite.stage, suite.table, suite.key_columns, tuple(specs), suite.path, suite.description)
+
+
+# The code a record's checks come from besides the suite and the registry: typing and parse checks here, the
+# screening in quarantine.py, the fields in the contract. Editing any of it checks every record again, once.
+_RULE_SOURCES = (Path(__file__), Path(quarantine.__file__), Path(contract.__file__))
+
+
+def checks_digest(dataset: Dataset, config: DatasetSource) -> str:
+    """A digest of what a record's row-level checks depend on besides its own values: the delivery suite's row
+    rules, the region's configuration of the dataset (formats, value maps) and the code of the rules. Records that
+    stand under the digest of this delivery passed these very checks, so a full extract leaves its unchanged ones
+    alone (`_unchanged_scope`)."""
+    return _checks_digest(dataset.name, config.model_dump_json())
+
+
+@lru_cache(maxsize=256)
+def _checks_digest(dataset_name: str, config_json: str) -> str:
+    rules = [(spec.type, spec.kwargs, spec.severity) for spec in delivery_suite(DATASETS[dataset_name]).row_level]
+    digest = hashlib.sha256(json.dumps([dataset_name, rules, config_json], sort_keys=True, default=str).encode())
+    for source in _RULE_SOURCES:
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def _unchanged_scope(
+    connection: duckdb.DuckDBPyConnection, dataset: Dataset, delivery: Delivery, load: changes.Load, digest: str
+) -> str | None:
+    """SQL of the row hashes standing for the region when `load` may leave the records holding one of them
+    unchecked by row rules: a full extract that applies at the end, where every standing row passed these checks
+    (the loads since the region's last full extract, that one included, all ran under `digest`). None otherwise:
+    a delta, a replay, or rules changed since, and every record is checked."""
+    if load.kind != "full":
+        return None
+    loads = changes.counted_loads(connection, dataset, delivery.region)
+    fulls = [number for number, earlier in enumerate(loads) if earlier.kind == "full"]
+    if not fulls or not changes.goes_at_end(loads, load):
+        return None
+    since = [earlier.load_id for earlier in loads[fulls[-1] :]]
+    digests = connection.execute(
+        f"SELECT DISTINCT checks_digest FROM {AUDIT_TABLE} WHERE list_contains(?, load_id)", [since]
+    ).fetchall()
+    return changes.standing_hashes(dataset, delivery.region) if digests == [(digest,)] else None
+
+
+def _typed_on_every_row(dataset: Dataset, suite: Suite) -> frozenset[str]:
+    """Fields typed on unchanged records too: those the whole-table checks read (uniqueness runs over every record
+    of the extract) and the unit code (the region's list of units may have changed since)."""
+    columns = {column for spec in suite.expectations if spec.is_table_level for column in spec.columns}
+    return frozenset(columns | ({"unit_code"} & set(dataset.field_names)))
+
+
+def _validate_delivery(
+    connection: duckdb.DuckDBPyConnection,
+    work_table: str,
+    suite: Suite,
+    *,
+    settings: Settings,
+    run_id: str,
+    all_rows: bool,
+) -> ValidationReport:
+    """The delivery suite on the work table: its whole-table checks (row count, uniqueness) on every record, its
+    row rules on every record, or with `all_rows` False on those not standing unchanged (`_unchanged`)."""
+
+    def validate(table: str, checked: Suite, record: bool) -> ValidationReport:
+        return validate_table(connection, table, checked, settings=settings, stage="delivery", run_id=run_id,
+                              row_key="_source_row", record=record)  # fmt: skip
+
+    if all_rows:
+        return validate(work_table, suite, True)
+    changed = f"{work_table}_changed"
+    connection.execute(f"CREATE OR REPLACE VIEW {changed} AS SELECT * FROM {work_table} WHERE NOT _unchanged")
+    whole = tuple(spec for spec in suite.expectations if spec.is_table_level)
+    try:
+        parts = [
+            validate(table, dataclasses.replace(suite, expectations=specs), False)
+            for table, specs in ((work_table, whole), (changed, suite.row_level))
+        ]
+    finally:
+        connection.execute(f"DROP VIEW IF EXISTS {changed}")
+    outcomes = sorted(
+        (dataclasses.replace(outcome, table=work_table) for part in parts for outcome in part.outcomes),
+        key=lambda outcome: outcome.spec.index,
+    )
+    report = ValidationReport(run_id, "delivery", suite.name, work_table, outcomes)
+    record_report(connection, report)
+    return report
 
 
 @contextmanager
@@ -384,12 +477,16 @@ def _normalise(
     work_table: str,
     *,
     first_row: int,
+    unchanged_scope: str | None = None,
+    always: frozenset[str] = frozenset(),
 ) -> None:
     """Map the region's columns and values to the contract: trimmed text, typed dates, blanks as NULL. A value that
     is present but does not parse as its type is noted in the same pass (`_unparseable`), to send its record to
-    quarantine with the text, never to a silent NULL."""
-    # Three stacked projections, so each field's text is cleaned once, parsed once, and its check reuses both
-    # (written as one nested expression, DuckDB evaluated the cleaning up to five times per value).
+    quarantine with the text, never to a silent NULL. With `unchanged_scope` (SQL of row hashes that stand already,
+    `_unchanged_scope`), a record holding one of them is marked `_unchanged` and only its `always` fields are typed:
+    the rest would be compared with nothing and checked by no row rule."""
+    # Stacked projections, so each field's text is cleaned once, parsed once, and its check reuses both (written
+    # as one nested expression, DuckDB evaluated the cleaning up to five times per value).
     cleaned, parsed, projections, unparseable = [], [], [], []
     for number, field in enumerate(dataset.fields):
         name = quote_identifier(field.name)
@@ -397,7 +494,10 @@ def _normalise(
             projections.append(f"CAST(NULL AS {field.sql_type}) AS {name}")
             continue
         text, typed = f"__text_{number}", f"__typed_{number}"
-        cleaned.append(f"{_cleaned(field, config)} AS {text}")
+        cleaning = _cleaned(field, config)
+        if field.name not in always:
+            cleaning = f"CASE WHEN NOT _unchanged THEN {cleaning} END"  # evaluated for the other rows only
+        cleaned.append(f"{cleaning} AS {text}")
         parsed.append(f"{_typed(field, text, config)} AS {typed}")
         projections.append(f"{typed} AS {name}")
         if field.sql_type != "VARCHAR":
@@ -416,14 +516,19 @@ def _normalise(
     row_json = (
         "_record" if "_record" in all_columns else "to_json([" + ", ".join(map(quote_identifier, all_columns)) + "])"
     )
+    hashed = f"SELECT *, rowid + {first_row} AS _source_row, md5({row_json}) AS _row_hash FROM {work_table}_text"
+    if unchanged_scope:
+        marked = f"""SELECT t.*, s._row_hash IS NOT NULL AS _unchanged
+                     FROM ({hashed}) AS t LEFT JOIN {unchanged_scope} AS s ON t._row_hash = s._row_hash"""
+    else:
+        marked = f"SELECT *, false AS _unchanged FROM ({hashed})"
     unparseable_sql = quarantine.reasons_sql(unparseable)
     connection.execute(
         f"""CREATE OR REPLACE TABLE {work_table} AS
-            SELECT {", ".join(projections)}, _source_row, _row_hash, {unparseable_sql} AS _unparseable
+            SELECT {", ".join(projections)}, _source_row, _row_hash, _unchanged, {unparseable_sql} AS _unparseable
             FROM (SELECT *, {", ".join(parsed) or "NULL AS __none"}
-                  FROM (SELECT *, rowid + {first_row} AS _source_row, md5({row_json}) AS _row_hash,
-                               {", ".join(cleaned) or "NULL AS __nothing"}
-                        FROM {work_table}_text))"""
+                  FROM (SELECT *, {", ".join(cleaned) or "NULL AS __nothing"}
+                        FROM ({marked})))"""
     )
     # Exact duplicate records are set aside before validation: they are counted, not loaded twice. The first of
     # each stays. (Finding the few repeated hashes first is much cheaper than numbering every record.)
@@ -511,8 +616,9 @@ def _already_done(
 def _screen_records(
     connection: duckdb.DuckDBPyConnection, delivery: Delivery, dataset: Dataset, work_table: str
 ) -> None:
-    """The record rules a suite cannot express: NIP structure, dates after the delivery, the region's own units."""
-    quarantine.add_structural(connection, work_table, dataset, delivery.delivery_date)
+    """The record rules a suite cannot express: NIP structure, dates after the delivery (on the records not standing
+    unchanged), the region's own units (on every record: the region's list may have changed since)."""
+    quarantine.add_structural(connection, work_table, dataset, delivery.delivery_date, "NOT _unchanged")
     quarantine.match_units(connection, work_table, dataset, delivery.region)
 
 
@@ -604,20 +710,20 @@ def load_delivery(
         )
 
     try:
+        suite, digest = delivery_suite(dataset, kind), checks_digest(dataset, config)
+        unchanged_scope = _unchanged_scope(connection, dataset, delivery, changes.Load(load_id, delivery.delivery_id,
+                                           delivery.delivery_date, kind, started, started), digest)  # fmt: skip
         first_row = _read(connection, delivery, config, work_table, settings.warehouse_dir / "ingest_work")
-        _normalise(connection, dataset, config, work_table, first_row=first_row)
+        _normalise(
+            connection, dataset, config, work_table, first_row=first_row, unchanged_scope=unchanged_scope,
+            always=_typed_on_every_row(dataset, suite),
+        )  # fmt: skip
         (received,) = connection.execute(f"SELECT count(*) FROM {work_table}_text").fetchone()
         (distinct_rows,) = connection.execute(f"SELECT count(*) FROM {work_table}").fetchone()
         duplicates = received - distinct_rows
         checks_started = time.perf_counter()
-        report = validate_table(
-            connection,
-            work_table,
-            delivery_suite(dataset, kind),
-            settings=settings,
-            stage="delivery",
-            run_id=load_id,
-            row_key="_source_row",
+        report = _validate_delivery(
+            connection, work_table, suite, settings=settings, run_id=load_id, all_rows=unchanged_scope is None
         )
         _screen_records(connection, delivery, dataset, work_table)
         checks_s = time.perf_counter() - checks_started
@@ -633,7 +739,7 @@ def load_delivery(
             )  # fmt: skip
             finish("loaded", received_rows=received, loaded_rows=applied.brought, unchanged_rows=applied.unchanged,
                    ended_rows=applied.ended, quarantined_rows=quarantined, duplicate_rows=duplicates,
-                   archive_path=archive_path)  # fmt: skip
+                   archive_path=archive_path, checks_digest=digest)  # fmt: skip
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")

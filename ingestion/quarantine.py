@@ -18,6 +18,7 @@ from asn_platform.core.contract import Dataset
 from asn_platform.core.warehouse import quote_identifier, sql_literal
 from asn_platform.quality import ValidationReport
 from asn_platform.quality.suites import ExpectationSpec
+from ingestion import changes
 
 QUARANTINE_TABLE = "raw.quarantine"
 
@@ -83,26 +84,33 @@ def reasons_sql(checks: list[Check]) -> str:
     return f"CASE WHEN {failing} THEN list_filter([{cases}], lambda reason: reason IS NOT NULL) END"
 
 
-def add_reasons(connection: duckdb.DuckDBPyConnection, work_table: str, reasons: str) -> None:
+def add_reasons(connection: duckdb.DuckDBPyConnection, work_table: str, reasons: str, where: str = "true") -> None:
     """The reasons `reasons` lists per record (SQL over the work table, as `reasons_sql` writes it, or a column
-    holding what it wrote), one row each."""
+    holding what it wrote), one row each; of the records `where` (SQL) holds for."""
     connection.execute(
         f"""INSERT INTO {work_table}_reasons
             SELECT _source_row, reason.code, reason."column", reason.value, reason.detail
             FROM (SELECT _source_row, unnest(reasons) AS reason
-                  FROM (SELECT _source_row, {reasons} AS reasons FROM {work_table})
+                  FROM (SELECT _source_row, {reasons} AS reasons FROM {work_table} WHERE {where})
                   WHERE reasons IS NOT NULL)"""
     )
 
 
-def add_checks(connection: duckdb.DuckDBPyConnection, work_table: str, checks: list[Check]) -> None:
-    """Every record failing any of `checks`, one reason per failed check, in one scan of the work table."""
+def add_checks(
+    connection: duckdb.DuckDBPyConnection, work_table: str, checks: list[Check], where: str = "true"
+) -> None:
+    """Every record (of those `where` holds for) failing any of `checks`, one reason per failed check, in one scan
+    of the work table."""
     if checks:
-        add_reasons(connection, work_table, reasons_sql(checks))
+        add_reasons(connection, work_table, reasons_sql(checks), where)
 
 
 def add_structural(
-    connection: duckdb.DuckDBPyConnection, work_table: str, dataset: Dataset, delivery_date: date
+    connection: duckdb.DuckDBPyConnection,
+    work_table: str,
+    dataset: Dataset,
+    delivery_date: date,
+    where: str = "true",
 ) -> None:
     """What a format check cannot see: a NIP whose embedded birth date, appointment month or gender digit is
     impossible (domain rule: such a NIP is invalid) or disagrees with the record's birth date or sex, and a date
@@ -142,19 +150,18 @@ def add_structural(
         for field in dataset.fields
         if field.sql_type in {"DATE", "TIMESTAMP"}
     ]  # fmt: skip
-    add_checks(connection, work_table, checks)
+    add_checks(connection, work_table, checks, where)
 
 
 def match_units(connection: duckdb.DuckDBPyConnection, work_table: str, dataset: Dataset, region: str) -> None:
-    """Units against the region's current reference list (its latest loaded `units` delivery), when it has one: a
-    unit name that differs only in case or spacing becomes the list's spelling; an unknown unit code is a reason."""
+    """Units against the region's current reference list (the units standing in raw), when it has one: a unit name
+    that differs only in case or spacing becomes the list's spelling; an unknown unit code is a reason. (Not the
+    rows of the latest units load: raw keeps a full extract's changes only, so that load may hold none.)"""
     if "unit_code" not in dataset.field_names or dataset.reference:
         return
     connection.execute(
-        """CREATE OR REPLACE TEMP TABLE region_units AS
-           SELECT unit_code, unit_name FROM raw.units WHERE _load_id = (
-               SELECT load_id FROM raw.load_audit WHERE region = ? AND dataset = 'units' AND status = 'loaded'
-               ORDER BY delivery_date DESC, finished_at DESC LIMIT 1)""",
+        f"""CREATE OR REPLACE TEMP TABLE region_units AS
+            SELECT unit_code, unit_name FROM raw.units WHERE _region = ? AND {changes.STANDING}""",
         [region],
     )
     (units,) = connection.execute("SELECT count(*) FROM region_units").fetchone()

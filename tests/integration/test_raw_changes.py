@@ -20,7 +20,7 @@ from asn_platform.generator import generate_sample
 from asn_platform.generator.profiles import LANGSA, MEDAN
 from asn_platform.generator.sample import SAMPLE_AS_OF
 from asn_platform.orchestration.stages import gate
-from ingestion import changes
+from ingestion import changes, load
 from ingestion.archive import ArchiveError, restore
 from ingestion.load import ensure_raw_tables, withdraw_delivery
 from ingestion.service import load_pending
@@ -115,6 +115,84 @@ def test_a_full_extract_stores_only_what_changed_and_ends_what_it_replaced(
     assert (stored, standing) == (LANGSA.headcount + 4, LANGSA.headcount - 1)
     assert audit == (LANGSA.headcount - 1, 4, LANGSA.headcount - 5, 5, 0, 0)
     assert _raw_gate_errors(settings) == []
+
+
+def _checked_records(settings: Settings, delivery_id: str) -> int:
+    """How many records the delivery's row rules ran on (its not-null rule on the NIP, as recorded)."""
+    with connect(settings=settings, read_only=True) as connection:
+        (checked,) = connection.execute(
+            """SELECT r.element_count FROM dq.expectation_results AS r JOIN raw.load_audit AS a ON r.run_id = a.load_id
+               WHERE a.delivery_id = ? AND a.status = 'loaded' AND r.column_name = 'nip'
+                 AND r.expectation = 'expect_column_values_to_not_be_null'""",
+            [delivery_id],
+        ).fetchone()
+    return int(checked)
+
+
+def test_a_full_extract_checks_what_changed_and_still_every_record_for_keys_and_units(
+    settings: Settings, langsa_first: Path
+) -> None:
+    load_pending(settings, "langsa")
+    day = SAMPLE_AS_OF + timedelta(days=1)
+    # The region closes one unit (its people stay as they were); three people move; a hire reuses the NIP of an
+    # unchanged record; one record changes to a sex the contract does not know.
+    (units_file,) = settings.landing_dir.glob("langsa/units/*/*.csv")
+    units = _read(units_file)
+    closed = units[-1][units[0].index("unit_code")]
+    _write(settings.landing_dir / "langsa" / "units" / day.isoformat() / units_file.name, units[:-1])
+
+    def edit(rows: list[list[str]]) -> list[list[str]]:
+        rows = _transfer(rows, range(1, 4))
+        header = rows[0]
+        unit, name, sex = header.index("kode_unit"), header.index("nama"), header.index("jenis_kelamin")
+        hire = list(rows[20])  # line 21 stands unchanged; someone else under its NIP
+        hire[name] = "Orang Lain"
+        rows[30][sex] = "X"
+        assert closed not in (rows[20][unit], rows[30][unit])
+        return [*rows, hire]
+
+    _next_day(settings, langsa_first, day, edit)
+    in_closed_unit = sum(row[_read(langsa_first)[0].index("kode_unit")] == closed for row in _read(langsa_first)[1:])
+    assert in_closed_unit > 0
+    results = {r.delivery.dataset: r for r in load_pending(settings, "langsa") if r.status == "loaded"}
+    delivery_id = f"langsa/personnel/{day}"
+    assert _checked_records(settings, delivery_id) == 5  # the row rules ran on the changed records alone
+    with connect(settings=settings, read_only=True) as connection:
+        reasons = connection.execute(
+            """SELECT source_row, list_sort(list_transform(reasons, lambda reason: reason.code))
+               FROM raw.quarantine WHERE delivery_id = ? AND NOT list_contains(
+                   list_transform(reasons, lambda reason: reason.code), 'unknown_unit:unit_code')
+               ORDER BY source_row""",
+            [delivery_id],
+        ).fetchall()
+        (unknown_unit,) = connection.execute(
+            """SELECT count(*) FROM raw.quarantine WHERE delivery_id = ?
+               AND list_contains(list_transform(reasons, lambda reason: reason.code), 'unknown_unit:unit_code')""",
+            [delivery_id],
+        ).fetchone()
+    # Uniqueness ran over every record: the unchanged line 21 and the hire on the last line share a NIP.
+    last_line = LANGSA.headcount + 2
+    assert reasons == [(21, ["duplicate_key:nip"]), (31, ["not_allowed:gender"]), (last_line, ["duplicate_key:nip"])]
+    assert unknown_unit == in_closed_unit  # unchanged records in the closed unit, caught on every record
+    personnel = results["personnel"]
+    assert personnel.quarantined == 3 + in_closed_unit
+    assert (personnel.loaded, personnel.unchanged) == (3, LANGSA.headcount - 5 - in_closed_unit)
+    assert _raw_gate_errors(settings) == []
+
+
+def test_every_record_is_checked_again_when_the_rules_change(
+    settings: Settings, langsa_first: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_pending(settings, "langsa")
+    days = [SAMPLE_AS_OF + timedelta(days=n) for n in (1, 2)]
+    _next_day(settings, langsa_first, days[0], lambda rows: _transfer(rows, range(1, 4)))
+    load_pending(settings, "langsa", "personnel")
+    assert _checked_records(settings, f"langsa/personnel/{days[0]}") == 3
+    # As if the suite, the registry or the rules' code had changed since: a new digest.
+    monkeypatch.setattr(load, "checks_digest", lambda dataset, config: "rules edited")
+    _next_day(settings, langsa_first, days[1], lambda rows: _transfer(rows, range(5, 7)))
+    load_pending(settings, "langsa", "personnel")
+    assert _checked_records(settings, f"langsa/personnel/{days[1]}") == LANGSA.headcount
 
 
 def test_every_delivered_snapshot_rebuilds_from_raw_and_from_the_archive(
