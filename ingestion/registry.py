@@ -257,7 +257,26 @@ def load_registry(sources_dir: Path) -> dict[str, RegionSource]:
 def _registry(sources_dir: Path) -> dict[str, RegionSource]:
     if not sources_dir.is_dir():
         raise RegistryError(f"{sources_dir}: no such sources directory")
-    return {path.stem: load_region(path) for path in sorted(sources_dir.glob("*.yml"))}
+    registry = {path.stem: load_region(path) for path in sorted(sources_dir.glob("*.yml"))}
+    _reject_shared_connections(sources_dir, registry)
+    return registry
+
+
+def _reject_shared_connections(sources_dir: Path, registry: dict[str, RegionSource]) -> None:
+    """Each region's API is its own server: two regions under one connection would both land whatever it serves
+    (seen in the national benchmark, where 74 regions extending banjarbaru fetched one region's survey)."""
+    regions_of: dict[str, set[str]] = {}
+    for region, source in registry.items():
+        for config in source.datasets.values():
+            if config.api is not None:
+                regions_of.setdefault(config.api.connection_id, set()).add(region)
+    shared = {connection: sorted(regions) for connection, regions in regions_of.items() if len(regions) > 1}
+    if shared:
+        connection, regions = sorted(shared.items())[0]
+        raise RegistryError(
+            f"{sources_dir}: regions {regions} share the API connection {connection!r}; give each region its own "
+            "`api.connection_id` (a region that `extends` another inherits the other's)"
+        )
 
 
 def region_source(region: str, sources_dir: Path) -> RegionSource:

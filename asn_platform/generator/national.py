@@ -31,6 +31,7 @@ holds about 200,000 training rows) per worker, and each file is handed to its wr
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import multiprocessing
 import os
@@ -47,6 +48,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from asn_platform.core.contract import DATASETS, REGIONAL_DATASETS
 from asn_platform.core.settings import SOURCES_DIR
@@ -243,7 +245,22 @@ def write_sources(regions: list[NationalRegion], sources_dir: Path, base_dir: Pa
             f"region: {region.region}\nname: {region.base.title()} {region.number} (synthetic)\n"
             f"province: Synthetic\nextends: {region.base}\n"
         )
+        # Its API datasets from its own API (its own connection), as its base's come from the base's.
+        apis = _api_transports(base_dir / f"{region.base}.yml")
+        if apis:
+            text += "datasets:\n" + "".join(
+                f"  {dataset}:\n    api: {json.dumps(api | {'connection_id': f'{region.region}_api'})}\n"
+                for dataset, api in apis.items()
+            )
         (sources_dir / f"{region.region}.yml").write_text(text, encoding="utf-8")
+
+
+def _api_transports(path: Path) -> dict[str, dict[str, object]]:
+    """The `api` mapping of each dataset the region's file serves over HTTP."""
+    datasets = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("datasets") or {}
+    return {
+        name: dict(config["api"]) for name, config in datasets.items() if isinstance(config, dict) and config.get("api")
+    }
 
 
 @contextmanager

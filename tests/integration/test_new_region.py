@@ -100,3 +100,19 @@ def test_extends_errors_name_the_file(tmp_path: Path, files: dict[str, str], mes
         load_registry(tmp_path)
     assert message in str(failure.value)
     assert str(failure.value).startswith(str(tmp_path / "a.yml"))
+
+
+def test_two_regions_under_one_api_connection_are_refused(tmp_path: Path) -> None:
+    # A region extending banjarbaru inherits its API connection: both would land whatever that one API serves.
+    shutil.copy(SOURCES_DIR / "banjarbaru.yml", tmp_path / "banjarbaru.yml")
+    (tmp_path / "a.yml").write_text("region: a\nname: A\nprovince: P\nextends: banjarbaru\n", encoding="utf-8")
+    with pytest.raises(RegistryError) as failure:
+        load_registry(tmp_path)
+    assert str(failure.value) == (
+        f"{tmp_path}: regions ['a', 'banjarbaru'] share the API connection 'banjarbaru_api'; give each region its own "
+        "`api.connection_id` (a region that `extends` another inherits the other's)"
+    )
+    own = "datasets: {survey_responses: {api: {connection_id: a_api, endpoint: /v1/survey-responses}}, " \
+          "complaints: {api: {connection_id: a_api, endpoint: /v1/complaints}}}"  # fmt: skip
+    (tmp_path / "a.yml").write_text(f"region: a\nname: A\nprovince: P\nextends: banjarbaru\n{own}\n", encoding="utf-8")
+    assert load_registry(tmp_path)["a"].dataset("complaints").api.connection_id == "a_api"  # type: ignore[union-attr]
