@@ -36,6 +36,7 @@ from asn_platform.core.settings import EXPECTATIONS_DIR, Settings
 from asn_platform.core.warehouse import quote_identifier, sql_literal
 from asn_platform.quality import Suite, ValidationReport, load_suite, validate_table
 from asn_platform.quality.runner import ExpectationOutcome, record_report
+from asn_platform.quality.scope import suite_digest
 from asn_platform.quality.suites import ExpectationSpec
 from ingestion import changes, quarantine
 from ingestion.archive import archive
@@ -180,8 +181,9 @@ def checks_digest(dataset: Dataset, config: DatasetSource) -> str:
 
 @lru_cache(maxsize=256)
 def _checks_digest(dataset_name: str, config_json: str) -> str:
-    rules = [(spec.type, spec.kwargs, spec.severity) for spec in delivery_suite(DATASETS[dataset_name]).row_level]
-    digest = hashlib.sha256(json.dumps([dataset_name, rules, config_json], sort_keys=True, default=str).encode())
+    suite = delivery_suite(DATASETS[dataset_name])
+    rules = suite_digest(dataclasses.replace(suite, expectations=suite.row_level))  # the gates' digest of a suite
+    digest = hashlib.sha256(json.dumps([rules, config_json]).encode())
     for source in _RULE_SOURCES:
         digest.update(source.read_bytes())
     return digest.hexdigest()
