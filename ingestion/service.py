@@ -104,27 +104,50 @@ def sync_registry(
     """The one place the registry reaches raw: the loading region as its file describes it, in `raw.regions` (the
     warehouse's region dimension reads it), and `raw.delivery_schedule`, every region and dataset with its schedule
     and freshness as the registry says now (the raw gate's freshness check joins it; analysts can see who delivers
-    what, and how often). One transaction: a reader sees the old registry or the new one."""
-    columns = ", ".join(
-        f"{name} {'INTEGER' if name == 'freshness_days' else 'VARCHAR'} NOT NULL" for name in SCHEDULE_COLUMNS
-    )
-    rows = delivery_schedule(registry)
-    connection.execute("BEGIN TRANSACTION")
+    what, and how often). Written only where it differs from what stands, in one transaction: a reader sees the old
+    registry or the new one. (Every region's load runs this: rewriting 500 regions' schedule each time cost 0.8 s
+    a region nationally, 400 s of a national ingest.)"""
     connection.execute(
         """CREATE TABLE IF NOT EXISTS raw.regions (
             region VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, province VARCHAR NOT NULL, timezone VARCHAR NOT NULL)"""
     )
-    connection.execute(
-        "INSERT OR REPLACE INTO raw.regions VALUES (?, ?, ?, ?)",
-        [source.region, source.name, source.province, source.timezone],
-    )
-    connection.execute(f"CREATE OR REPLACE TABLE {DELIVERY_SCHEDULE_TABLE} ({columns})")
-    if rows:
-        placeholders = ", ".join(f"({', '.join('?' * len(SCHEDULE_COLUMNS))})" for _ in rows)
-        connection.execute(
-            f"INSERT INTO {DELIVERY_SCHEDULE_TABLE} VALUES {placeholders}", [v for row in rows for v in row]
-        )
+    region = (source.region, source.name, source.province, source.timezone)
+    rows = delivery_schedule(registry)
+    standing = connection.execute(
+        "SELECT region, name, province, timezone FROM raw.regions WHERE region = ?", [source.region]
+    ).fetchone()
+    region_stands = standing == region
+    schedule_stands = _standing_schedule(connection) == sorted(rows)
+    if region_stands and schedule_stands:
+        return
+    connection.execute("BEGIN TRANSACTION")
+    if not region_stands:
+        connection.execute("INSERT OR REPLACE INTO raw.regions VALUES (?, ?, ?, ?)", list(region))
+    if not schedule_stands:
+        _write_schedule(connection, rows)
     connection.execute("COMMIT")
+
+
+def _write_schedule(connection: duckdb.DuckDBPyConnection, rows: list[tuple[object, ...]]) -> None:
+    types = {name: "INTEGER" if name == "freshness_days" else "VARCHAR" for name in SCHEDULE_COLUMNS}
+    connection.execute(
+        f"CREATE OR REPLACE TABLE {DELIVERY_SCHEDULE_TABLE} "
+        f"({', '.join(f'{name} {kind} NOT NULL' for name, kind in types.items())})"
+    )
+    if rows:
+        # One list parameter: a placeholder per value costs ~100x more to bind (0.7 s for 500 regions).
+        struct = f"STRUCT({', '.join(f'{name} {kind}' for name, kind in types.items())})[]"
+        connection.execute(
+            f"INSERT INTO {DELIVERY_SCHEDULE_TABLE} SELECT unnest(?::{struct}, recursive := true)",
+            [[dict(zip(SCHEDULE_COLUMNS, row, strict=True)) for row in rows]],
+        )
+
+
+def _standing_schedule(connection: duckdb.DuckDBPyConnection) -> list[tuple[object, ...]] | None:
+    """`raw.delivery_schedule` as it stands, sorted; None before it exists."""
+    if not has_table(connection, *DELIVERY_SCHEDULE_TABLE.split(".")):
+        return None
+    return sorted(connection.execute(f"SELECT * FROM {DELIVERY_SCHEDULE_TABLE}").fetchall())
 
 
 def _query(settings: Settings, table: str, sql: str, parameters: list[object]) -> list[dict[str, object]]:

@@ -6,13 +6,14 @@ import dataclasses
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from asn_platform.core.settings import SOURCES_DIR, Settings
 from asn_platform.generator import generate_sample
 from asn_platform.generator.profiles import LANGSA
-from ingestion.registry import RegistryError, load_registry
-from ingestion.service import load_pending
+from ingestion.registry import RegistryError, delivery_schedule, load_registry
+from ingestion.service import load_pending, sync_registry
 
 
 @pytest.fixture
@@ -116,3 +117,33 @@ def test_two_regions_under_one_api_connection_are_refused(tmp_path: Path) -> Non
           "complaints: {api: {connection_id: a_api, endpoint: /v1/complaints}}}"  # fmt: skip
     (tmp_path / "a.yml").write_text(f"region: a\nname: A\nprovince: P\nextends: banjarbaru\n{own}\n", encoding="utf-8")
     assert load_registry(tmp_path)["a"].dataset("complaints").api.connection_id == "a_api"  # type: ignore[union-attr]
+
+
+def test_raw_holds_the_registry_as_it_is_now(tmp_path: Path) -> None:
+    """Each region's load brings `raw.regions` and `raw.delivery_schedule` up to the registry (written only where
+    they differ): a renamed region and a region added later both show; an unchanged registry changes nothing."""
+    sources = tmp_path / "sources"
+    shutil.copytree(SOURCES_DIR, sources)
+    registry = load_registry(sources)
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as connection:
+        connection.execute("CREATE SCHEMA raw")
+        schedule = "SELECT * FROM raw.delivery_schedule ORDER BY ALL"
+        sync_registry(connection, registry["langsa"], registry)
+        first = connection.execute(schedule).fetchall()
+        assert first == sorted(delivery_schedule(registry))
+        sync_registry(connection, registry["medan"], registry)
+        assert connection.execute(schedule).fetchall() == first
+
+        edited = tmp_path / "edited"  # the registry is read once per process and folder
+        shutil.copytree(sources, edited)
+        text = (sources / "langsa.yml").read_text(encoding="utf-8").replace("name: Kota Langsa", "name: Langsa Baru")
+        (edited / "langsa.yml").write_text(text, encoding="utf-8")
+        (edited / "kota_baru.yml").write_text(text.replace("region: langsa", "region: kota_baru"), encoding="utf-8")
+        changed = load_registry(edited)
+        sync_registry(connection, changed["langsa"], changed)
+        names = connection.execute("SELECT region, name FROM raw.regions ORDER BY region").fetchall()
+        assert names == [("langsa", "Langsa Baru"), ("medan", registry["medan"].name)]
+        rows = connection.execute(schedule).fetchall()
+        assert rows == sorted(delivery_schedule(changed))
+        assert {row[0] for row in rows} - {row[0] for row in first} == {"kota_baru"}
+        assert ("kota_baru", "Langsa Baru") in {(row[0], row[1]) for row in rows}
