@@ -546,7 +546,11 @@ def _normalise(
 
 def _cleaned(field: Field, config: DatasetSource) -> str:
     """SQL for the field's delivered text: trimmed, blank as NULL, the region's values mapped to the contract's."""
-    text = f"nullif(trim({quote_identifier(config.columns[field.name])}), '')"
+    column = quote_identifier(config.columns[field.name])
+    # trim() builds a new string for every value; most values have no space to trim, and DuckDB's trim removes
+    # spaces only, so testing the two ends first gives the same text for about half of trim's cost.
+    padded = f"{column} LIKE ' %' OR {column} LIKE '% '"
+    text = f"CASE WHEN {padded} THEN nullif(trim({column}), '') ELSE nullif({column}, '') END"
     if field.strip:
         # translate deletes the characters it has no replacement for: a third of regexp_replace's cost here.
         text = f"nullif(translate({text}, {sql_literal(field.strip)}, ''), '')"
