@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from asn_platform.core.settings import Settings
-from asn_platform.core.warehouse import connect, has_table
+from asn_platform.core.warehouse import connect, has_table, insert_rows
 from ingestion.archive import restore
 from ingestion.changes import Load
 from ingestion.deliveries import find_deliveries
@@ -134,13 +134,7 @@ def _write_schedule(connection: duckdb.DuckDBPyConnection, rows: list[tuple[obje
         f"CREATE OR REPLACE TABLE {DELIVERY_SCHEDULE_TABLE} "
         f"({', '.join(f'{name} {kind} NOT NULL' for name, kind in types.items())})"
     )
-    if rows:
-        # One list parameter: a placeholder per value costs ~100x more to bind (0.7 s for 500 regions).
-        struct = f"STRUCT({', '.join(f'{name} {kind}' for name, kind in types.items())})[]"
-        connection.execute(
-            f"INSERT INTO {DELIVERY_SCHEDULE_TABLE} SELECT unnest(?::{struct}, recursive := true)",
-            [[dict(zip(SCHEDULE_COLUMNS, row, strict=True)) for row in rows]],
-        )
+    insert_rows(connection, DELIVERY_SCHEDULE_TABLE, rows)
 
 
 def _standing_schedule(connection: duckdb.DuckDBPyConnection) -> list[tuple[object, ...]] | None:

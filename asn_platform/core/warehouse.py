@@ -6,7 +6,7 @@ summaries) open published files read-only, so they never take the write lock.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -42,6 +42,20 @@ def connect(
         yield connection
     finally:
         connection.close()
+
+
+def insert_rows(connection: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Sequence[object]]) -> None:
+    """Insert `rows` (each a value per column of `table`, in the table's order) with one list parameter: a
+    placeholder per value costs several times more to bind (30,000 of them, 0.7 s)."""
+    if not rows:
+        return
+    columns = connection.execute(f"SELECT column_name, column_type FROM (DESCRIBE {table})").fetchall()
+    struct = "STRUCT(" + ", ".join(f"{quote_identifier(name)} {kind}" for name, kind in columns) + ")[]"
+    names = [name for name, _ in columns]
+    connection.execute(
+        f"INSERT INTO {table} SELECT unnest(?::{struct}, recursive := true)",
+        [[dict(zip(names, row, strict=True)) for row in rows]],
+    )
 
 
 def quote_identifier(name: str) -> str:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from asn_platform.core.settings import Settings
-from asn_platform.core.warehouse import qualified, quote_identifier, sql_literal
+from asn_platform.core.warehouse import insert_rows, qualified, quote_identifier, sql_literal
 from asn_platform.quality.suites import QUERY_EXPECTATION, ExpectationSpec, Suite, SuiteError
 
 if TYPE_CHECKING:
@@ -507,8 +507,4 @@ def record_report(connection: duckdb.DuckDBPyConnection, report: ValidationRepor
         )
         for o in report.outcomes
     ]
-    if not rows:
-        return
-    # One statement for the whole report (executemany costs a round of planning per row).
-    values = ", ".join(f"({', '.join('?' * 14)})" for _ in rows)
-    connection.execute(f"INSERT INTO {RESULTS_TABLE} VALUES {values}", [value for row in rows for value in row])
+    insert_rows(connection, RESULTS_TABLE, rows)

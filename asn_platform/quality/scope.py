@@ -36,7 +36,7 @@ from types import TracebackType
 import duckdb
 
 from asn_platform.core.settings import Settings
-from asn_platform.core.warehouse import has_table, qualified, quote_identifier, sql_literal
+from asn_platform.core.warehouse import has_table, insert_rows, qualified, quote_identifier, sql_literal
 from asn_platform.quality.runner import (
     RESULTS_SCHEMA,
     ExpectationOutcome,
@@ -429,9 +429,7 @@ class GateRun:
             )
             for scope in self.scopes
         ]
-        if rows:
-            values = ", ".join(f"({', '.join('?' * 13)})" for _ in rows)
-            self.connection.execute(f"INSERT INTO {SCOPE_TABLE} VALUES {values}", [v for row in rows for v in row])
+        insert_rows(self.connection, SCOPE_TABLE, rows)
 
     # --- after a passing gate ------------------------------------------------------------------------------------
 
