@@ -16,7 +16,6 @@ from asn_platform.orchestration.cosmos import dbt_layers
 from asn_platform.orchestration.defaults import DEFAULT_ARGS, PUBLISHED_ANALYTICS, START_DATE, raw_asset
 from asn_platform.orchestration.names import WAREHOUSE_DAG_ID, WRITER_POOL
 from asn_platform.orchestration.runtime import get_settings
-from asn_platform.transform.dbt import cosmos_partial_parse_dir
 
 
 def _gate_summary(reports: list[Any]) -> dict[str, Any]:
@@ -87,11 +86,6 @@ def asn_warehouse() -> None:
     # import, naming the command, when the manifest is missing. Every dbt task writes the build database: all in
     # the one-slot writer pool.
     dbt = dbt_layers("dbt", pool=WRITER_POOL)
-    # Each layer's dbt parses from the partial-parse file the one before it left (cosmos's cache, kept in run_dbt's
-    # target folder, where the reports' `dbt docs generate` finds it too), not the whole project again: without a
-    # cache_dir cosmos starts every layer from an empty target folder (a full parse, ~7 s, four times).
-    for layer in dbt.children.values():
-        layer.cache_dir = cosmos_partial_parse_dir(get_settings())
     published = publish()
     raw_checked >> dbt >> marts_checked >> published >> serve_postgres()
     [raw_checked, marts_checked, published] >> reports()
