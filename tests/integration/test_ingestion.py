@@ -293,6 +293,42 @@ def test_records_differing_only_in_which_field_is_blank_are_not_duplicates(
     ]  # fmt: skip
 
 
+def test_values_lose_the_spaces_around_them_and_keep_their_own(settings: Settings, sample_delivery: Path) -> None:
+    """Cleaning trims spaces at either end (only those: a tab is data), keeps inner spacing, reads all-blank as
+    missing, and maps and types a padded value like a clean one."""
+    column = {header: LANGSA_HEADERS.index(header) for header in ("nama", "jabatan", "jenis_kelamin", "golongan",
+                                                                   "tanggal_lahir")}  # fmt: skip
+    originals: list[list[str]] = []
+
+    def pad(rows: list[list[str]]) -> list[list[str]]:
+        originals.extend(list(row) for row in rows[1:4])
+        first, second, third = rows[1:4]
+        first[column["nama"]] = "  Siti  Aminah"
+        first[column["jabatan"]] = first[column["jabatan"]] + "   "
+        first[column["jenis_kelamin"]] = f" {first[column['jenis_kelamin']]} "
+        second[column["golongan"]] = "   "
+        second[column["tanggal_lahir"]] = f"  {second[column['tanggal_lahir']]} "
+        third[column["nama"]] = "\tTab Kiri "
+        return rows
+
+    _rewrite(sample_delivery, pad)
+    (result,) = load_pending(settings, "langsa", dataset="personnel")
+    assert (result.status, result.quarantined) == ("loaded", 0)
+    with connect(settings=settings) as connection:
+        loaded = connection.execute(
+            "SELECT full_name, position_title, gender, golongan, birth_date::VARCHAR FROM raw.personnel "
+            "WHERE _source_row < 5 ORDER BY _source_row"
+        ).fetchall()
+    first, second, _ = originals
+    assert loaded[0][:3] == (
+        "Siti  Aminah",
+        first[column["jabatan"]],
+        {"L": "M", "P": "F"}[first[column["jenis_kelamin"]]],
+    )
+    assert loaded[1][3:] == (None, second[column["tanggal_lahir"]])
+    assert loaded[2][0] == "\tTab Kiri"
+
+
 def test_delivery_folders_must_be_real_iso_dates(settings: Settings, sample_delivery: Path) -> None:
     (settings.landing_dir / "langsa" / "personnel" / "20261101").mkdir()  # not YYYY-MM-DD: ignored
     (settings.landing_dir / "langsa" / "personnel" / "2026-02-30").mkdir()
