@@ -29,7 +29,7 @@ from datetime import date, datetime
 import duckdb
 
 from asn_platform.core.contract import Dataset
-from asn_platform.core.warehouse import quote_identifier, sql_literal
+from asn_platform.core.warehouse import insert_rows, quote_identifier, sql_literal
 
 AUDIT_TABLE = "raw.load_audit"
 # The load that ended a version; NULL while it stands.
@@ -127,7 +127,7 @@ def _timeline(connection: duckdb.DuckDBPyConnection, ordinal: dict[str, int]) ->
     attached database only, and this runs inside the load's)."""
     table = f"change_timeline_{next(_replay_tables)}"
     connection.execute(f"CREATE OR REPLACE TEMP TABLE {table} (load_id VARCHAR, ordinal INTEGER)")
-    connection.executemany(f"INSERT INTO {table} VALUES (?, ?)", list(ordinal.items()))
+    insert_rows(connection, table, list(ordinal.items()))
     return table
 
 
