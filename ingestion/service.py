@@ -107,20 +107,25 @@ def sync_registry(
     what, and how often). Written only where it differs from what stands, in one transaction: a reader sees the old
     registry or the new one. (Every region's load runs this: rewriting 500 regions' schedule each time cost 0.8 s
     a region nationally, 400 s of a national ingest.)"""
-    connection.execute(
-        """CREATE TABLE IF NOT EXISTS raw.regions (
-            region VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, province VARCHAR NOT NULL, timezone VARCHAR NOT NULL)"""
-    )
     region = (source.region, source.name, source.province, source.timezone)
     rows = delivery_schedule(registry)
-    standing = connection.execute(
-        "SELECT region, name, province, timezone FROM raw.regions WHERE region = ?", [source.region]
-    ).fetchone()
+    regions_exist = has_table(connection, "raw", "regions")
+    standing = (
+        regions_exist
+        and connection.execute(
+            "SELECT region, name, province, timezone FROM raw.regions WHERE region = ?", [source.region]
+        ).fetchone()
+    )
     region_stands = standing == region
     schedule_stands = _standing_schedule(connection) == sorted(rows)
     if region_stands and schedule_stands:
-        return
+        return  # nothing written: not even DDL
     connection.execute("BEGIN TRANSACTION")
+    if not regions_exist:
+        connection.execute(
+            """CREATE TABLE raw.regions (region VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, province VARCHAR NOT NULL,
+                                         timezone VARCHAR NOT NULL)"""
+        )
     if not region_stands:
         connection.execute("INSERT OR REPLACE INTO raw.regions VALUES (?, ?, ?, ?)", list(region))
     if not schedule_stands:

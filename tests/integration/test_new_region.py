@@ -133,7 +133,10 @@ def test_raw_holds_the_registry_as_it_is_now(tmp_path: Path) -> None:
         assert first == sorted(delivery_schedule(registry))
         sync_registry(connection, registry["medan"], registry)
         assert connection.execute(schedule).fetchall() == first
-
+    # Nothing to bring up to date writes nothing: on a read-only connection any write would fail.
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as reader:
+        sync_registry(reader, registry["langsa"], registry)
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as connection:
         edited = tmp_path / "edited"  # the registry is read once per process and folder
         shutil.copytree(sources, edited)
         text = (sources / "langsa.yml").read_text(encoding="utf-8").replace("name: Kota Langsa", "name: Langsa Baru")
