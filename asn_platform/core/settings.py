@@ -34,6 +34,9 @@ DEFAULT_MEMORY_LIMIT = "4GB"
 DEFAULT_VERSIONS_KEPT = 5
 # The Airflow connection of the PostgreSQL serving target (AIRFLOW_CONN_ASN_SERVING_POSTGRES); unset: not served.
 SERVING_POSTGRES_CONNECTION = "asn_serving_postgres"
+# The languages people-facing output (reports, the run summary, the dbt docs overview) is written in; the first is
+# the default: most readers are regional HR and planning staff who work in Bahasa Indonesia.
+REPORT_LANGUAGES = ("id", "en")
 
 
 class SettingsError(ValueError):
@@ -102,6 +105,8 @@ class Settings:
     # None: today. Pinned for the sample, whose deliveries are dated SAMPLE_AS_OF.
     as_of: date | None = None
     published_versions_kept: int = DEFAULT_VERSIONS_KEPT
+    # "id" (Bahasa Indonesia, Indonesian number and date formats) or "en".
+    report_language: str = REPORT_LANGUAGES[0]
     sources_dir: Path = SOURCES_DIR
     regional_api_token: str | None = field(default=None, repr=False, compare=False)
     # AIRFLOW_CONN_<ID> values as given: the same variables Airflow itself reads its connections from.
@@ -185,6 +190,9 @@ class Settings:
         memory_limit = env.get("ASN_DUCKDB_MEMORY_LIMIT", "").strip().replace(" ", "") or DEFAULT_MEMORY_LIMIT
         if not re.fullmatch(r"[0-9]+(\.[0-9]+)?([KMGT]i?B)", memory_limit, flags=re.IGNORECASE):
             raise SettingsError(f"ASN_DUCKDB_MEMORY_LIMIT={memory_limit!r} must be a size like 4GB or 512MiB")
+        report_language = env.get("ASN_REPORT_LANGUAGE", "").strip().lower() or REPORT_LANGUAGES[0]
+        if report_language not in REPORT_LANGUAGES:
+            raise SettingsError(f"ASN_REPORT_LANGUAGE={report_language!r} must be one of {', '.join(REPORT_LANGUAGES)}")
         return cls(
             data_dir=data_dir,
             landing_dir=path("ASN_LANDING_DIR", data_dir / "landing"),
@@ -201,6 +209,7 @@ class Settings:
             source_api_dir=path("ASN_SOURCE_API_DIR", data_dir / "source_api"),
             as_of=_as_of(env.get("ASN_AS_OF", "").strip()),
             published_versions_kept=integer("ASN_PUBLISHED_VERSIONS_KEPT", DEFAULT_VERSIONS_KEPT, minimum=1),
+            report_language=report_language,
             sources_dir=path("ASN_SOURCES_DIR", SOURCES_DIR),
             regional_api_token=env.get("ASN_REGIONAL_API_TOKEN", "").strip() or None,
             connections={name: value for name, value in env.items() if name.startswith("AIRFLOW_CONN_")},

@@ -35,11 +35,17 @@ def test_data_dir_moves_every_folder_and_each_can_be_set_alone(tmp_path: Path) -
         ({"ASN_DUCKDB_MEMORY_LIMIT": "lots"}, "ASN_DUCKDB_MEMORY_LIMIT='lots' must be a size like 4GB or 512MiB"),
         ({"ASN_AS_OF": "1 Nov 2026"}, "ASN_AS_OF='1 Nov 2026' is not a date like 2026-11-01"),
         ({"ASN_PUBLISHED_VERSIONS_KEPT": "0"}, "ASN_PUBLISHED_VERSIONS_KEPT=0 must be at least 1"),
+        ({"ASN_REPORT_LANGUAGE": "jawa"}, "ASN_REPORT_LANGUAGE='jawa' must be one of id, en"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message.replace("(", r"\(").replace(")", r"\)")):
         Settings.from_env(env)
+
+
+def test_reports_are_in_indonesian_unless_english_is_chosen() -> None:
+    assert Settings.from_env({}).report_language == "id"
+    assert Settings.from_env({"ASN_REPORT_LANGUAGE": " EN "}).report_language == "en"
 
 
 def test_numbers_accept_underscores() -> None:
