@@ -39,6 +39,18 @@ SERVING_POSTGRES_CONNECTION = "asn_serving_postgres"
 REPORT_LANGUAGES = ("id", "en")
 
 
+def stored_pseudonym_key(warehouse_dir: Path) -> str | None:
+    """The key a local installation keeps beside its build database (`Settings.resolve_pseudonym_key` writes it);
+    None when there is none."""
+    key_file = warehouse_dir / PSEUDONYM_KEY_FILE
+    if not key_file.exists():
+        return None
+    key = key_file.read_text().strip()
+    if len(key) < 32:
+        raise SettingsError(f"{key_file} holds no usable key (under 32 characters); restore it from backup")
+    return key
+
+
 class SettingsError(ValueError):
     """A setting's environment variable holds a value the pipeline cannot use."""
 
@@ -251,9 +263,8 @@ class Settings:
                 pass
             finally:
                 draft.unlink()
-        key = key_file.read_text().strip()
-        if len(key) < 32:
-            raise SettingsError(f"{key_file} holds no usable key (under 32 characters); restore it from backup")
+        key = stored_pseudonym_key(self.warehouse_dir)
+        assert key is not None  # written just above
         return key
 
     def airflow_env(self) -> dict[str, str]:

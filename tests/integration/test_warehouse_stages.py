@@ -116,3 +116,60 @@ def test_a_region_that_has_sent_only_personnel_still_builds(settings: Settings, 
         (people,) = connection.execute("SELECT count(*) FROM core.dim_employee").fetchone()
         (trainings,) = connection.execute("SELECT count(*) FROM staging.stg_diklat__training").fetchone()
     assert (people, trainings) == (3_000, 0)
+
+
+def test_plain_dbt_in_the_project_folder_builds_with_the_key_kept_beside_the_database(
+    built: Settings, tmp_path: Path
+) -> None:
+    """`dbt build` run by hand in dbt_project/, without the variables `python -m asn_platform dbt` sets: the profile
+    defaults to the settings' build database, and the pseudonyms come from the key a local installation keeps beside
+    it, so they equal the pipeline's."""
+    import dataclasses
+    import os
+    import subprocess
+
+    import yaml
+
+    from asn_platform.core.settings import DBT_PROJECT_DIR, PSEUDONYM_KEY_FILE
+    from asn_platform.transform.dbt import DBT_EXECUTABLE
+
+    profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())["asn"]["outputs"]["duckdb"]
+    default_path = profile["path"].split("'")[3]  # env_var('ASN_WAREHOUSE_PATH', '<default>')
+    assert (DBT_PROJECT_DIR / default_path).resolve() == Settings.from_env({}).warehouse_path
+
+    sum_of_keys = "SELECT sum(hash(employee_key)), count(*) FROM core.dim_employee"
+    with connect(settings=built) as connection:
+        before = connection.execute(sum_of_keys).fetchone()
+    env = {name: value for name, value in os.environ.items() if not name.startswith("ASN_")}
+    env["ASN_WAREHOUSE_PATH"] = str(built.warehouse_path)  # this test's database, not the checkout's data/
+    command = [
+        str(DBT_EXECUTABLE),
+        "run",
+        "-s",
+        "int_simpeg__employees",
+        "dim_employee",
+        "--target-path",
+        str(tmp_path / "target"),
+    ]
+    command += ["--log-path", str(tmp_path / "logs")]
+
+    without_key = subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False)
+    assert without_key.returncode != 0
+    assert "ASN_PSEUDONYM_KEY is not set and no key is kept beside the build database" in without_key.stdout
+
+    local_key = "5e" * 32  # a local installation's key, as `resolve_pseudonym_key` writes it
+    (built.warehouse_dir / PSEUDONYM_KEY_FILE).write_text(local_key)
+    done = subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout[-2000:]
+    with connect(settings=built) as connection:
+        by_hand = connection.execute(sum_of_keys).fetchone()
+    assert by_hand[1] == before[1]
+    assert by_hand[0] != before[0]  # the key file's pseudonyms, not the ones the test's key gave
+
+    run_dbt(
+        ["run", "-s", "int_simpeg__employees", "dim_employee"],
+        dataclasses.replace(built, pseudonym_key=local_key),
+        echo=False,
+    )
+    with connect(settings=built) as connection:
+        assert connection.execute(sum_of_keys).fetchone() == by_hand  # what the pipeline gives with that key
