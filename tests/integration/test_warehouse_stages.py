@@ -173,3 +173,34 @@ def test_plain_dbt_in_the_project_folder_builds_with_the_key_kept_beside_the_dat
     )
     with connect(settings=built) as connection:
         assert connection.execute(sum_of_keys).fetchone() == by_hand  # what the pipeline gives with that key
+
+
+def test_source_freshness_is_judged_from_the_load_audit(built: Settings) -> None:
+    """`dbt source freshness`: each dataset's age is that of the region gone longest without a successful load of it;
+    past the registry's longest delivery interval (35 days) it warns, past 70 days it fails."""
+    target, _ = dbt_paths(built)
+
+    def freshness() -> dict[str, str]:
+        try:
+            run_dbt(["source", "freshness"], built, echo=False)
+        except DbtFailed:
+            pass  # an error-level source exits 1; sources.json still says which
+        results = json.loads((target / "sources.json").read_text())["results"]
+        return {result["unique_id"].removeprefix("source.asn."): result["status"] for result in results}
+
+    datasets = ["diklat.training", "pengaduan.complaints", "simpeg.personnel", "simpeg.units", "skm.services"]
+    datasets.append("skm.survey_responses")
+    assert freshness() == dict.fromkeys(datasets, "pass")  # the registry and the audit itself are not judged
+    with connect(settings=built) as connection:
+        connection.execute("""UPDATE raw.load_audit SET finished_at = now() - INTERVAL 40 DAY
+                              WHERE dataset = 'training'""")
+        connection.execute("""UPDATE raw.load_audit SET finished_at = now() - INTERVAL 71 DAY
+                              WHERE dataset = 'complaints'""")
+        # A rejected delivery of today does not make complaints fresh: only loads that brought data count.
+        connection.execute("""UPDATE raw.load_audit SET finished_at = now(), status = 'rejected'
+                              WHERE dataset = 'complaints' AND load_id = (
+                                  SELECT max(load_id) FROM raw.load_audit WHERE dataset = 'complaints')""")
+    statuses = freshness()
+    assert statuses["diklat.training"] == "warn"
+    assert statuses["pengaduan.complaints"] == "error"
+    assert statuses["simpeg.personnel"] == "pass"
