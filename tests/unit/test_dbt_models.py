@@ -43,3 +43,32 @@ def test_models_follow_the_layer_naming() -> None:
         assert path.stem.startswith(f"stg_{path.parent.name}__"), path
     for path in (MODELS / "intermediate").rglob("*.sql"):
         assert path.stem.startswith("int_"), path
+
+
+def test_marts_are_grouped_by_area_and_only_the_restricted_tier_is_private() -> None:
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["models"]["asn"]["marts"]
+    groups = {group["name"] for group in yaml.safe_load((MODELS / "_groups.yml").read_text())["groups"]}
+    areas = {path.name for path in (MODELS / "marts").iterdir() if path.is_dir()}
+    assert groups == areas
+    assert project["+access"] == "public"
+    assert {area: project[area]["+group"] for area in areas} == {area: area for area in areas}
+    assert {area for area in areas if project[area].get("+access", "public") != "public"} == {"restricted"}
+    assert project["restricted"]["+access"] == "private"
+
+
+def test_each_report_exposure_lists_the_marts_its_code_reads() -> None:
+    """The exposures say which marts a page reads, so dbt's lineage shows what a change to a mart would break."""
+    import re
+
+    from asn_platform.core.settings import MART_SCHEMAS, PROJECT_ROOT
+
+    exposures = yaml.safe_load((MODELS / "_reports__exposures.yml").read_text())["exposures"]
+    code = {"workforce_report": "asn_platform/reports/workforce.py", "run_summary": "asn_platform/reports/summary.py"}
+    assert {exposure["name"] for exposure in exposures} == set(code)
+    mart_names = {path.stem for path in (MODELS / "marts").rglob("*.sql")}
+    reference = re.compile(rf"\b(?:{'|'.join(MART_SCHEMAS)})\.([a-z_]+)\b")
+    for exposure in exposures:
+        source = (PROJECT_ROOT / code[exposure["name"]]).read_text()
+        read = {name for name in reference.findall(source) if name in mart_names}
+        listed = {ref.removeprefix("ref('").removesuffix("')") for ref in exposure["depends_on"]}
+        assert listed == read, exposure["name"]
