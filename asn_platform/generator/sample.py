@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from asn_platform.core.console import Steps
 from asn_platform.core.contract import DATASETS
 from asn_platform.generator.defects import (
     EXTRA_FIELD,
@@ -57,22 +58,27 @@ def generate_sample(
     *,
     api_dir: Path | None = None,
     defects: DefectRates | None = None,
+    steps: Steps | None = None,
 ) -> list[Path]:
     """Write every profile's deliveries under `landing_dir/<region>/<dataset>/<delivery date>/`, and what a region
     serves through its API into `api_dir/<region>/` (the stand-in API's store); same seed, same bytes. Returns the
     files, region by region in profile order, each region's in dataset then delivery order.
 
     With `defects`, realistic defects are injected at those rates and every one is listed, with the file, line
-    (or sheet row) and column where it sits, in `landing_dir/defects_manifest.json`."""
-    extracts = [
-        extract
-        for index, profile in enumerate(profiles)
-        for extract in _region(landing_dir, api_dir, seed=seed, index=index, profile=profile, as_of=as_of)
-    ]
+    (or sheet row) and column where it sits, in `landing_dir/defects_manifest.json`. `steps` hears of each region
+    as its data is generated and as its files are written."""
+    steps = steps or Steps("generate", 2 * len(profiles), interactive=False, out=lambda line: None)
+    extracts = []
+    for index, profile in enumerate(profiles):
+        steps.started(f"{profile.region} data")
+        extracts += _region(landing_dir, api_dir, seed=seed, index=index, profile=profile, as_of=as_of)
+        steps.finished(f"{profile.region} data", f"generated ({profile.headcount:,} ASN)")
     rates = defects or DefectRates.none()
     file_defects = _place_file_defects(extracts, rates, np.random.default_rng([seed, 1_000]))
     manifest: list[dict[str, object]] = []
     for number, extract in enumerate(extracts):
+        if number == 0 or extracts[number - 1].profile.region != extract.profile.region:
+            steps.started(f"{extract.profile.region} files")
         rng = np.random.default_rng([seed, 2_000, number])
         frame, injected = (extract.frame, [])
         if not DATASETS[extract.dataset].reference:  # reference lists can get file defects, not row defects
@@ -106,6 +112,9 @@ def generate_sample(
         for kind in (k for k in kinds if k not in HEADER_DEFECTS):
             encoding = getattr(extract.profile.style, "encoding", "utf-8")
             manifest.append(_entry(where, kind, detail=damage_file(extract.path, kind, rng, encoding=encoding)))
+        if number == len(extracts) - 1 or extracts[number + 1].profile.region != extract.profile.region:
+            region_files = sum(1 for other in extracts if other.profile.region == extract.profile.region)
+            steps.finished(f"{extract.profile.region} files", f"written ({region_files} deliveries)")
     _write_manifest(landing_dir / MANIFEST_NAME, seed=seed, as_of=as_of, rates=rates, defects=manifest)
     return [extract.path for extract in extracts]
 

@@ -8,6 +8,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -113,6 +114,10 @@ def test_run_succeeds_and_shows_its_result(first_run: tuple[Settings, subprocess
     for profile in SAMPLE_PROFILES:
         assert f"==> DAG asn_ingest_{profile.region}: success" in run.stdout
     assert "==> DAG asn_warehouse: success" in run.stdout
+    # Progress throughout, one line per step when not on a terminal: each region generated, each task of each DAG.
+    assert re.search(r"/10\] generate: medan files written \(18 deliveries\) in [0-9.]+ s", run.stdout)
+    assert re.search(r"\] asn_ingest_langsa: load_deliveries succeeded in ", run.stdout)
+    assert re.search(r"/[0-9]+\] asn_warehouse: publish succeeded in ", run.stdout)
     assert "Active civil servants by region (published mart core.dim_employee):" in run.stdout
     assert str(settings.analytics_path) in run.stdout
 

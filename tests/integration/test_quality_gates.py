@@ -7,8 +7,8 @@ checks, before it loads, are broken by the defect generator in test_defects_caug
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -262,7 +262,7 @@ def test_warnings_are_recorded_and_do_not_stop_the_stage(warehouse: Built) -> No
         "UPDATE service_quality.ikm_unit_period SET is_drift_warning = true",
     )
     # Eight months after the sample's deliveries, every dataset but the reference lists is overdue.
-    later = dataclasses.replace(warehouse.settings, as_of=date(2027, 7, 1))
+    later = warehouse.settings.model_copy(update={"as_of": date(2027, 7, 1)})
     raw = {report.suite: report for report in gate("raw", later)}
     marts = {report.suite: report for report in gate("marts", later)}
     (stale,) = raw["raw.load_audit"].warnings
@@ -291,9 +291,12 @@ def test_a_failed_raw_gate_fails_the_warehouse_dag_before_dbt_runs(warehouse: Bu
     prepare_airflow(warehouse.settings)
     ensure_manifest(warehouse.settings)  # the DAG renders its dbt tasks from it
     bag = load_dag_bag()
+    progress: list[str] = []
     with use_settings(warehouse.settings):
-        outcome, dag_run = run_dag(bag, "asn_warehouse")
+        outcome, dag_run = run_dag(bag, "asn_warehouse", progress.append)
     assert outcome.state == "failed"
+    # Each task that ran is reported as it ended (the run's own listener), here the one that failed.
+    assert [line for line in progress if re.search(r"/[0-9]+\] asn_warehouse: gate_raw FAILED in [0-9.]+ s$", line)]
     # Every task of cosmos's dbt group ("dbt.<node>.<command>") is held back with the gate after it.
     dbt_tasks = {task_id for task_id in bag.dags["asn_warehouse"].task_ids if task_id.startswith("dbt.")}
     assert dbt_tasks
