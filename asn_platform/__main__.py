@@ -4,10 +4,10 @@ Exit codes: 0 success, 1 pipeline failure, 2 bad usage or configuration."""
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 from pathlib import Path
 
+from asn_platform.core.console import Steps
 from asn_platform.core.settings import Settings, SettingsError
 
 
@@ -47,6 +47,7 @@ def _generate_command(settings: Settings, args: argparse.Namespace) -> None:
 def _generate(settings: Settings, force: bool, defects: str = "none") -> None:
     from asn_platform.generator import generate_sample
     from asn_platform.generator.defects import DefectRates
+    from asn_platform.generator.profiles import SAMPLE_PROFILES
 
     try:
         rates = DefectRates.parse(defects)  # a bad spec fails before anything is written
@@ -56,7 +57,10 @@ def _generate(settings: Settings, force: bool, defects: str = "none") -> None:
     if not force and any(path.is_file() for path in settings.landing_dir.rglob("*")):
         print(f"==> landing area {settings.landing_dir} already holds deliveries; not regenerating (use --force)")
         return
-    files = generate_sample(settings.landing_dir, settings.sample_seed, api_dir=settings.source_api_dir, defects=rates)
+    steps = Steps("generate", 2 * len(SAMPLE_PROFILES))
+    files = generate_sample(
+        settings.landing_dir, settings.sample_seed, api_dir=settings.source_api_dir, defects=rates, steps=steps
+    )
     print(f"==> generated {len(files)} sample deliveries under {settings.landing_dir} (seed {settings.sample_seed})")
     if str(rates) != "none":
         print(f"==> defects injected at {rates}; listed in {settings.landing_dir / 'defects_manifest.json'}")
@@ -165,11 +169,29 @@ def _rollback(settings: Settings, version: str) -> int:
     return 0
 
 
+def _serve_postgres(settings: Settings, uri: str | None) -> int:
+    from asn_platform.serving.postgres import PostgresServingError, serve_postgres
+
+    try:
+        served = serve_postgres(settings, uri)
+    except SettingsError as error:  # the connection's value
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except PostgresServingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if served.skipped:
+        print(f"==> PostgreSQL already serves {served.version}; nothing to do")
+    else:
+        print(f"==> PostgreSQL serves {served.version} ({served.rows:,} rows in {served.seconds:.1f} s)")
+    return 0
+
+
 def _sample_clock(settings: Settings) -> Settings:
     """The sample's deliveries are dated SAMPLE_AS_OF: freshness is judged as of that day unless ASN_AS_OF says."""
     from asn_platform.generator.sample import SAMPLE_AS_OF
 
-    return settings if settings.as_of is not None else dataclasses.replace(settings, as_of=SAMPLE_AS_OF)
+    return settings if settings.as_of is not None else settings.model_copy(update={"as_of": SAMPLE_AS_OF})
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -210,6 +232,12 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("versions", help="list the kept published versions and which one is serving")
     rollback = commands.add_parser("rollback", help="serve a kept published version again (see `versions`)")
     rollback.add_argument("version", help="a version as `versions` lists it, e.g. 20261202T033103.573Z-15a934")
+    serve = commands.add_parser(
+        "serve-postgres",
+        help="serve the published warehouse from PostgreSQL (for BI tools that need a server); "
+        "the target is $AIRFLOW_CONN_ASN_SERVING_POSTGRES unless --uri says",
+    )
+    serve.add_argument("--uri", help="a libpq URI, postgresql://user:password@host:5432/dbname")
     airflow = commands.add_parser("airflow", help="run a local Airflow (api-server, scheduler, ...) until Ctrl-C")
     airflow.add_argument("--port", type=int, help="the UI's port on 127.0.0.1 (default: $ASN_AIRFLOW_PORT or 8080)")
     airflow.add_argument("--check", action="store_true", help="start, verify the DAGs and the pool, then stop")
@@ -236,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911, PLR0912 - one 
         return _versions(settings)
     if args.command == "rollback":
         return _rollback(settings, args.version)
+    if args.command == "serve-postgres":
+        return _serve_postgres(settings, args.uri)
     if args.command == "manifest":  # before every make run/test/airflow: dbt parse only, nothing else to load
         from asn_platform.transform.dbt import DbtFailed
         from asn_platform.transform.manifest import ensure_manifest

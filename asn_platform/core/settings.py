@@ -1,20 +1,25 @@
 """Project settings: the one place that reads the environment.
 
 Every path and secret the pipeline uses comes from here, each from an environment variable with a documented default
-(see `.env.example` and `docs/settings.md`). Nothing else in the project reads `os.environ` for configuration.
+(see `.env.example` and `docs/settings.md`), read and validated by pydantic-settings. Nothing else in the project reads
+`os.environ` for configuration. Airflow connections (AIRFLOW_CONN_<ID>) are read by Airflow's own `Connection`.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import secrets
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings.sources.utils import parse_env_vars
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]  # asn_platform/core/settings.py -> the checkout
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -62,73 +67,194 @@ class ApiConnection:
     base_url: str
     token: str = field(repr=False)
 
-
-def _parse_connection(name: str, raw: str) -> ApiConnection:
-    """Airflow's connection formats: a URI (`http://:TOKEN@host:port`, token as the password) or JSON
-    (`{"conn_type": "http", "host": ..., "port": ..., "password": ...}`)."""
-    if raw.lstrip().startswith("{"):
-        try:
-            document = json.loads(raw)
-        except json.JSONDecodeError as error:
-            raise SettingsError(f"{name} is not valid JSON: {error.msg}") from None
-        if not isinstance(document, dict):
-            raise SettingsError(f"{name} must be a JSON object (or a URI)")
-        scheme = document.get("schema") or ("https" if document.get("conn_type") == "https" else "http")
-        host, port, token = document.get("host"), document.get("port"), document.get("password")
-    else:
-        parts = urlsplit(raw.strip())
-        scheme, host, port, token = parts.scheme, parts.hostname, parts.port, unquote(parts.password or "")
-    if scheme not in {"http", "https"} or not host:
-        raise SettingsError(f"{name} must name an http(s) host, like http://:TOKEN@127.0.0.1:8765")
-    if not token:
-        raise SettingsError(f"{name} has no token (the connection's password)")
-    host = f"[{host}]" if ":" in str(host) else host  # an IPv6 address keeps its brackets in a URL
-    return ApiConnection(f"{scheme}://{host}{f':{port}' if port else ''}", str(token))
+    @classmethod
+    def of(cls, connection: Any) -> ApiConnection:
+        """From an Airflow connection (`airflow.sdk.Connection`): the scheme is its `schema` when that names one
+        (how Airflow's HTTP hook reads it), else its type's; the token is its password."""
+        if connection.schema in {"http", "https"}:
+            scheme = connection.schema
+        else:
+            scheme = "https" if connection.conn_type == "https" else "http"
+        if not connection.host or not connection.password:
+            raise SettingsError(f"connection {connection.conn_id!r} needs a host and the API token as its password")
+        host = f"[{connection.host}]" if ":" in connection.host else connection.host  # IPv6 keeps its brackets
+        port = f":{connection.port}" if connection.port else ""
+        return cls(f"{scheme}://{host}{port}", connection.password)
 
 
-def _as_of(raw: str) -> date | None:
-    if not raw:
-        return None
+def _airflow_connection(variable: str, raw: str) -> Any:
+    """An AIRFLOW_CONN_<ID> value read as Airflow reads it: a URI or a JSON document. (Airflow's task SDK takes ~3 s
+    to import, so only when a connection is used.)"""
+    from airflow.sdk.definitions.connection import Connection
+
+    conn_id = variable.removeprefix("AIRFLOW_CONN_").lower()
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise SettingsError(f"ASN_AS_OF={raw!r} is not a date like 2026-11-01") from None
+        if raw.lstrip().startswith("{"):
+            return Connection.from_json(raw, conn_id=conn_id)
+        return Connection.from_uri(raw.strip(), conn_id=conn_id)
+    except (ValueError, TypeError) as error:
+        raise SettingsError(f"{variable} is not an Airflow connection (a URI or a JSON object): {error}") from None
 
 
-@dataclass(frozen=True)
-class Settings:
-    data_dir: Path
+# The mapping `Settings.from_env` reads, for the environment source below; None: os.environ.
+_ENVIRONMENT: ContextVar[Mapping[str, str] | None] = ContextVar("asn_settings_environment", default=None)
+
+
+class _Environment(EnvSettingsSource):
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        given = _ENVIRONMENT.get()
+        environment = os.environ if given is None else given
+        return parse_env_vars(environment, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str)
+
+
+def _explained(error: ValidationError) -> str:
+    """The first problem, named as the operator wrote it: the variable, its value, and what it must be."""
+    problem = error.errors()[0]
+    field_name = str(problem["loc"][0]) if problem["loc"] else ""
+    variable = Settings.variables().get(field_name, field_name)
+    reason = problem["msg"].removeprefix("Value error, ")
+    if problem["type"] == "string_pattern_mismatch" and variable == "ASN_DUCKDB_STORAGE_VERSION":
+        reason = "must look like 'v1.4.0' ('latest' is not allowed: BI tools bundle DuckDB 1.x)"
+    return f"{variable}={problem['input']!r}: {reason}"
+
+
+# Folders that default to a place in the data folder.
+_DATA_SUBFOLDERS = {
+    "landing_dir": "landing",
+    "warehouse_dir": "warehouse",
+    "published_dir": "published",
+    "reports_dir": "reports",
+    "source_api_dir": "source_api",
+}
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _folder(value: object) -> Path:
+    return Path(str(value).strip()).expanduser().resolve()
+
+
+class Settings(BaseSettings):
+    """Every setting, each from its environment variable (ASN_<NAME>, or the one named by its alias); a blank
+    variable is a missing one. Read once by `Settings.from_env` and passed down."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASN_", case_sensitive=False, env_ignore_empty=True, frozen=True, extra="ignore"
+    )
+
+    data_dir: Path = PROJECT_ROOT / "data"
+    # Each defaults to its subfolder of data_dir (_DATA_SUBFOLDERS).
     landing_dir: Path
     warehouse_dir: Path
     published_dir: Path
     # Static pages for people: the report index, Great Expectations Data Docs, reports with charts.
     reports_dir: Path
-    airflow_home: Path
-    pseudonym_key: str | None
-    storage_version: str
-    # DuckDB's memory cap for every connection (the build, dbt, gates, publishing); past it, DuckDB spills to disk.
-    duckdb_memory_limit: str
-    # dbt's worker threads: models run side by side, each with DuckDB's own threads.
-    dbt_threads: int
-    dq_chunk_rows: int
-    sample_seed: int
     source_api_dir: Path
+    airflow_home: Path = Field(PROJECT_ROOT / ".airflow", validation_alias="AIRFLOW_HOME")
+    pseudonym_key: str | None = Field(None, repr=False)
+    # DuckDB 2.x writes files DuckDB 1.x cannot read unless told otherwise; 'latest' is refused (BI tools bundle 1.x).
+    storage_version: str = Field(
+        DEFAULT_STORAGE_VERSION, pattern=r"^v[0-9]", validation_alias="ASN_DUCKDB_STORAGE_VERSION"
+    )
+    # DuckDB's memory cap for every connection (the build, dbt, gates, publishing); past it, DuckDB spills to disk.
+    duckdb_memory_limit: str = DEFAULT_MEMORY_LIMIT
+    # dbt's worker threads: models run side by side, each with DuckDB's own threads.
+    dbt_threads: int = Field(1, ge=1)
+    dq_chunk_rows: int = Field(500_000, ge=1_000)
+    sample_seed: int = Field(20261123, ge=0)
     # The day freshness is judged against (a region's latest delivery may be at most its freshness_days older);
     # None: today. Pinned for the sample, whose deliveries are dated SAMPLE_AS_OF.
     as_of: date | None = None
-    published_versions_kept: int = DEFAULT_VERSIONS_KEPT
+    published_versions_kept: int = Field(DEFAULT_VERSIONS_KEPT, ge=1)
     # "id" (Bahasa Indonesia, Indonesian number and date formats) or "en".
-    report_language: str = REPORT_LANGUAGES[0]
+    report_language: Literal["id", "en"] = REPORT_LANGUAGES[0]
     sources_dir: Path = SOURCES_DIR
-    regional_api_token: str | None = field(default=None, repr=False, compare=False)
+    regional_api_token: str | None = Field(None, repr=False)
     # AIRFLOW_CONN_<ID> values as given: the same variables Airflow itself reads its connections from.
-    connections: Mapping[str, str] = field(default_factory=dict, repr=False, hash=False, compare=False)
+    connections: Mapping[str, str] = Field(default_factory=dict, repr=False)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # No .env file: the compose stack's .env holds container paths and server secrets, not a local run's.
+        return init_settings, _Environment(settings_cls)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _folders_under_data_dir(cls, values: dict[str, Any]) -> dict[str, Any]:
+        data_dir = PROJECT_ROOT / "data" if _blank(values.get("data_dir")) else _folder(values["data_dir"])
+        defaults = {name: data_dir / sub for name, sub in _DATA_SUBFOLDERS.items() if _blank(values.get(name))}
+        return {name: value for name, value in values.items() if not _blank(value)} | defaults
+
+    @field_validator(
+        "data_dir",
+        "landing_dir",
+        "warehouse_dir",
+        "published_dir",
+        "reports_dir",
+        "source_api_dir",
+        "airflow_home",
+        "sources_dir",
+        mode="before",
+    )
+    @classmethod
+    def _absolute(cls, value: object) -> Path:
+        return _folder(value)
+
+    @field_validator("pseudonym_key", "regional_api_token", "storage_version", mode="before")
+    @classmethod
+    def _stripped(cls, value: object) -> object:
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("report_language", mode="before")
+    @classmethod
+    def _language(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("duckdb_memory_limit", mode="before")
+    @classmethod
+    def _memory_size(cls, value: object) -> str:
+        size = str(value).replace(" ", "")
+        if not re.fullmatch(r"[0-9]+(\.[0-9]+)?([KMGT]i?B)", size, flags=re.IGNORECASE):
+            raise ValueError("must be a size like 4GB or 512MiB")
+        return size
+
+    @classmethod
+    def variables(cls) -> dict[str, str]:
+        """Each setting's environment variable, by field (the connections are every AIRFLOW_CONN_<ID>)."""
+        names = {}
+        for name, model_field in cls.model_fields.items():
+            if name != "connections":
+                alias = model_field.validation_alias
+                names[name] = alias if isinstance(alias, str) else f"ASN_{name.upper()}"
+        return names
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """The settings from `env` (default: this process's environment); a bad value raises SettingsError naming
+        the variable, the value and what it must be."""
+        env = os.environ if env is None else env
+        token = _ENVIRONMENT.set(env)
+        try:
+            return cls(connections={name: value for name, value in env.items() if name.startswith("AIRFLOW_CONN_")})
+        except ValidationError as error:
+            raise SettingsError(_explained(error)) from None
+        finally:
+            _ENVIRONMENT.reset(token)
 
     def api_connection(self, connection_id: str) -> ApiConnection:
         name = f"AIRFLOW_CONN_{connection_id.upper()}"
         if name not in self.connections:
             raise SettingsError(f"connection {connection_id!r} is not configured: set {name}")
-        return _parse_connection(name, self.connections[name])
+        return ApiConnection.of(_airflow_connection(name, self.connections[name]))
 
     @property
     def warehouse_path(self) -> Path:
@@ -162,70 +288,16 @@ class Settings:
 
     def serving_postgres_uri(self) -> str | None:
         """The PostgreSQL serving target as a libpq URI (postgresql://user:password@host:port/dbname), from the
-        Airflow connection asn_serving_postgres; None when it is not configured."""
+        Airflow connection asn_serving_postgres (a URI, kept as given, or Airflow's JSON form); None when it is not
+        configured."""
         name = f"AIRFLOW_CONN_{SERVING_POSTGRES_CONNECTION.upper()}"
         raw = self.connections.get(name, "").strip()
         if not raw:
             return None
-        parts = urlsplit(raw)
-        if parts.scheme not in {"postgres", "postgresql"} or not parts.hostname or not parts.path.strip("/"):
+        connection = _airflow_connection(name, raw)
+        if connection.conn_type not in {"postgres", "postgresql"} or not connection.host or not connection.schema:
             raise SettingsError(f"{name} must be a URI like postgresql://user:password@127.0.0.1:5432/dbname")
-        return raw
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
-
-        def path(name: str, default: Path) -> Path:
-            raw = env.get(name, "").strip()
-            return Path(raw).expanduser().resolve() if raw else default
-
-        def integer(name: str, default: int, minimum: int) -> int:
-            raw = env.get(name, "").strip()
-            if not raw:
-                return default
-            try:
-                value = int(raw.replace("_", ""))
-            except ValueError:
-                raise SettingsError(f"{name}={raw!r} is not a whole number") from None
-            if value < minimum:
-                raise SettingsError(f"{name}={value} must be at least {minimum}")
-            return value
-
-        data_dir = path("ASN_DATA_DIR", PROJECT_ROOT / "data")
-        storage_version = env.get("ASN_DUCKDB_STORAGE_VERSION", "").strip() or DEFAULT_STORAGE_VERSION
-        if not storage_version.startswith("v"):
-            raise SettingsError(
-                f"ASN_DUCKDB_STORAGE_VERSION={storage_version!r} must look like 'v1.4.0' (or 'latest' is not allowed: "
-                "BI tools bundle DuckDB 1.x)"
-            )
-        memory_limit = env.get("ASN_DUCKDB_MEMORY_LIMIT", "").strip().replace(" ", "") or DEFAULT_MEMORY_LIMIT
-        if not re.fullmatch(r"[0-9]+(\.[0-9]+)?([KMGT]i?B)", memory_limit, flags=re.IGNORECASE):
-            raise SettingsError(f"ASN_DUCKDB_MEMORY_LIMIT={memory_limit!r} must be a size like 4GB or 512MiB")
-        report_language = env.get("ASN_REPORT_LANGUAGE", "").strip().lower() or REPORT_LANGUAGES[0]
-        if report_language not in REPORT_LANGUAGES:
-            raise SettingsError(f"ASN_REPORT_LANGUAGE={report_language!r} must be one of {', '.join(REPORT_LANGUAGES)}")
-        return cls(
-            data_dir=data_dir,
-            landing_dir=path("ASN_LANDING_DIR", data_dir / "landing"),
-            warehouse_dir=path("ASN_WAREHOUSE_DIR", data_dir / "warehouse"),
-            published_dir=path("ASN_PUBLISHED_DIR", data_dir / "published"),
-            reports_dir=path("ASN_REPORTS_DIR", data_dir / "reports"),
-            airflow_home=path("AIRFLOW_HOME", PROJECT_ROOT / ".airflow"),
-            pseudonym_key=env.get("ASN_PSEUDONYM_KEY", "").strip() or None,
-            storage_version=storage_version,
-            duckdb_memory_limit=memory_limit,
-            dbt_threads=integer("ASN_DBT_THREADS", 1, minimum=1),
-            dq_chunk_rows=integer("ASN_DQ_CHUNK_ROWS", 500_000, minimum=1_000),
-            sample_seed=integer("ASN_SAMPLE_SEED", 20261123, minimum=0),
-            source_api_dir=path("ASN_SOURCE_API_DIR", data_dir / "source_api"),
-            as_of=_as_of(env.get("ASN_AS_OF", "").strip()),
-            published_versions_kept=integer("ASN_PUBLISHED_VERSIONS_KEPT", DEFAULT_VERSIONS_KEPT, minimum=1),
-            report_language=report_language,
-            sources_dir=path("ASN_SOURCES_DIR", SOURCES_DIR),
-            regional_api_token=env.get("ASN_REGIONAL_API_TOKEN", "").strip() or None,
-            connections={name: value for name, value in env.items() if name.startswith("AIRFLOW_CONN_")},
-        )
+        return raw if not raw.startswith("{") else connection.get_uri()
 
     @property
     def data_docs_dir(self) -> Path:

@@ -11,7 +11,6 @@ processes (asn_platform.transform.dbt says why), and `airflow db migrate` only w
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import secrets
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from asn_platform.core.settings import DAGS_DIR, Settings
 from asn_platform.generator.regional_api import running_api
+from asn_platform.local.progress import task_progress
 from asn_platform.orchestration.names import INGEST_DAG_PREFIX, WAREHOUSE_DAG_ID
 from asn_platform.orchestration.runtime import use_settings
 from ingestion.registry import load_registry
@@ -139,7 +139,7 @@ def stand_in_apis(settings: Settings, progress: Callable[[str], None] = print) -
             added[variable] = f"http://:{token}@127.0.0.1:{api.server_address[1]}"
             progress(f"==> stand-in API for {region} on {api.base_url} (serving {store})")
         stack.enter_context(_environment(added))
-        yield dataclasses.replace(settings, connections={**settings.connections, **added})
+        yield settings.model_copy(update={"connections": {**settings.connections, **added}})
 
 
 @contextmanager
@@ -168,14 +168,16 @@ def load_dag_bag() -> DagBag:
     return bag
 
 
-def run_dag(bag: DagBag, dag_id: str) -> tuple[DagOutcome, DagRun]:
+def run_dag(bag: DagBag, dag_id: str, progress: Callable[[str], None] = print) -> tuple[DagOutcome, DagRun]:
     """One run of `dag_id` in this process (dag.test()), its tasks without retries: in-process runs fail fast,
-    where dag.test() would wait out each retry delay (minutes). The scheduler keeps the DAGs' retries."""
+    where dag.test() would wait out each retry delay (minutes). The scheduler keeps the DAGs' retries. Each task
+    is reported to `progress` as it ends (and on a terminal as it starts, and while it runs long)."""
     dag = bag.dags[dag_id]
     for task in dag.tasks:
         task.retries = 0
     started = time.perf_counter()
-    dag_run = dag.test()
+    with task_progress(dag_id, len(dag.tasks), progress):
+        dag_run = dag.test()
     return DagOutcome(dag_id, str(dag_run.state), time.perf_counter() - started), dag_run
 
 
@@ -189,7 +191,7 @@ def _run_dags(settings: Settings, progress: Callable[[str], None]) -> list[DagOu
     outcomes = []
     for dag_id in pipeline_dag_ids(list(bag.dags)):
         progress(f"==> running DAG {dag_id}")
-        outcome, dag_run = run_dag(bag, dag_id)
+        outcome, dag_run = run_dag(bag, dag_id, progress)
         outcomes.append(outcome)
         progress(f"==> DAG {dag_id}: {outcome.state} in {outcome.seconds:.1f} s")
         if outcome.state != "success":

@@ -276,7 +276,7 @@ def test_a_delivery_from_one_region_rechecks_only_that_regions_partitions(settin
     from asn_platform.generator.profiles import LANGSA, SORONG
     from asn_platform.orchestration.stages import build, ingest
 
-    settings = dataclasses.replace(settings, as_of=SAMPLE_AS_OF)
+    settings = settings.model_copy(update={"as_of": SAMPLE_AS_OF})
     generate_sample(settings.landing_dir, settings.sample_seed, profiles=(LANGSA, SORONG))
     for region in ("langsa", "sorong"):
         ingest(region, settings)

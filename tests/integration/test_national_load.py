@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from asn_platform.core.settings import Settings
@@ -22,7 +20,7 @@ SCALE = 0.002  # five regions, one per profile, 11,200 ASN
 def national_settings(settings: Settings) -> Settings:
     """The test's settings with the registry the generator writes beside the national deliveries."""
     sources = settings.data_dir / "national_sources"
-    current = dataclasses.replace(settings, sources_dir=sources)
+    current = settings.model_copy(update={"sources_dir": sources})
     # API datasets land where a fetch would put them (no api_dir), so everything loads from the landing area.
     generate_national(current.landing_dir, 7, scale=SCALE, workers=1, sources_dir=sources)
     return current

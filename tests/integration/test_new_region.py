@@ -26,7 +26,7 @@ def with_kota_baru(settings: Settings, tmp_path: Path, monkeypatch: pytest.Monke
     (sources / "kota_baru.yml").write_text(text.replace('"langsa_', '"kotabaru_'), encoding="utf-8")
     # In the environment too: the DAG files a DagBag parses read their settings from it, as a scheduler's do.
     monkeypatch.setenv("ASN_SOURCES_DIR", str(sources))
-    return dataclasses.replace(settings, sources_dir=sources)
+    return settings.model_copy(update={"sources_dir": sources})
 
 
 def test_a_new_region_needs_one_yaml_file(with_kota_baru: Settings) -> None:

@@ -87,7 +87,7 @@ def target(server: PostgresServer) -> str:
 
 def _serving_settings(published: Published, version: Path, root: Path) -> Settings:
     """The module's settings with their own published folder, holding `version` as analytics.duckdb."""
-    current = dataclasses.replace(published.settings, published_dir=root / "published")
+    current = published.settings.model_copy(update={"published_dir": root / "published"})
     _place(current, version)
     return current
 
@@ -164,7 +164,7 @@ def test_serves_every_table_with_the_published_rows_and_values(
 ) -> None:
     settings = _serving_settings(published, published.first, tmp_path)
     # Configured the way Airflow and the CLI configure it: the connection's variable, no explicit URI.
-    settings = dataclasses.replace(settings, connections={"AIRFLOW_CONN_ASN_SERVING_POSTGRES": target})
+    settings = settings.model_copy(update={"connections": {"AIRFLOW_CONN_ASN_SERVING_POSTGRES": target}})
     result = serve_postgres(settings)
 
     tables = _duckdb_tables(published.first)
@@ -506,7 +506,7 @@ def test_a_published_file_of_every_type_round_trips(server: PostgresServer, targ
 
 
 def test_errors_name_what_is_wrong(published: Published, tmp_path: Path) -> None:
-    settings = dataclasses.replace(published.settings, published_dir=tmp_path / "nothing", connections={})
+    settings = published.settings.model_copy(update={"published_dir": tmp_path / "nothing", "connections": {}})
     with pytest.raises(PostgresServingError) as unset:
         serve_postgres(settings)
     assert str(unset.value) == (
@@ -529,3 +529,32 @@ def test_errors_name_what_is_wrong(published: Published, tmp_path: Path) -> None
     )
     assert "Connection refused" in message
     assert SUPERUSER_PASSWORD not in message
+
+
+def test_the_serve_postgres_command_serves_and_says_what(
+    published: Published,
+    target: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from asn_platform.__main__ import main
+
+    settings = _serving_settings(published, published.first, tmp_path)
+    monkeypatch.setenv("ASN_PUBLISHED_DIR", str(settings.published_dir))
+    monkeypatch.delenv("AIRFLOW_CONN_ASN_SERVING_POSTGRES", raising=False)
+    assert main(["serve-postgres"]) == 1
+    assert "no PostgreSQL serving target: set AIRFLOW_CONN_ASN_SERVING_POSTGRES" in capsys.readouterr().err
+
+    monkeypatch.setenv("AIRFLOW_CONN_ASN_SERVING_POSTGRES", target)
+    assert main(["serve-postgres"]) == 0
+    with psycopg.connect(target) as pg:
+        (version, tables) = pg.execute("SELECT version, tables FROM asn_serving.versions").fetchone()
+    rows = sum(tables.values())
+    assert capsys.readouterr().out.strip().startswith(f"==> PostgreSQL serves {version} ({rows:,} rows in ")
+    assert main(["serve-postgres", "--uri", target]) == 0
+    assert capsys.readouterr().out.strip() == f"==> PostgreSQL already serves {version}; nothing to do"
+
+    monkeypatch.setenv("AIRFLOW_CONN_ASN_SERVING_POSTGRES", "mysql://u:p@127.0.0.1/asn")
+    assert main(["serve-postgres"]) == 2
+    assert "AIRFLOW_CONN_ASN_SERVING_POSTGRES must be a URI like postgresql://" in capsys.readouterr().err

@@ -3,7 +3,6 @@ proof that no direct identifier reaches analytics.duckdb."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import stat
 from collections.abc import Iterator
@@ -37,7 +36,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, gated_langsa_template: Path)
 @pytest.fixture
 def served(built: Settings, tmp_path: Path) -> Settings:
     """The build's settings with a published folder of the test's own."""
-    return dataclasses.replace(built, published_dir=tmp_path / "published", published_versions_kept=2)
+    return built.model_copy(update={"published_dir": tmp_path / "published", "published_versions_kept": 2})
 
 
 def _text_values(connection: duckdb.DuckDBPyConnection) -> Iterator[tuple[str, str]]:
@@ -127,7 +126,7 @@ def test_a_value_that_looks_like_an_identifier_stops_publishing_and_the_last_ver
     before = served.analytics_path.stat().st_ino
     build_copy = tmp_path / "leaky.duckdb"
     build_copy.write_bytes(served.warehouse_path.read_bytes())
-    leaky = dataclasses.replace(served, warehouse_dir=tmp_path)
+    leaky = served.model_copy(update={"warehouse_dir": tmp_path})
     (tmp_path / "warehouse.duckdb").unlink(missing_ok=True)
     build_copy.rename(tmp_path / "warehouse.duckdb")
     with connect(settings=leaky) as connection:

@@ -5,7 +5,6 @@ raises the audit rules' version number)."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 import stat
@@ -45,8 +44,12 @@ def build(built: Settings, tmp_path: Path) -> Settings:
     folder."""
     (tmp_path / "warehouse").mkdir()
     shutil.copyfile(built.warehouse_path, tmp_path / "warehouse" / built.warehouse_path.name)
-    return dataclasses.replace(
-        built, warehouse_dir=tmp_path / "warehouse", published_dir=tmp_path / "published", published_versions_kept=3
+    return built.model_copy(
+        update={
+            "warehouse_dir": tmp_path / "warehouse",
+            "published_dir": tmp_path / "published",
+            "published_versions_kept": 3,
+        }
     )
 
 
@@ -298,7 +301,7 @@ def test_when_most_rows_changed_the_duckdb_files_are_written_whole_and_the_rest_
 
 def test_another_storage_version_writes_the_duckdb_files_and_still_links_the_parquet(build: Settings) -> None:
     first = publish(build)
-    older = dataclasses.replace(build, storage_version="v1.2.0")
+    older = build.model_copy(update={"storage_version": "v1.2.0"})
     second = publish(older)
     manifest = _manifest(build, second.version)
     assert manifest["duckdb"] == "written"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 from collections.abc import Callable
@@ -37,7 +36,7 @@ def connect_to(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Callable[
     def point(api: RegionalApi, token: str = TOKEN) -> Settings:
         variable, uri = "AIRFLOW_CONN_BANJARBARU_API", f"http://:{token}@127.0.0.1:{api.server_address[1]}"
         monkeypatch.setenv(variable, uri)
-        return dataclasses.replace(settings, connections={**settings.connections, variable: uri})
+        return settings.model_copy(update={"connections": {**settings.connections, variable: uri}})
 
     return point
 

@@ -204,7 +204,7 @@ def test_captions_state_the_rules_from_the_seeds(built: Built, tmp_path: Path, m
     monkeypatch.setattr(workforce, "SEEDS_DIR", seeds)
     read_reference.cache_clear()
     try:
-        moved = dataclasses.replace(built.settings, reports_dir=tmp_path / "reports")
+        moved = built.settings.model_copy(update={"reports_dir": tmp_path / "reports"})
         (entry,) = build_reports(moved)
     finally:
         read_reference.cache_clear()

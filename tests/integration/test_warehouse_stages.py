@@ -1,5 +1,6 @@
 """dbt build, the mart gate and publishing, called as the DAG's tasks call them, on a real build database."""
 
+import contextlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -124,7 +125,6 @@ def test_plain_dbt_in_the_project_folder_builds_with_the_key_kept_beside_the_dat
     """`dbt build` run by hand in dbt_project/, without the variables `python -m asn_platform dbt` sets: the profile
     defaults to the settings' build database, and the pseudonyms come from the key a local installation keeps beside
     it, so they equal the pipeline's."""
-    import dataclasses
     import os
     import subprocess
 
@@ -168,7 +168,7 @@ def test_plain_dbt_in_the_project_folder_builds_with_the_key_kept_beside_the_dat
 
     run_dbt(
         ["run", "-s", "int_simpeg__employees", "dim_employee"],
-        dataclasses.replace(built, pseudonym_key=local_key),
+        built.model_copy(update={"pseudonym_key": local_key}),
         echo=False,
     )
     with connect(settings=built) as connection:
@@ -181,10 +181,8 @@ def test_source_freshness_is_judged_from_the_load_audit(built: Settings) -> None
     target, _ = dbt_paths(built)
 
     def freshness() -> dict[str, str]:
-        try:
+        with contextlib.suppress(DbtFailed):  # an error-level source exits 1; sources.json still says which
             run_dbt(["source", "freshness"], built, echo=False)
-        except DbtFailed:
-            pass  # an error-level source exits 1; sources.json still says which
         results = json.loads((target / "sources.json").read_text())["results"]
         return {result["unique_id"].removeprefix("source.asn."): result["status"] for result in results}
 

@@ -2,12 +2,11 @@
 
 import re
 
-from asn_platform.core.settings import PROJECT_ROOT
+from asn_platform.core.settings import PROJECT_ROOT, Settings
 
 
 def _variables_read_by_settings() -> set[str]:
-    source = (PROJECT_ROOT / "asn_platform" / "core" / "settings.py").read_text()
-    return set(re.findall(r'(?:env\.get|path|integer)\("([A-Z][A-Z_]+)"', source))
+    return set(Settings.variables().values())
 
 
 def test_every_setting_is_documented_and_in_env_example() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import sqlite3
@@ -20,7 +19,7 @@ from asn_platform.local.run import MIGRATED_STAMP, PipelineFailed, metadata_revi
 @pytest.fixture
 def settings(settings: Settings, tmp_path: Path) -> Settings:
     """The test's settings with an Airflow home of its own (not the session's, which the DAG tests use)."""
-    return dataclasses.replace(settings, airflow_home=tmp_path / "airflow")
+    return settings.model_copy(update={"airflow_home": tmp_path / "airflow"})
 
 
 @pytest.fixture

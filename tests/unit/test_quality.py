@@ -1,7 +1,6 @@
 """The data-quality runner on real DuckDB tables: exact counts, failing keys, chunking, severity, recorded results."""
 
 import json
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -561,7 +560,7 @@ expectations:
 def test_query_expectation_counts_and_samples_the_rows_it_returns(
     people: duckdb.DuckDBPyConnection, settings: Settings, tmp_path: Path
 ) -> None:
-    as_of = replace(settings, as_of=date(2026, 11, 1))
+    as_of = settings.model_copy(update={"as_of": date(2026, 11, 1)})
     report = validate_table(
         people, "main.people", load_suite(_write(tmp_path, QUERY_SUITE)), settings=as_of, run_id="q1"
     )

@@ -27,15 +27,15 @@ def test_data_dir_moves_every_folder_and_each_can_be_set_alone(tmp_path: Path) -
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"ASN_DQ_CHUNK_ROWS": "many"}, "ASN_DQ_CHUNK_ROWS='many' is not a whole number"),
-        ({"ASN_DQ_CHUNK_ROWS": "10"}, "ASN_DQ_CHUNK_ROWS=10 must be at least 1000"),
-        ({"ASN_SAMPLE_SEED": "-1"}, "ASN_SAMPLE_SEED=-1 must be at least 0"),
-        ({"ASN_DUCKDB_STORAGE_VERSION": "latest"}, "ASN_DUCKDB_STORAGE_VERSION='latest' must look like 'v1.4.0'"),
-        ({"ASN_DBT_THREADS": "0"}, "ASN_DBT_THREADS=0 must be at least 1"),
-        ({"ASN_DUCKDB_MEMORY_LIMIT": "lots"}, "ASN_DUCKDB_MEMORY_LIMIT='lots' must be a size like 4GB or 512MiB"),
-        ({"ASN_AS_OF": "1 Nov 2026"}, "ASN_AS_OF='1 Nov 2026' is not a date like 2026-11-01"),
-        ({"ASN_PUBLISHED_VERSIONS_KEPT": "0"}, "ASN_PUBLISHED_VERSIONS_KEPT=0 must be at least 1"),
-        ({"ASN_REPORT_LANGUAGE": "jawa"}, "ASN_REPORT_LANGUAGE='jawa' must be one of id, en"),
+        ({"ASN_DQ_CHUNK_ROWS": "many"}, "ASN_DQ_CHUNK_ROWS='many': Input should be a valid integer"),
+        ({"ASN_DQ_CHUNK_ROWS": "10"}, "ASN_DQ_CHUNK_ROWS='10': Input should be greater than or equal to 1000"),
+        ({"ASN_SAMPLE_SEED": "-1"}, "ASN_SAMPLE_SEED='-1': Input should be greater than or equal to 0"),
+        ({"ASN_DUCKDB_STORAGE_VERSION": "latest"}, "ASN_DUCKDB_STORAGE_VERSION='latest': must look like 'v1.4.0'"),
+        ({"ASN_DBT_THREADS": "0"}, "ASN_DBT_THREADS='0': Input should be greater than or equal to 1"),
+        ({"ASN_DUCKDB_MEMORY_LIMIT": "lots"}, "ASN_DUCKDB_MEMORY_LIMIT='lots': must be a size like 4GB or 512MiB"),
+        ({"ASN_AS_OF": "1 Nov 2026"}, "ASN_AS_OF='1 Nov 2026': Input should be a valid date"),
+        ({"ASN_PUBLISHED_VERSIONS_KEPT": "0"}, "ASN_PUBLISHED_VERSIONS_KEPT='0': Input should be greater than or"),
+        ({"ASN_REPORT_LANGUAGE": "jawa"}, "ASN_REPORT_LANGUAGE='jawa': Input should be 'id' or 'en'"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], message: str) -> None:
@@ -50,6 +50,53 @@ def test_reports_are_in_indonesian_unless_english_is_chosen() -> None:
 
 def test_numbers_accept_underscores() -> None:
     assert Settings.from_env({"ASN_DQ_CHUNK_ROWS": "250_000"}).dq_chunk_rows == 250_000
+
+
+def test_a_blank_variable_is_a_missing_one_and_values_are_trimmed(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {"ASN_DBT_THREADS": "  ", "ASN_LANDING_DIR": "", "ASN_DATA_DIR": f" {tmp_path} ", "ASN_PSEUDONYM_KEY": " k "}
+    )
+    assert settings.dbt_threads == 1
+    assert settings.landing_dir == tmp_path / "landing"
+    assert settings.pseudonym_key == "k"
+
+
+def test_only_the_mapping_given_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASN_DBT_THREADS", "7")
+    assert Settings.from_env({}).dbt_threads == 1
+    assert Settings.from_env().dbt_threads == 7
+
+
+@pytest.mark.parametrize(
+    ("value", "base_url"),
+    [
+        ("http://:tok%2Fen@127.0.0.1:8765", "http://127.0.0.1:8765"),
+        ("https://:tok%2Fen@api.example.go.id", "https://api.example.go.id"),
+        ("http://:tok%2Fen@[::1]:8765", "http://[::1]:8765"),
+        (
+            '{"conn_type": "http", "host": "10.0.0.2", "port": 80, "schema": "https", "password": "tok/en"}',
+            "https://10.0.0.2:80",
+        ),
+    ],
+)
+def test_an_api_connection_is_read_as_airflow_reads_it(value: str, base_url: str) -> None:
+    connection = Settings.from_env({"AIRFLOW_CONN_REGION_API": value}).api_connection("region_api")
+    assert (connection.base_url, connection.token) == (base_url, "tok/en")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("http://127.0.0.1:8765", "connection 'region_api' needs a host and the API token as its password"),
+        ('{"conn_type": "http", "host": ', "AIRFLOW_CONN_REGION_API is not an Airflow connection"),
+    ],
+)
+def test_an_unusable_api_connection_is_named(value: str, message: str) -> None:
+    settings = Settings.from_env({"AIRFLOW_CONN_REGION_API": value})
+    with pytest.raises(SettingsError, match=message):
+        settings.api_connection("region_api")
+    with pytest.raises(SettingsError, match="connection 'other' is not configured: set AIRFLOW_CONN_OTHER"):
+        settings.api_connection("other")
 
 
 def test_generated_pseudonym_key_is_private_random_and_stable(tmp_path: Path) -> None:
@@ -106,3 +153,10 @@ def test_the_serving_postgres_uri_is_optional_and_kept_as_given() -> None:
     assert Settings.from_env({}).serving_postgres_uri() is None
     uri = "postgresql://asn:secret@10.0.0.5:5433/asn"
     assert Settings.from_env({"AIRFLOW_CONN_ASN_SERVING_POSTGRES": uri}).serving_postgres_uri() == uri
+
+
+def test_the_serving_postgres_connection_may_be_airflows_json_form() -> None:
+    document = '{"conn_type": "postgres", "host": "10.0.0.5", "port": 5433, "login": "asn", "password": "s@cret", '
+    document += '"schema": "asn"}'
+    uri = Settings.from_env({"AIRFLOW_CONN_ASN_SERVING_POSTGRES": document}).serving_postgres_uri()
+    assert uri == "postgres://asn:s%40cret@10.0.0.5:5433/asn"
