@@ -144,10 +144,10 @@ def test_training_and_ict_charts_are_unit_year(built: Built) -> None:
     assert overall[("Kota Langsa", latest)]["meeting_20_jp_pct"] == _half_up(Decimal(100 * met) / staff)
     (headline,) = _query(settings, HEADLINES)
     assert headline[1] == str(latest)
-    assert headline[2] == f"{_half_up(Decimal(100 * met) / staff, '0.1')} %"
-    # The headline table on both pages is the summary's.
+    assert float(headline[2]) == _half_up(Decimal(100 * met) / staff, "0.1")
+    # The headline table on both pages is the summary's, written the Indonesian way (85,3%).
     for page in (built.overall, built.region):
-        assert f"<td>{headline[2]}</td>" in page.read_text(encoding="utf-8")
+        assert f"<td>{f'{headline[2]:.1f}'.replace('.', ',')}%</td>" in page.read_text(encoding="utf-8")
 
 
 def test_placement_merit_elements_and_link_charts_add_up_to_the_marts(built: Built) -> None:
@@ -188,9 +188,9 @@ def test_placement_merit_elements_and_link_charts_add_up_to_the_marts(built: Bui
 
 def test_captions_state_the_rules_from_the_seeds(built: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = built.region.read_text(encoding="utf-8")
-    assert "IKM 76.61 is the lower bound of mutu B (Baik)" in text
-    assert "at least 20 JP" in text
-    assert "PP 11/2017" in text
+    assert "IKM 76,61 adalah batas bawah mutu B (Baik)" in text
+    assert "paling sedikit 20 JP dalam 1 tahun" in text
+    assert "PP 11/2017 Pasal 203 ayat (4)" in text
     assert 'href="langsa.html"' in built.overall.read_text(encoding="utf-8")
     assert not re.search(r"https?://", text)
 
@@ -209,8 +209,8 @@ def test_captions_state_the_rules_from_the_seeds(built: Built, tmp_path: Path, m
     finally:
         read_reference.cache_clear()
     text = (entry.page.parent / "langsa.html").read_text(encoding="utf-8")
-    assert "IKM 77.00 is the lower bound of mutu B (Baik)" in text
-    assert "B Baik (77.00-88.30)" in json.dumps(_specs(entry.page.parent / "langsa.html")["ikm"])
+    assert "IKM 77,00 adalah batas bawah mutu B (Baik)" in text
+    assert "B Baik (77,00-88,30)" in json.dumps(_specs(entry.page.parent / "langsa.html")["ikm"], ensure_ascii=False)
 
 
 def test_the_report_index_links_every_report(built: Built) -> None:
