@@ -12,7 +12,7 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Any
 
@@ -84,14 +84,14 @@ class Language:
                 format_decimal(value, locale=self.code)
             )  # fmt: skip
         pattern = "#,##0." + "0" * places if places else "#,##0"
-        return format_decimal(value, format=pattern, locale=self.code, decimal_quantization=True)
+        return format_decimal(_half_up(value, places), format=pattern, locale=self.code)
 
     def percent(self, value: Number | None, places: int = 1) -> str:
         """A share given on 0-100: 85,3% (id) or 85.3% (en); '-' for none."""
         if value is None:
             return "-"
         pattern = ("#,##0." + "0" * places if places else "#,##0") + "%"
-        return format_percent(Decimal(str(value)) / 100, format=pattern, locale=self.code)
+        return format_percent(_half_up(value, places) / 100, format=pattern, locale=self.code)
 
     def date(self, value: date) -> str:
         """7 Desember 2026 (id) or December 7, 2026 (en)."""
@@ -134,6 +134,11 @@ class Language:
             "months": [months["wide"][month] for month in range(1, 13)],
             "shortMonths": [months["abbreviated"][month] for month in range(1, 13)],
         }
+
+
+def _half_up(value: Number, places: int) -> Decimal:
+    """Rounded half up, as the marts round (DuckDB's round); Babel alone would round half to even."""
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
 
 
 @cache

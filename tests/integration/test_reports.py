@@ -450,3 +450,120 @@ def test_the_browser_check_fails_on_a_broken_chart_or_a_remote_file(built: Built
     assert any("cdn.example/x.js" in error for error in visit.errors)
     assert _remote(visit.requests) == ["https://cdn.example/x.js"]
     assert {chart["key"]: chart["drawings"] for chart in drawn["charts"]}["merit"] == 0
+
+
+# --- both languages --------------------------------------------------------------------------------------------
+
+INDONESIAN_MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+                     "November", "Desember")  # fmt: skip
+ENGLISH_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                  "November", "December")  # fmt: skip
+
+# What a reader sees once the charts are drawn: the page's language, its heading and lead, the headline table, the
+# IKM chart's caption, the numbers drawn in its cells and its legend's title, and the index's heading.
+PAGE_TEXTS = """JSON.stringify({
+  lang: document.documentElement.lang,
+  title: document.querySelector("h1").innerText,
+  lead: document.querySelector("h1 + p").innerText,
+  headers: Array.from(document.querySelectorAll("#headlines th")).map(function (cell) { return cell.innerText; }),
+  headline: Array.from(document.querySelectorAll("#headlines tbody td")).map(function (cell) {
+    return cell.innerText;
+  }),
+  caption: document.querySelector("#section-ikm p").innerText,
+  cells: Array.from(document.querySelectorAll("#chart-ikm g.mark-text.role-mark text")).map(function (text) {
+    return text.textContent;
+  }),
+  legend: Array.from(document.querySelectorAll("#chart-ikm g.mark-group.role-legend text")).map(function (text) {
+    return text.textContent;
+  })
+})"""
+
+
+@pytest.fixture(scope="module")
+def english(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The same warehouse's workforce pages and index with ASN_REPORT_LANGUAGE=en, in a folder of their own."""
+    settings = dataclasses.replace(
+        built.settings, report_language="en", reports_dir=tmp_path_factory.mktemp("english") / "reports"
+    )
+    build_reports(settings)
+    write_index(settings)
+    return settings
+
+
+def _grouped(number: int, separator: str) -> str:
+    return f"{number:,}".replace(",", separator)
+
+
+def _one_decimal(value: float, decimal_mark: str) -> str:
+    """As d3's ".1f" writes a number (JavaScript's toFixed: the exact binary value, ties away from zero)."""
+    return str(Decimal(value).quantize(Decimal("0.1"), ROUND_HALF_UP)).replace(".", decimal_mark)
+
+
+def test_both_languages_render_in_a_browser_with_their_own_number_formats(
+    built: Built, english: Settings, browser: Browser
+) -> None:
+    ((headcount, snapshot),) = _query(
+        built.settings, "SELECT active_headcount, snapshot_date FROM core.dim_region WHERE region = 'langsa'"
+    )
+    (headline,) = _query(built.settings, HEADLINES)
+    ikm = [row["ikm"] for row in _values(_specs(built.region)["ikm"])]
+    assert headcount >= 1000  # so the lead's count shows the thousands separator
+    seen = {}
+    for language, region in (("id", built.region), ("en", english.reports_dir / "workforce" / "langsa.html")):
+        visit = browser.visit(region.as_uri(), CHARTS_DONE, PAGE_TEXTS)
+        assert visit.errors == [], language
+        assert _remote(visit.requests) == [], language
+        seen[language] = json.loads(visit.result)
+
+    indonesian, english_page = seen["id"], seen["en"]
+    assert indonesian["lang"] == "id"
+    assert indonesian["title"] == "Kota Langsa: laporan kepegawaian ASN"
+    day = f"{snapshot.day} {INDONESIAN_MONTHS[snapshot.month - 1]} {snapshot.year}"
+    assert indonesian["lead"].startswith(f"Kota Langsa, Aceh: {_grouped(headcount, '.')} ASN aktif pada snapshot data "
+                                         f"kepegawaian {day}, per unit kerja.")  # fmt: skip
+    assert indonesian["headers"][2:4] == ["capai 20 JP", "rata-rata JP"]
+    assert indonesian["headline"][2] == f"{headline[2]:.1f}".replace(".", ",") + "%"
+    assert indonesian["headline"][8] == f"{headline[8]:.2f}".replace(".", ",")
+    assert "Indeks Kepuasan Masyarakat (IKM, PermenPANRB 14/2017)" in indonesian["caption"]
+    assert "sampel minimum Krejcie dan Morgan" in indonesian["caption"]
+    # vega-embed drew each cell's IKM with the Indonesian decimal comma (format ".1f" in the id-ID locale).
+    assert sorted(indonesian["cells"]) == sorted(_one_decimal(value, ",") for value in ikm)
+    assert "mutu pelayanan (rentang IKM)" in indonesian["legend"]
+    assert "B Baik (76,61-88,30)" in indonesian["legend"]
+
+    assert english_page["lang"] == "en"
+    assert english_page["title"] == "Kota Langsa: workforce report"
+    day = f"{ENGLISH_MONTHS[snapshot.month - 1]} {snapshot.day}, {snapshot.year}"
+    assert english_page["lead"].startswith(f"Kota Langsa, Aceh: {_grouped(headcount, ',')} active civil servants at "
+                                           f"the personnel snapshot of {day}, unit by unit.")  # fmt: skip
+    assert english_page["headers"][2:4] == ["met 20 JP", "mean JP"]
+    assert english_page["headline"][2] == f"{headline[2]:.1f}%"
+    assert english_page["headline"][8] == f"{headline[8]:.2f}"
+    assert "IKM (Indeks Kepuasan Masyarakat, PermenPANRB 14/2017)" in english_page["caption"]
+    assert sorted(english_page["cells"]) == sorted(_one_decimal(value, ".") for value in ikm)
+    assert "B Baik (76.61-88.30)" in english_page["legend"]
+
+    titles = {}
+    for language, index in (("id", built.settings.reports_dir), ("en", english.reports_dir)):
+        visit = browser.visit((index / "index.html").as_uri(), "document.readyState === 'complete'",
+                              "document.querySelector('h1').innerText")  # fmt: skip
+        assert visit.errors == [], language
+        titles[language] = visit.result
+    assert titles == {"id": "Platform data ASN: laporan", "en": "ASN workforce data platform: reports"}
+
+
+def test_the_summary_speaks_the_report_language(built: Built, english: Settings) -> None:
+    from asn_platform.reports.summary import render
+
+    (headline,) = _query(built.settings, HEADLINES)
+    ((active,),) = _query(built.settings, "SELECT count(*) FROM core.dim_employee WHERE status = 'active'")
+    indonesian, english_text = render(built.settings), render(english)
+    assert "Angka utama, tahun lengkap terakhir" in indonesian
+    assert "ASN aktif per daerah (mart terbitan core.dim_employee):" in indonesian
+    assert f"{headline[2]:.1f}".replace(".", ",") + "%" in indonesian
+    assert f" {_grouped(active, '.')} " in indonesian  # the active headcount, grouped the Indonesian way
+    assert "Headline figures" not in indonesian
+    assert "Headline figures, latest complete year" in english_text
+    assert "Active civil servants by region (published mart core.dim_employee):" in english_text
+    assert f"{headline[2]:.1f}%" in english_text
+    assert f" {_grouped(active, ',')} " in english_text
