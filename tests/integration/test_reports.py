@@ -486,6 +486,7 @@ def english(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Settings:
         built.settings, report_language="en", reports_dir=tmp_path_factory.mktemp("english") / "reports"
     )
     build_reports(settings)
+    build_dbt_docs(settings)
     write_index(settings)
     return settings
 
@@ -567,3 +568,29 @@ def test_the_summary_speaks_the_report_language(built: Built, english: Settings)
     assert "Active civil servants by region (published mart core.dim_employee):" in english_text
     assert f"{headline[2]:.1f}%" in english_text
     assert f" {_grouped(active, ',')} " in english_text
+
+
+OVERVIEW = "document.body !== null && document.body.innerText.includes('dim_employee')"
+
+
+def test_the_dbt_docs_open_on_the_warehouse_overview_in_each_language(
+    built: Built, english: Settings, browser: Browser
+) -> None:
+    """Not dbt's generic "Welcome!" page: the project's overview (dbt_project/models/overview.md), in Indonesian
+    by default and in English with report_language "en"."""
+    pages = {"id": built.dbt_docs, "en": english.reports_dir / "dbt-docs" / "index.html"}
+    texts = {}
+    for language, page in pages.items():
+        visit = browser.visit(f"{page.as_uri()}#!/overview", OVERVIEW, "document.body.innerText")
+        assert visit.errors == [], language
+        assert _remote(visit.requests) == [], language
+        texts[language] = visit.result
+    assert "Gudang data ASN pemerintah daerah" in texts["id"]
+    assert "Tingkat akses data (UU 27/2022 tentang Pelindungan Data Pribadi)" in texts["id"]
+    assert "paling sedikit 20 Jam Pelajaran (JP) dalam 1 tahun" in texts["id"]
+    assert "The ASN warehouse of the regional governments" in texts["en"]
+    assert "Access tiers (UU 27/2022 on Pelindungan Data Pribadi)" in texts["en"]
+    for text in texts.values():
+        assert "Welcome!" not in text
+        assert "hr_restricted.duckdb" in text
+    assert "Gudang data ASN" not in texts["en"]
