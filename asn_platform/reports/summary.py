@@ -79,7 +79,9 @@ def _cells(row: Sequence[Any], t: Language) -> list[str]:
     for value in row:
         if isinstance(value, bool) or value is None:
             cells.append("-" if value is None else str(value))
-        elif isinstance(value, int | Decimal | float):
+        elif isinstance(value, Decimal):  # as many decimals as the query rounded to: 0,0 seconds, not 0
+            cells.append(t.number(value, max(-int(value.as_tuple().exponent), 0)))
+        elif isinstance(value, int | float):
             cells.append(t.number(value))
         elif isinstance(value, date) and not isinstance(value, datetime):
             cells.append(t.short_date(value))
