@@ -5,7 +5,9 @@ the build database) and writes `reports_dir/workforce/index.html` (every region,
 `reports_dir/workforce/<region>.html` (that region, grouped by unit). Each chart is a Vega-Lite spec with its data
 inline, drawn by the vendored vega-embed, so the pages read offline from a file share. The thresholds the charts are
 judged against (IKM bands, 20 JP, the IKM target, the merit rules, golongan order) are read from the dbt seeds, the
-same reference data the marts are built from; docs/reports.md says how each figure is computed.
+same reference data the marts are built from; docs/reports.md says how each figure is computed. Every text is in the
+settings' report language (`reports.language`, Bahasa Indonesia by default) and the page is the Jinja2 template
+templates/workforce.html.
 """
 
 from __future__ import annotations
@@ -148,7 +150,6 @@ class Scope:
     """What a page covers: every region (grouped by region) or one region (grouped by unit)."""
 
     region: str | None
-    title: str
 
     @property
     def group(self) -> str:
@@ -619,7 +620,7 @@ def build_reports(settings: Settings) -> list[ReportEntry]:
                     lead=t("workforce.region_lead", region=name, province=province,
                            headcount=t.number(headcount or 0), snapshot=snapshot_text),
                     headlines=[row for row in headlines if row[0] == region],
-                    chart_list=page_charts(connection, Scope(region, f"{name} ({province})"), reference, t),
+                    chart_list=page_charts(connection, Scope(region), reference, t),
                     published_at=published_at,
                 )  # fmt: skip
                 _write(staged / page.name, text)
@@ -632,7 +633,7 @@ def build_reports(settings: Settings) -> list[ReportEntry]:
                 title=t("workforce.title"),
                 lead=t("workforce.overall_lead", regions=t.count("count.region", len(regions))),
                 headlines=headlines,
-                chart_list=page_charts(connection, Scope(None, t("workforce.all_regions")), reference, t),
+                chart_list=page_charts(connection, Scope(None), reference, t),
                 links=links,
                 published_at=published_at,
             )

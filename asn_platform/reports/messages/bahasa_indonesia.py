@@ -102,7 +102,6 @@ MESSAGES = {
     ),
     "workforce.region_note": "{province}; {headcount} pegawai aktif; snapshot {snapshot}",
     "workforce.overall_lead": "Semua daerah ({regions}), per daerah; halaman setiap daerah menampilkan unit kerjanya.",
-    "workforce.all_regions": "Semua daerah",
     "workforce.no_snapshot": "(belum ada)",
     "workforce.regions": "Daerah",
     "workforce.data_stamp_published": "Data: diterbitkan {published}; ",

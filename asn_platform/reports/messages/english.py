@@ -90,7 +90,6 @@ MESSAGES = {
     ),
     "workforce.region_note": "{province}; {headcount} active staff; snapshot {snapshot}",
     "workforce.overall_lead": "Every region ({regions}), region by region; each region's page shows its units.",
-    "workforce.all_regions": "All regions",
     "workforce.no_snapshot": "(none yet)",
     "workforce.regions": "Regions",
     "workforce.data_stamp_published": "Data: published {published}; ",
