@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from asn_platform.reports.language import Language
+
 Spec = dict[str, Any]
 Row = Mapping[str, Any]
 
@@ -32,24 +34,27 @@ class Band:
     nrr_min: float
     nrr_max: float
 
-    @property
-    def label(self) -> str:
-        return f"{self.mutu} {self.kinerja} ({self.ikm_min:.2f}-{self.ikm_max:.2f})"
+    def label(self, t: Language) -> str:
+        """B Baik (76,61-88,30): the band with its IKM range, in the report's number format."""
+        return f"{self.mutu} {self.kinerja} ({t.number(self.ikm_min, 2)}-{t.number(self.ikm_max, 2)})"
 
-    @property
-    def nrr_label(self) -> str:
+    def nrr_label(self, t: Language) -> str:
         """The band as an element's NRR (1-4) falls in it."""
-        return f"{self.mutu} {self.kinerja} (NRR {self.nrr_min:.4f}-{self.nrr_max:.4f})"
+        return f"{self.mutu} {self.kinerja} (NRR {t.number(self.nrr_min, 4)}-{t.number(self.nrr_max, 4)})"
 
 
-def _band_scale(bands: Sequence[Band], field: str = "band", *, nrr: bool = False) -> dict[str, Any]:
+def fit_label(t: Language, fit: str) -> str:
+    return t.label("fit", fit)
+
+
+def _band_scale(bands: Sequence[Band], t: Language, field: str = "band", *, nrr: bool = False) -> dict[str, Any]:
     best_first = sorted(bands, key=lambda band: band.ikm_min, reverse=True)
     return {
         "field": field,
         "type": "nominal",
-        "title": "mutu of the NRR" if nrr else "mutu (IKM band)",
+        "title": t("chart.mutu_of_nrr") if nrr else t("chart.mutu_band"),
         "scale": {
-            "domain": [band.nrr_label if nrr else band.label for band in best_first],
+            "domain": [band.nrr_label(t) if nrr else band.label(t) for band in best_first],
             "range": list(BAND_COLOURS[: len(best_first)]),
         },
         "legend": {"orient": "bottom", "columns": 2, "labelLimit": 260},
@@ -60,20 +65,20 @@ def _row_height(count: int, per_row: int = 22, minimum: int = 80) -> int:
     return max(minimum, per_row * max(count, 1))
 
 
-def ikm_heatmap(rows: Sequence[Row], bands: Sequence[Band], group_title: str) -> Spec:
+def ikm_heatmap(rows: Sequence[Row], bands: Sequence[Band], group_title: str, t: Language) -> Spec:
     """IKM of each group (unit or region) per quarter, coloured by its mutu band, the value written in the cell."""
     groups = sorted({row["group"] for row in rows})
     tooltip = [
         {"field": "group", "title": group_title},
-        {"field": "quarter", "title": "quarter"},
+        {"field": "quarter", "title": t("chart.quarter")},
         {"field": "ikm", "title": "IKM", "format": ".2f"},
         {"field": "band", "title": "mutu"},
-        {"field": "respondents", "title": "respondents", "format": ","},
-        {"field": "services", "title": "services"},
-        {"field": "services_below_minimum", "title": "services below the minimum sample"},
+        {"field": "respondents", "title": t("chart.respondents"), "format": ","},
+        {"field": "services", "title": t("chart.services")},
+        {"field": "services_below_minimum", "title": t("chart.services_below_minimum")},
     ]
     encoding = {
-        "x": {"field": "quarter", "type": "ordinal", "title": "quarter", "axis": {"labelAngle": -45}},
+        "x": {"field": "quarter", "type": "ordinal", "title": t("chart.quarter"), "axis": {"labelAngle": -45}},
         "y": {"field": "group", "type": "nominal", "title": None, "sort": groups, "axis": {"labelLimit": 260}},
     }
     return {
@@ -84,7 +89,7 @@ def ikm_heatmap(rows: Sequence[Row], bands: Sequence[Band], group_title: str) ->
         "layer": [
             {
                 "mark": {"type": "rect", "stroke": "white"},
-                "encoding": {"color": _band_scale(bands), "tooltip": tooltip},
+                "encoding": {"color": _band_scale(bands, t), "tooltip": tooltip},
             },
             {
                 "mark": {"type": "text", "fontSize": 10},
@@ -94,21 +99,21 @@ def ikm_heatmap(rows: Sequence[Row], bands: Sequence[Band], group_title: str) ->
     }
 
 
-def weakest_elements(rows: Sequence[Row], bands: Sequence[Band]) -> Spec:
+def weakest_elements(rows: Sequence[Row], bands: Sequence[Band], t: Language) -> Spec:
     """The nine elements' NRR (1-4), weakest first, against the NRR lower bounds of the bands."""
     thresholds = [
-        {"nrr": band.nrr_min, "label": f"{band.mutu} from {band.nrr_min:.4f}"}
+        {"nrr": band.nrr_min, "label": t("band.from", mutu=band.mutu, value=t.number(band.nrr_min, 4))}
         for band in sorted(bands, key=lambda band: band.nrr_min)
         if band.nrr_min > 1
     ]
     order = [row["element_name"] for row in sorted(rows, key=lambda row: (row["nrr"], row["element_order"]))]
     tooltip = [
-        {"field": "element_name", "title": "element (unsur)"},
+        {"field": "element_name", "title": t("chart.element")},
         {"field": "nrr", "title": "NRR", "format": ".4f"},
-        {"field": "band", "title": "mutu of this NRR"},
-        {"field": "respondents", "title": "respondents", "format": ","},
-        {"field": "weakest_in", "title": "units where it is the weakest"},
-        {"field": "training_focus", "title": "training that targets it"},
+        {"field": "band", "title": t("chart.mutu_of_nrr")},
+        {"field": "respondents", "title": t("chart.respondents"), "format": ","},
+        {"field": "weakest_in", "title": t("chart.weakest_in")},
+        {"field": "training_focus_label", "title": t("chart.training_for_element")},
     ]
     return {
         "width": WIDTH,
@@ -120,9 +125,9 @@ def weakest_elements(rows: Sequence[Row], bands: Sequence[Band]) -> Spec:
                 "encoding": {
                     "y": {"field": "element_name", "type": "nominal", "sort": order, "title": None,
                           "axis": {"labelLimit": 300}},
-                    "x": {"field": "nrr", "type": "quantitative", "title": "NRR (1-4)",
+                    "x": {"field": "nrr", "type": "quantitative", "title": t("chart.nrr_axis"),
                           "scale": {"domain": [1, 4], "clamp": True}, "axis": {"tickCount": 7}},
-                    "color": _band_scale(bands, nrr=True),
+                    "color": _band_scale(bands, t, nrr=True),
                     "tooltip": tooltip,
                 },
             },
@@ -142,14 +147,20 @@ def weakest_elements(rows: Sequence[Row], bands: Sequence[Band]) -> Spec:
 
 
 def share_by_year(
-    rows: Sequence[Row], value: str, value_title: str, group_title: str, extra_tooltip: Sequence[Mapping[str, str]]
+    rows: Sequence[Row],
+    value: str,
+    value_title: str,
+    group_title: str,
+    extra_tooltip: Sequence[Mapping[str, str]],
+    *,
+    t: Language,
 ) -> Spec:
     """A 0-100 % share per group (unit or region) and year, one bar per year side by side."""
     groups = sorted({row["group"] for row in rows})
     years = sorted({row["year_label"] for row in rows})
     tooltip = [
         {"field": "group", "title": group_title},
-        {"field": "year_label", "title": "year"},
+        {"field": "year_label", "title": t("chart.year")},
         {"field": value, "title": value_title, "format": ".2f"},
         *extra_tooltip,
     ]
@@ -162,14 +173,24 @@ def share_by_year(
             "y": {"field": "group", "type": "nominal", "sort": groups, "title": None, "axis": {"labelLimit": 260}},
             "yOffset": {"field": "year_label", "type": "nominal", "sort": years},
             "x": {"field": value, "type": "quantitative", "title": value_title, "scale": {"domain": [0, 100]}},
-            "color": {"field": "year_label", "type": "nominal", "title": "year", "sort": years,
+            "color": {"field": "year_label", "type": "nominal", "title": t("chart.year"), "sort": years,
                       "legend": {"orient": "bottom"}},
             "tooltip": tooltip,
         },
     }  # fmt: skip
 
 
-def placement_fit(rows: Sequence[Row], group_title: str) -> Spec:
+def _fit_colour(t: Language) -> dict[str, Any]:
+    """The placement-fit colour, keyed by the fit's label in the report's language, in FIT_COLOURS order."""
+    return {
+        "field": "fit_label",
+        "type": "nominal",
+        "scale": {"domain": [fit_label(t, fit) for fit in FIT_COLOURS], "range": list(FIT_COLOURS.values())},
+        "legend": {"orient": "bottom"},
+    }
+
+
+def placement_fit(rows: Sequence[Row], group_title: str, t: Language) -> Spec:
     """Active staff per group by how their education fits the unit's sector, as shares of the group's staff."""
     order = [
         row["group"]
@@ -186,23 +207,22 @@ def placement_fit(rows: Sequence[Row], group_title: str) -> Spec:
         "mark": {"type": "bar"},
         "encoding": {
             "y": {"field": "group", "type": "nominal", "sort": order, "title": None, "axis": {"labelLimit": 260}},
-            "x": {"field": "staff", "type": "quantitative", "stack": "normalize", "title": "share of active staff",
+            "x": {"field": "staff", "type": "quantitative", "stack": "normalize", "title": t("chart.share_of_staff"),
                   "axis": {"format": "%"}},
-            "color": {"field": "fit", "type": "nominal", "title": "education vs the unit's sector",
-                      "scale": {"domain": fits, "range": list(FIT_COLOURS.values())}, "legend": {"orient": "bottom"}},
+            "color": {**_fit_colour(t), "title": t("chart.education_vs_sector")},
             "order": {"field": "fit_order", "type": "quantitative"},
             "tooltip": [
                 {"field": "group", "title": group_title},
-                {"field": "fit", "title": "fit"},
-                {"field": "staff", "title": "staff", "format": ","},
-                {"field": "fit_rate_pct", "title": "fit rate of the assessed, %", "format": ".2f"},
-                {"field": "critical_mismatches", "title": "critical mismatches"},
+                {"field": "fit_label", "title": t("chart.fit")},
+                {"field": "staff", "title": t("chart.staff"), "format": ","},
+                {"field": "fit_rate_pct", "title": t("chart.fit_rate"), "format": ".2f"},
+                {"field": "critical_mismatches", "title": t("chart.critical_mismatches")},
             ],
         },
     }  # fmt: skip
 
 
-def merit_pipeline(rows: Sequence[Row], steps: Sequence[str]) -> Spec:
+def merit_pipeline(rows: Sequence[Row], steps: Sequence[str], t: Language) -> Spec:
     """Promotion-eligible civil servants per golongan step (now -> next), by their placement fit."""
     fits = list(FIT_COLOURS)
     return {
@@ -212,31 +232,33 @@ def merit_pipeline(rows: Sequence[Row], steps: Sequence[str]) -> Spec:
         "transform": [{"calculate": f"indexof({fits!r}, datum.fit)", "as": "fit_order"}],
         "mark": {"type": "bar"},
         "encoding": {
-            "x": {"field": "step", "type": "ordinal", "sort": list(steps), "title": "golongan now → next",
+            "x": {"field": "step", "type": "ordinal", "sort": list(steps), "title": t("chart.golongan_step"),
                   "axis": {"labelAngle": -45}},
-            "y": {"field": "candidates", "type": "quantitative", "title": "merit candidates"},
-            "color": {"field": "fit", "type": "nominal", "title": "placement fit",
-                      "scale": {"domain": fits, "range": list(FIT_COLOURS.values())}, "legend": {"orient": "bottom"}},
+            "y": {"field": "candidates", "type": "quantitative", "title": t("chart.merit_candidates")},
+            "color": {**_fit_colour(t), "title": t("chart.placement_fit")},
             "order": {"field": "fit_order", "type": "quantitative"},
             "tooltip": [
                 {"field": "step", "title": "golongan"},
-                {"field": "fit", "title": "placement fit"},
-                {"field": "candidates", "title": "candidates", "format": ","},
+                {"field": "fit_label", "title": t("chart.placement_fit")},
+                {"field": "candidates", "title": t("chart.candidates"), "format": ","},
             ],
         },
     }  # fmt: skip
 
 
-def competency_service_link(rows: Sequence[Row], bands: Sequence[Band], target: float, group_title: str) -> Spec:
+def competency_service_link(
+    rows: Sequence[Row], bands: Sequence[Band], target: float, group_title: str, t: Language
+) -> Spec:
     """Each unit-year: its share of staff meeting 20 JP against its IKM, with the IKM target as a rule."""
     years = sorted({row["year_label"] for row in rows})
     low = min([target, *(row["ikm"] for row in rows)]) - 2
     high = max([target, *(row["ikm"] for row in rows)]) + 2
     band_edges = [
-        {"ikm": band.ikm_min, "label": f"{band.mutu} from {band.ikm_min:.2f}"}
+        {"ikm": band.ikm_min, "label": t("band.from", mutu=band.mutu, value=t.number(band.ikm_min, 2))}
         for band in bands
         if low < band.ikm_min < high
     ]
+    met = t("chart.meeting_jp")
     return {
         "width": WIDTH,
         "height": 320,
@@ -245,23 +267,23 @@ def competency_service_link(rows: Sequence[Row], bands: Sequence[Band], target: 
                 "data": {"values": list(rows)},
                 "mark": {"type": "point", "filled": True, "opacity": 0.75},
                 "encoding": {
-                    "x": {"field": "meeting_20_jp_pct", "type": "quantitative", "title": "staff meeting 20 JP, %",
+                    "x": {"field": "meeting_20_jp_pct", "type": "quantitative", "title": met,
                           "scale": {"zero": False}},
                     "y": {"field": "ikm", "type": "quantitative", "title": "IKM", "scale": {"domain": [low, high]}},
-                    "size": {"field": "respondents", "type": "quantitative", "title": "respondents",
+                    "size": {"field": "respondents", "type": "quantitative", "title": t("chart.respondents"),
                              "legend": {"orient": "bottom"}},
-                    "color": {"field": "year_label", "type": "nominal", "title": "year", "sort": years,
+                    "color": {"field": "year_label", "type": "nominal", "title": t("chart.year"), "sort": years,
                               "legend": {"orient": "bottom"}},
                     "tooltip": [
                         {"field": "group", "title": group_title},
-                        {"field": "year_label", "title": "year"},
+                        {"field": "year_label", "title": t("chart.year")},
                         {"field": "ikm", "title": "IKM", "format": ".2f"},
                         {"field": "mutu", "title": "mutu"},
-                        {"field": "meeting_20_jp_pct", "title": "staff meeting 20 JP, %", "format": ".2f"},
-                        {"field": "ict_jp_pct", "title": "ICT share of JP, %", "format": ".2f"},
-                        {"field": "placement_fit_pct", "title": "placement fit, %", "format": ".2f"},
-                        {"field": "weakest_element", "title": "weakest element"},
-                        {"field": "recommended_training_focus", "title": "training it calls for"},
+                        {"field": "meeting_20_jp_pct", "title": met, "format": ".2f"},
+                        {"field": "ict_jp_pct", "title": t("chart.ict_share"), "format": ".2f"},
+                        {"field": "placement_fit_pct", "title": t("chart.placement_fit_pct"), "format": ".2f"},
+                        {"field": "weakest_element", "title": t("chart.weakest_element")},
+                        {"field": "recommended_training_focus_label", "title": t("chart.training_it_calls_for")},
                     ],
                 },
             },

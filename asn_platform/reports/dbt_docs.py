@@ -6,10 +6,16 @@ so it runs where the build database may be opened (the warehouse DAG's `reports`
 The page is dbt's own single-file app; the one remote file it can load is the Snowplow tracker, which it inserts only
 when the manifest says tracking is on (this project turns it off in dbt_project.yml). The tracker's URL is replaced
 anyway, and any other remote script or stylesheet fails the build instead of being fetched.
+
+The page opens on the project's overview (`{% docs __overview__ %}` in dbt_project/models/overview.md), written in
+Bahasa Indonesia, which is also what `dbt docs serve` shows. dbt renders docs blocks without vars, so the language
+cannot be chosen inside the block: with `Settings.report_language` "en" the built page's inlined manifest gets the
+English block (`asn_overview_<language>`) as its overview instead.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -19,6 +25,9 @@ from asn_platform.transform.dbt import dbt_paths, run_dbt
 
 DBT_DOCS_DIR = "dbt-docs"
 STATIC_INDEX = "static_index.html"
+MANIFEST = "manifest.json"
+# The language the project's own __overview__ block is written in; another has its block asn_overview_<language>.
+OVERVIEW_LANGUAGE = "id"
 
 # A script URL set from JavaScript (`x.src="//host/..."`): the tracker loader. Pointed at an empty data: URL, so
 # even with tracking switched on nothing leaves the machine.
@@ -60,15 +69,41 @@ def make_offline(page: str) -> str:
     return page
 
 
+def with_overview(page: str, manifest_text: str, language: str) -> str:
+    """dbt's static page (its manifest inlined as `manifest_text`, as dbt writes it) opening on the project's
+    overview in `language`: the project's `asn_overview_<language>` block in place of its `__overview__`."""
+    if language == OVERVIEW_LANGUAGE:
+        return page
+    if page.count(manifest_text) != 1:
+        raise DbtDocsError("the dbt docs page does not inline its manifest.json once; cannot choose its overview")
+    manifest = json.loads(manifest_text)
+    project = manifest["metadata"]["project_name"]
+    docs = manifest["docs"]
+    overview, chosen = f"doc.{project}.__overview__", f"doc.{project}.asn_overview_{language}"
+    if overview not in docs or chosen not in docs:
+        raise DbtDocsError(
+            f"the dbt project has no {overview} or no {chosen} (dbt_project/models/overview.md holds both)"
+        )
+    docs[overview] = {**docs[overview], "block_contents": docs[chosen]["block_contents"]}
+    return page.replace(manifest_text, json.dumps(manifest), 1)
+
+
 def build_dbt_docs(settings: Settings) -> Path:
     """Generate the dbt docs with the project's dbt runner and copy the static page to `reports_dir/dbt-docs/`
-    (the folder replaced whole); returns the page's path."""
+    (the folder replaced whole), opening on the overview in the settings' report language; returns the page's
+    path."""
     run_dbt(["docs", "generate", "--static"], settings, echo=False)
     target_path, _ = dbt_paths(settings)
     generated = target_path / STATIC_INDEX
     if not generated.is_file():
         raise DbtDocsError(f"`dbt docs generate --static` wrote no {generated}")
-    page = make_offline(generated.read_text(encoding="utf-8"))
+    page = with_overview(
+        generated.read_text(encoding="utf-8"),
+        # as dbt inlines it: the file's text, stripped
+        (target_path / MANIFEST).read_text(encoding="utf-8").strip(),
+        settings.report_language,
+    )
+    page = make_offline(page)
     # The pseudonym key reaches dbt only as an environment variable; if it ever showed up in the page, publishing the
     # page would let anyone recompute employee keys from NIPs.
     key = settings.resolve_pseudonym_key()

@@ -7,7 +7,6 @@ or a web server, with no network.
 
 from __future__ import annotations
 
-import html
 import os
 import tempfile
 from collections.abc import Sequence
@@ -20,9 +19,10 @@ from asn_platform.quality.runner import RESULTS_TABLE
 from asn_platform.quality.suites import STAGES
 from asn_platform.reports.assets import asset_url, ensure_assets, relative_url
 from asn_platform.reports.dq_results import RUNS_KEPT, DataDocsError, latest_runs_sql, recorded_results
+from asn_platform.reports.language import Language
+from asn_platform.reports.pages import render_template
 
 INDEX_NAME = "index.html"
-# Stages in pipeline order, with what each guards; a stage not listed here is shown after them under its own name.
 
 
 @dataclass(frozen=True)
@@ -62,82 +62,47 @@ def stage_summaries(settings: Settings) -> list[StageSummary]:
     return [StageSummary(*row[:6], latest_run=row[6].astimezone(UTC)) for row in rows]
 
 
-def _link(entry: ReportEntry, index: Path) -> str:
-    description = f'<div class="small text-muted">{html.escape(entry.description)}</div>' if entry.description else ""
-    if not entry.page.is_file():
-        return (
-            f'<div class="list-group-item text-muted"><strong>{html.escape(entry.title)}</strong> '
-            f"(not built yet){description}</div>"
-        )
-    href = html.escape(relative_url(entry.page, index))
-    return (
-        f'<a class="list-group-item list-group-item-action" href="{href}">'
-        f"<strong>{html.escape(entry.title)}</strong>{description}</a>"
-    )
-
-
-def _summary_table(summaries: list[StageSummary]) -> str:
-    rows = []
-    for summary in summaries:
-        shade = "table-danger" if summary.failed_errors else "table-warning" if summary.failed_warnings else ""
-        label = STAGES.get(summary.stage, summary.stage)
-        rows.append(
-            f'<tr class="{shade}"><td><strong>{html.escape(summary.stage)}</strong>'
-            f'<div class="small text-muted">{html.escape(label)}</div></td>'
-            f'<td class="text-right">{summary.suites:,}</td><td class="text-right">{summary.runs:,}</td>'
-            f'<td class="text-right">{summary.checks:,}</td><td class="text-right">{summary.failed_errors:,}</td>'
-            f'<td class="text-right">{summary.failed_warnings:,}</td>'
-            f"<td>{summary.latest_run:%Y-%m-%d %H:%M} UTC</td></tr>"
-        )
-    columns = ("Stage", "Suites", "Runs", "Checks run", "Failed errors", "Failed warnings", "Latest run")
-    numeric = {"Suites", "Runs", "Checks run", "Failed errors", "Failed warnings"}
-    right = ' data-align="right"'
-    header = "".join(f'<th data-sortable="true"{right if name in numeric else ""}>{name}</th>' for name in columns)
-    return (
-        f'<table class="table table-sm" id="dq-summary" data-toggle="table">'
-        f"<thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
 def render_index(settings: Settings, entries: Sequence[ReportEntry], index: Path) -> str:
+    """The index page at `index`, in the settings' report language (templates/index.html)."""
+    t = Language.of(settings)
     try:
-        summaries = stage_summaries(settings)
-        quality = _summary_table(summaries) + (
-            f'<p class="small text-muted">Over the latest {RUNS_KEPT} runs of each suite, as the Data Docs show them. '
-            "A failed error blocks its stage; a failed warning is recorded and shown. Every check and its failing "
-            "values are in the Data Docs.</p>"
-        )
+        summaries, missing = stage_summaries(settings), None
     except DataDocsError as error:
-        quality = f'<div class="alert alert-secondary">No data-quality results yet: {html.escape(str(error))}</div>'
+        summaries, missing = [], str(error)
 
-    def asset(key: str) -> str:
-        return html.escape(asset_url(settings, key, index))
+    def shade(summary: StageSummary) -> str:
+        return "table-danger" if summary.failed_errors else "table-warning" if summary.failed_warnings else ""
 
-    links = "".join(_link(entry, index) for entry in entries)
-    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>ASN workforce data platform: reports</title>
-  <link rel="stylesheet" href="{asset("bootstrap.css")}">
-  <link rel="stylesheet" href="{asset("bootstrap-table.css")}">
-</head>
-<body class="bg-light">
-  <main class="container py-4">
-    <h1 class="h3">ASN workforce data platform: reports</h1>
-    <p class="text-muted small">Written {generated}.</p>
-    <h2 class="h5 mt-4">Reports</h2>
-    <div class="list-group mb-4">{links}</div>
-    <h2 class="h5">Data quality</h2>
-    {quality}
-  </main>
-  <script src="{asset("jquery.js")}"></script>
-  <script src="{asset("bootstrap-table.js")}"></script>
-</body>
-</html>
-"""
+    return render_template(
+        "index.html",
+        t,
+        title=t("index.title"),
+        written=t.timestamp(datetime.now(UTC)),
+        reports=[
+            (entry.title, entry.description, relative_url(entry.page, index) if entry.page.is_file() else None)
+            for entry in entries
+        ],
+        stages=[
+            {
+                "stage": summary.stage,
+                "label": t.label("stage", summary.stage, STAGES.get(summary.stage)),
+                "shade": shade(summary),
+                "counts": [t.number(count) for count in (summary.suites, summary.runs, summary.checks,
+                                                         summary.failed_errors, summary.failed_warnings)],
+                "latest_run": t.timestamp(summary.latest_run),
+            }
+            for summary in summaries
+        ],
+        runs_kept=RUNS_KEPT,
+        missing=missing,
+        assets={key: asset_url(settings, key, index) for key in (*INDEX_STYLESHEETS, *INDEX_SCRIPTS)},
+        stylesheets=INDEX_STYLESHEETS,
+        scripts=INDEX_SCRIPTS,
+    )  # fmt: skip
+
+
+INDEX_STYLESHEETS = ("bootstrap.css", "bootstrap-table.css")
+INDEX_SCRIPTS = ("jquery.js", "bootstrap-table.js")
 
 
 def write_report_index(settings: Settings, entries: Sequence[ReportEntry]) -> Path:
@@ -146,12 +111,8 @@ def write_report_index(settings: Settings, entries: Sequence[ReportEntry]) -> Pa
     another name and renamed into place."""
     index = settings.reports_dir / INDEX_NAME
     ensure_assets(settings)
-    data_docs = ReportEntry(
-        "Data Docs",
-        settings.data_docs_dir / "index.html",
-        "Every data-quality check of the latest runs, per stage and suite, with the failing values "
-        "(Great Expectations); rebuilt by make data-docs.",
-    )
+    t = Language.of(settings)
+    data_docs = ReportEntry(t("index.data_docs_title"), settings.data_docs_dir / "index.html", t("index.data_docs"))
     page = render_index(settings, [data_docs, *entries], index)
     descriptor, draft = tempfile.mkstemp(prefix=".index.", suffix=".html", dir=settings.reports_dir)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:

@@ -14,6 +14,7 @@ from pathlib import Path
 from asn_platform.core.settings import Settings
 from asn_platform.reports.dbt_docs import build_dbt_docs, dbt_docs_index
 from asn_platform.reports.index import ReportEntry, write_report_index
+from asn_platform.reports.language import Language
 from asn_platform.reports.workforce import build_reports, workforce_entry
 
 
@@ -24,14 +25,10 @@ class ReportsFailed(RuntimeError):
 def default_entries(settings: Settings) -> list[ReportEntry]:
     """The reports every build writes besides the Data Docs: the workforce report (charts, overall and per region)
     and the dbt docs (lineage). One not built yet is listed as such, not left out."""
+    t = Language.of(settings)
     return [
         workforce_entry(settings),
-        ReportEntry(
-            "dbt docs: models and lineage",
-            dbt_docs_index(settings),
-            "Every model, column and test of the warehouse, and the lineage graph from the raw deliveries to each mart "
-            "(dbt docs generate --static).",
-        ),
+        ReportEntry(t("index.dbt_docs_title"), dbt_docs_index(settings), t("index.dbt_docs")),
     ]
 
 

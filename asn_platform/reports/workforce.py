@@ -5,14 +5,14 @@ the build database) and writes `reports_dir/workforce/index.html` (every region,
 `reports_dir/workforce/<region>.html` (that region, grouped by unit). Each chart is a Vega-Lite spec with its data
 inline, drawn by the vendored vega-embed, so the pages read offline from a file share. The thresholds the charts are
 judged against (IKM bands, 20 JP, the IKM target, the merit rules, golongan order) are read from the dbt seeds, the
-same reference data the marts are built from; docs/reports.md says how each figure is computed.
+same reference data the marts are built from; docs/reports.md says how each figure is computed. Every text is in the
+settings' report language (`reports.language`, Bahasa Indonesia by default) and the page is the Jinja2 template
+templates/workforce.html.
 """
 
 from __future__ import annotations
 
 import csv
-import html
-import json
 import re
 import statistics
 from collections.abc import Sequence
@@ -31,15 +31,14 @@ from asn_platform.reports import charts
 from asn_platform.reports.assets import asset_url, ensure_assets, relative_url
 from asn_platform.reports.folders import building
 from asn_platform.reports.index import INDEX_NAME, ReportEntry
-from asn_platform.reports.summary import HEADLINES
+from asn_platform.reports.language import Language
+from asn_platform.reports.pages import render_template
+from asn_platform.reports.summary import HEADLINES, headline_cells, headline_columns
 
 WORKFORCE_DIR = "workforce"
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
-TITLE = "Workforce report: training, placement, merit and service quality"
 # A region's page is <region>.html beside the overall index.html: the code must make a plain file name.
 _REGION_CODE = re.compile(r"[a-z0-9][a-z0-9_-]*")
-HEADLINE_COLUMNS = ("region", "year", "met 20 JP", "mean JP", "ICT JP", "placement fit", "critical misfits",
-                    "merit candidates", "IKM")  # fmt: skip
 
 
 class ReportsError(RuntimeError):
@@ -52,12 +51,10 @@ def workforce_index(settings: Settings) -> Path:
 
 
 def workforce_entry(settings: Settings, regions: int | None = None) -> ReportEntry:
-    scope = f"overall and for each of {_count(regions, 'region')}" if regions else "overall and per region"
+    t = Language.of(settings)
+    scope = t.count("workforce.scope_regions", regions) if regions else t("workforce.scope_any")
     return ReportEntry(
-        "Workforce report",
-        workforce_index(settings),
-        f"Charts {scope}: IKM against the mutu bands, the weakest IKM elements, training against 20 JP, ICT "
-        "training, placement fit, the merit pipeline and how competency relates to service quality.",
+        t("workforce.entry_title"), workforce_index(settings), t("workforce.entry_description", scope=scope)
     )
 
 
@@ -153,10 +150,10 @@ class Scope:
     """What a page covers: every region (grouped by region) or one region (grouped by unit)."""
 
     region: str | None
-    title: str
 
     @property
-    def group_title(self) -> str:
+    def group(self) -> str:
+        """What a group is on the page: "region" or "unit" (a key of the catalogue's group.* and count.* texts)."""
         return "region" if self.region is None else "unit"
 
     def grouping(self, alias: str = "x") -> tuple[str, str, str]:
@@ -197,14 +194,6 @@ def _rounded(numerator: Decimal | int, denominator: Decimal | int, places: str =
     return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal(places), ROUND_HALF_UP)
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f} %"
-
-
 @dataclass(frozen=True)
 class Chart:
     key: str
@@ -213,7 +202,7 @@ class Chart:
     spec: dict[str, Any]
 
 
-def ikm_chart(connection: duckdb.DuckDBPyConnection, scope: Scope, reference: Reference) -> Chart:
+def ikm_chart(connection: duckdb.DuckDBPyConnection, scope: Scope, reference: Reference, t: Language) -> Chart:
     join, label, where = scope.grouping()
     rows = _rows(
         connection,
@@ -228,36 +217,47 @@ def ikm_chart(connection: duckdb.DuckDBPyConnection, scope: Scope, reference: Re
     for row in rows:
         # A group's IKM pools its services' responses: their IKMs weighted by respondents (IKM is linear in NRR).
         row["ikm"] = _rounded(row.pop("weighted"), row["respondents"])
-        row["band"] = reference.band_of(row["ikm"]).label
+        row["band"] = reference.band_of(row["ikm"]).label(t)
     target = reference.parameter("ikm_target")
     b_band = reference.band_of(target)
     lower_bounds = ", ".join(
-        f"{band.mutu} from {band.ikm_min:.2f}" for band in sorted(reference.bands, key=lambda b: -b.ikm_min)
+        t("band.from", mutu=band.mutu, value=t.number(band.ikm_min, 2))
+        for band in sorted(reference.bands, key=lambda b: -b.ikm_min)
     )
     weights = {element.weight for element in reference.elements}
-    weight = f"x {weights.pop()}" if len(weights) == 1 else "x its element's weight"
+    weight = t("ikm.weight_one", weight=t.number(weights.pop())) if len(weights) == 1 else t("ikm.weight_each")
     finding = ""
     if rows:
         latest = max(row["quarter"] for row in rows)
         in_latest = [row for row in rows if row["quarter"] == latest]
         below = sum(row["ikm"] < Decimal(str(target)) for row in in_latest)
-        finding = f" In {latest}, {below} of {_count(len(in_latest), scope.group_title)} are below {target:.2f}."
-    service_quarters = sum(row["services"] for row in rows)
-    small = sum(row["services_below_minimum"] for row in rows)
-    caption = (
-        f"Each cell is a {scope.group_title}'s IKM (Indeks Kepuasan Masyarakat, PermenPANRB 14/2017) in a quarter: "
-        f"the NRR of each of the nine elements {weight}, summed, x {reference.parameter('ikm_scale_factor'):g}; a "
-        f"{scope.group_title} pools its services' responses (their IKMs weighted by respondents). The colour is the "
-        f"mutu band the IKM, rounded to 2 decimals, reaches ({lower_bounds}; ikm_bands seed). IKM "
-        f"{target:.2f} is the lower bound of mutu {b_band.mutu} ({b_band.kinerja}), the platform's target."
-        f"{finding} {small} of {service_quarters} service-quarters had fewer respondents than the Krejcie & Morgan "
-        "minimum sample: they are shown, not hidden (see the tooltip)."
+        finding = t(
+            "ikm.finding",
+            quarter=latest,
+            below=t.number(below),
+            groups=t.count(f"count.{scope.group}", len(in_latest)),
+            target=t.number(target, 2),
+        )
+    caption = t(
+        "ikm.caption",
+        group=t(f"group.{scope.group}"),
+        weight=weight,
+        scale=t.number(reference.parameter("ikm_scale_factor")),
+        bounds=lower_bounds,
+        target=t.number(target, 2),
+        mutu=b_band.mutu,
+        kinerja=b_band.kinerja,
+        finding=finding,
+        small=t.number(sum(row["services_below_minimum"] for row in rows)),
+        service_quarters=t.number(sum(row["services"] for row in rows)),
     )
-    spec = charts.ikm_heatmap(_json_rows(rows), reference.bands, scope.group_title)
-    return Chart("ikm", "IKM by quarter against the mutu bands", caption, spec)
+    spec = charts.ikm_heatmap(_json_rows(rows), reference.bands, t(f"group.{scope.group}"), t)
+    return Chart("ikm", t("ikm.title"), caption, spec)
 
 
-def weakest_elements_chart(connection: duckdb.DuckDBPyConnection, scope: Scope, reference: Reference) -> Chart:
+def weakest_elements_chart(
+    connection: duckdb.DuckDBPyConnection, scope: Scope, reference: Reference, t: Language
+) -> Chart:
     _, _, where = scope.grouping()
     sums = ", ".join(
         f"sum(x.{quote_identifier('nrr_' + element.element)} * x.respondents) AS {quote_identifier(element.element)}"
@@ -293,31 +293,36 @@ def weakest_elements_chart(connection: duckdb.DuckDBPyConnection, scope: Scope, 
                 "element_order": element.order,
                 "element_name": element.name,
                 "nrr": nrr,
-                "band": reference.nrr_band_of(nrr).nrr_label,
+                "band": reference.nrr_band_of(nrr).nrr_label(t),
                 "respondents": respondents,
                 "weakest_in": weakest.get(element.element, 0),
                 "training_focus": element.training_focus,
+                "training_focus_label": t.label("focus", element.training_focus),
             }
         )
     years = ", ".join(str(year) for year in sorted(totals["years"] or []))
     nrr_bounds = ", ".join(
-        f"{band.mutu} from {band.nrr_min:.4f}" for band in sorted(reference.bands, key=lambda b: -b.nrr_min)
+        t("band.from", mutu=band.mutu, value=t.number(band.nrr_min, 4))
+        for band in sorted(reference.bands, key=lambda b: -b.nrr_min)
     )
     finding = ""
     if rows:
         first = min(rows, key=lambda row: (row["nrr"], row["element_order"]))
-        finding = (
-            f" The weakest is {first['element_name']} (NRR {first['nrr']:.4f}); the training that targets it is "
-            f"{first['training_focus']} (ikm_elements seed)."
+        finding = t(
+            "elements.finding",
+            element=first["element_name"],
+            nrr=t.number(first["nrr"], 4),
+            focus=first["training_focus_label"],
         )
-    caption = (
-        f"The average score (NRR, 1-4) of each of the nine IKM elements (unsur) over {respondents:,} survey responses "
-        f"in the latest complete year ({years or 'none yet'}), weakest first; the dashed lines are the bands' NRR "
-        f"lower bounds ({nrr_bounds}; ikm_bands seed). The tooltip says in how many units it is the weakest "
-        f"element.{finding}"
+    caption = t(
+        "elements.caption",
+        respondents=t.number(respondents),
+        years=years or t("elements.no_years"),
+        bounds=nrr_bounds,
+        finding=finding,
     )
-    spec = charts.weakest_elements(_json_rows(rows), reference.bands)
-    return Chart("elements", "The weakest IKM elements (unsur)", caption, spec)
+    spec = charts.weakest_elements(_json_rows(rows), reference.bands, t)
+    return Chart("elements", t("elements.title"), caption, spec)
 
 
 def _training_rows(connection: duckdb.DuckDBPyConnection, scope: Scope) -> list[dict[str, Any]]:
@@ -343,15 +348,15 @@ def _training_rows(connection: duckdb.DuckDBPyConnection, scope: Scope) -> list[
     return rows
 
 
-def _snapshot(connection: duckdb.DuckDBPyConnection, scope: Scope) -> str:
+def _snapshot(connection: duckdb.DuckDBPyConnection, scope: Scope, t: Language) -> str:
     (snapshot,) = connection.execute(
-        f"SELECT max(snapshot_date)::VARCHAR FROM core.dim_region x WHERE {scope.grouping()[2]}", scope.parameters
+        f"SELECT max(snapshot_date) FROM core.dim_region x WHERE {scope.grouping()[2]}", scope.parameters
     ).fetchone()
-    return snapshot or "not loaded yet"
+    return t.date(snapshot) if snapshot else t("workforce.no_snapshot")
 
 
-def training_chart(rows: list[dict[str, Any]], scope: Scope, reference: Reference, snapshot: str) -> Chart:
-    minimum = reference.parameter("min_training_jp_per_year")
+def training_chart(rows: list[dict[str, Any]], scope: Scope, reference: Reference, snapshot: str, t: Language) -> Chart:
+    minimum = t.number(reference.parameter("min_training_jp_per_year"))
     years = sorted({row["calendar_year"] for row in rows})
     finding = ""
     if len(years) >= 2:
@@ -359,30 +364,33 @@ def training_chart(rows: list[dict[str, Any]], scope: Scope, reference: Referenc
         in_year = [row for row in rows if row["calendar_year"] == year]
         met = sum(row["meeting_20_jp"] for row in in_year)
         staff = sum(row["active_headcount"] for row in in_year)
-        finding = f" In {year}, {met:,} of {staff:,} active staff ({_pct(100 * met / staff)}) had {minimum:g} JP."
-    caption = (
-        f"The share of each {scope.group_title}'s active staff who passed at least {minimum:g} JP (jam pelajaran) of "
-        f"competency development in the year: every PNS is entitled to at least {minimum:g} JP a year (PP 11/2017 "
-        f"art. 203(4), amended by PP 17/2020; min_training_jp_per_year seed), so the aim is 100 %. Only passed "
-        f"courses count. The last year is the snapshot year, counted up to the personnel snapshot ({snapshot})."
-        f"{finding}"
-    )
+        finding = t(
+            "training.finding",
+            year=year,
+            met=t.number(met),
+            staff=t.number(staff),
+            share=t.percent(100 * met / staff),
+            minimum=minimum,
+        )
+    caption = t("training.caption", group=t(f"group.{scope.group}"), minimum=minimum, snapshot=snapshot,
+                finding=finding)  # fmt: skip
     spec = charts.share_by_year(
         _json_rows(rows),
         "meeting_20_jp_pct",
-        f"staff with at least {minimum:g} JP, %",
-        scope.group_title,
+        t("training.axis", minimum=minimum),
+        t(f"group.{scope.group}"),
         [
-            {"field": "meeting_20_jp", "title": f"staff with {minimum:g} JP", "format": ","},
-            {"field": "active_headcount", "title": "active staff", "format": ","},
-            {"field": "mean_jp", "title": "JP per person", "format": ".2f"},
-            {"field": "jp_short_of_20", "title": f"JP still short of {minimum:g}", "format": ","},
+            {"field": "meeting_20_jp", "title": t("training.tooltip_met", minimum=minimum), "format": ","},
+            {"field": "active_headcount", "title": t("chart.active_staff"), "format": ","},
+            {"field": "mean_jp", "title": t("training.tooltip_mean"), "format": ".2f"},
+            {"field": "jp_short_of_20", "title": t("training.tooltip_short", minimum=minimum), "format": ","},
         ],
+        t=t,
     )
-    return Chart("training", f"Training coverage against {minimum:g} JP", caption, spec)
+    return Chart("training", t("training.title", minimum=minimum), caption, spec)
 
 
-def ict_chart(rows: list[dict[str, Any]], scope: Scope, reference: Reference) -> Chart:
+def ict_chart(rows: list[dict[str, Any]], scope: Scope, reference: Reference, t: Language) -> Chart:
     ict_elements = [element.name for element in reference.elements if element.training_focus == "digital_ict"]
     years = sorted({row["calendar_year"] for row in rows})
     finding = ""
@@ -390,27 +398,23 @@ def ict_chart(rows: list[dict[str, Any]], scope: Scope, reference: Reference) ->
         in_year = [row for row in rows if row["calendar_year"] == years[-2] and row["ict_jp_pct"] is not None]
         if in_year:
             low = min(in_year, key=lambda row: (row["ict_jp_pct"], row["group"]))
-            finding = f" Lowest in {years[-2]}: {low['group']}, {_pct(float(low['ict_jp_pct']))}."
-    caption = (
-        f"The share of the JP each {scope.group_title}'s staff passed that were in digital/ICT courses (topic "
-        "digital_ict), weighted by JP; the tooltip adds the share of staff with any ICT training. No regulation sets a "
-        "target: the regions' own policy papers ask for ICT training first, for online services, and ICT training is "
-        f"what the ikm_elements seed prescribes for the elements {', '.join(ict_elements)}.{finding}"
-    )
+            finding = t("ict.finding", year=years[-2], group=low["group"], share=t.percent(low["ict_jp_pct"]))
+    caption = t("ict.caption", group=t(f"group.{scope.group}"), elements=", ".join(ict_elements), finding=finding)
     spec = charts.share_by_year(
         _json_rows(rows),
         "ict_jp_pct",
-        "ICT share of the JP, %",
-        scope.group_title,
+        t("chart.ict_share"),
+        t(f"group.{scope.group}"),
         [
-            {"field": "trained_in_ict_pct", "title": "staff with ICT training, %", "format": ".2f"},
-            {"field": "active_headcount", "title": "active staff", "format": ","},
+            {"field": "trained_in_ict_pct", "title": t("ict.tooltip_trained"), "format": ".2f"},
+            {"field": "active_headcount", "title": t("chart.active_staff"), "format": ","},
         ],
+        t=t,
     )
-    return Chart("ict", "ICT training share", caption, spec)
+    return Chart("ict", t("ict.title"), caption, spec)
 
 
-def placement_chart(connection: duckdb.DuckDBPyConnection, scope: Scope) -> Chart:
+def placement_chart(connection: duckdb.DuckDBPyConnection, scope: Scope, t: Language) -> Chart:
     join, label, where = scope.grouping()
     groups = _rows(
         connection,
@@ -422,26 +426,24 @@ def placement_chart(connection: duckdb.DuckDBPyConnection, scope: Scope) -> Char
         scope,
     )
     rows = [
-        {"group": group["group"], "fit": fit, "staff": group[fit], "fit_rate_pct": group["fit_rate_pct"],
-         "critical_mismatches": group["critical_mismatches"]}
+        {"group": group["group"], "fit": fit, "fit_label": charts.fit_label(t, fit), "staff": group[fit],
+         "fit_rate_pct": group["fit_rate_pct"], "critical_mismatches": group["critical_mismatches"]}
         for group in groups
         for fit in charts.FIT_COLOURS
     ]  # fmt: skip
     matches, assessed = sum(g["match"] for g in groups), sum(g["assessed"] for g in groups)
     critical = sum(g["critical_mismatches"] for g in groups)
-    overall = f"{_pct(100 * matches / assessed)} of the {assessed:,} assessable staff fit" if assessed else "none"
-    caption = (
-        f"Active staff of each {scope.group_title} by how the sector their education prepares for (education_fields "
-        "seed) compares with their unit's sector: match, related (sector_relations seed), mismatch, or not assessed "
-        "(general schooling or an unmapped field). A health graduate belongs in a health agency or Puskesmas. "
-        f"Sorted by fit rate (matches of the assessable staff). Overall {overall}; {critical:,} hold a critical role "
-        "(critical_roles seed) without the education it needs."
+    overall = (
+        t("placement.overall", share=t.percent(100 * matches / assessed), assessed=t.number(assessed))
+        if assessed
+        else t("placement.overall_none")
     )
-    return Chart("placement", "Placement fit: education against position", caption,
-                 charts.placement_fit(_json_rows(rows), scope.group_title))  # fmt: skip
+    caption = t("placement.caption", group=t(f"group.{scope.group}"), overall=overall, critical=t.number(critical))
+    spec = charts.placement_fit(_json_rows(rows), t(f"group.{scope.group}"), t)
+    return Chart("placement", t("placement.title"), caption, spec)
 
 
-def merit_chart(connection: duckdb.DuckDBPyConnection, scope: Scope, reference: Reference) -> Chart:
+def merit_chart(connection: duckdb.DuckDBPyConnection, scope: Scope, reference: Reference, t: Language) -> Chart:
     _, _, where = scope.grouping()
     rows = _rows(
         connection,
@@ -456,24 +458,35 @@ def merit_chart(connection: duckdb.DuckDBPyConnection, scope: Scope, reference: 
     order = reference.golongan_order
     for row in rows:
         row["step"] = f"{row['golongan']} → {row['next_golongan']}"
+        row["fit_label"] = charts.fit_label(t, row["fit"])
     steps = sorted({row["step"]: row["golongan"] for row in rows}.items(), key=lambda item: order.get(item[1], 99))
     total = sum(row["candidates"] for row in rows)
-    share = f" ({_pct(100 * total / pns)} of the {pns:,} active PNS)" if pns else ""
+    share = t("merit.share", share=t.percent(100 * total / pns), pns=t.number(pns)) if pns else ""
     ratings = {row["rating_rank"]: row["predikat"] for row in _seed("skp_ratings")}
-    bar = ratings.get(str(int(reference.parameter("merit_max_skp_rank"))), "the bar")
-    caption = (
-        f"{total:,} civil servants{share} meet every merit rule for promotion to the next golongan, by the step and "
-        f"their placement fit: SKP predikat {bar} or better for {reference.parameter('merit_skp_years'):g} years "
-        f"running (PermenPANRB 6/2022), at least {reference.parameter('merit_min_years_in_golongan'):g} years in the "
-        f"golongan (PP 99/2000), {reference.parameter('min_training_jp_per_year'):g} JP last year, and no discipline "
-        f"sanction in {reference.parameter('merit_sanction_free_years'):g} years (platform_parameters seed). "
-        "A candidate placed against their education is worth a look before promotion."
+    bar = ratings.get(str(int(reference.parameter("merit_max_skp_rank"))), t("merit.the_bar"))
+    caption = t(
+        "merit.caption",
+        total=t.number(total),
+        share=share,
+        predikat=bar,
+        skp_years=t.number(reference.parameter("merit_skp_years")),
+        golongan_years=t.number(reference.parameter("merit_min_years_in_golongan")),
+        minimum=t.number(reference.parameter("min_training_jp_per_year")),
+        sanction_years=t.number(reference.parameter("merit_sanction_free_years")),
     )
-    return Chart("merit", "The merit pipeline", caption,
-                 charts.merit_pipeline(_json_rows(rows), [step for step, _ in steps]))  # fmt: skip
+    spec = charts.merit_pipeline(_json_rows(rows), [step for step, _ in steps], t)
+    return Chart("merit", t("merit.title"), caption, spec)
 
 
-def link_chart(connection: duckdb.DuckDBPyConnection, scope: Scope, reference: Reference) -> Chart:
+def _strength(r: float | None, t: Language) -> str:
+    if r is None:
+        return t("link.too_few")
+    strength = "strong" if abs(r) >= 0.5 else "moderate" if abs(r) >= 0.3 else "weak"
+    direction = t("link.direction_up") if r > 0 else t("link.direction_down")
+    return t(f"link.correlation_{strength}", r=t.number(r, 2), direction=direction)
+
+
+def link_chart(connection: duckdb.DuckDBPyConnection, scope: Scope, reference: Reference, t: Language) -> Chart:
     _, _, where = scope.grouping()
     unit = "coalesce(u.label, x.unit_code)"
     label = unit if scope.region else f"{unit} || ', ' || coalesce(r.label, x.region)"
@@ -490,72 +503,40 @@ def link_chart(connection: duckdb.DuckDBPyConnection, scope: Scope, reference: R
     )
     for row in rows:
         row["year_label"] = str(row["calendar_year"])
+        focus = row["recommended_training_focus"]
+        row["recommended_training_focus_label"] = focus and t.label("focus", focus)
     target = reference.parameter("ikm_target")
     pairs = [(float(row["meeting_20_jp_pct"]), float(row["ikm"])) for row in rows]
     try:
         r = statistics.correlation(*zip(*pairs, strict=True)) if len(pairs) >= 3 else None
     except statistics.StatisticsError:  # every point has the same coverage or the same IKM
         r = None
-    strength = "no" if r is None else "a strong" if abs(r) >= 0.5 else "a moderate" if abs(r) >= 0.3 else "a weak"
-    correlation = (
-        f" Across these {len(pairs)} unit-years the correlation is r = {r:.2f}: {strength} link"
-        f"{'' if r is None else ' (higher coverage, higher IKM)' if r > 0 else ' (higher coverage, lower IKM)'}; "
-        "a correlation is not a cause."
-        if r is not None
-        else " Too few unit-years to measure a link."
+    correlation = _strength(r, t) if r is None else t("link.across", points=t.number(len(pairs)), link=_strength(r, t))
+    caption = t(
+        "link.caption",
+        minimum=t.number(reference.parameter("min_training_jp_per_year")),
+        target=t.number(target, 2),
+        mutu=reference.band_of(target).mutu,
+        correlation=correlation,
     )
-    caption = (
-        f"Each point is a unit in a year (service_quality.service_competency_link): the share of its staff meeting "
-        f"{reference.parameter('min_training_jp_per_year'):g} JP against its IKM for the year (all its services' "
-        f"responses pooled), sized by respondents. The dashed lines are the mutu bands' lower bounds; IKM "
-        f"{target:.2f}, the lower bound of mutu {reference.band_of(target).mutu}, is the target units below it are "
-        f"trained toward first (training_needs).{correlation} The tooltip gives the unit's weakest element and the "
-        "training it calls for."
-    )
-    spec = charts.competency_service_link(_json_rows(rows), reference.bands, target, "unit")
-    return Chart("link", "Competency and service quality", caption, spec)
+    spec = charts.competency_service_link(_json_rows(rows), reference.bands, target, t("group.unit"), t)
+    return Chart("link", t("link.title"), caption, spec)
 
 
-def page_charts(connection: duckdb.DuckDBPyConnection, scope: Scope, reference: Reference) -> list[Chart]:
+def page_charts(connection: duckdb.DuckDBPyConnection, scope: Scope, reference: Reference, t: Language) -> list[Chart]:
     training = _training_rows(connection, scope)
     return [
-        ikm_chart(connection, scope, reference),
-        weakest_elements_chart(connection, scope, reference),
-        training_chart(training, scope, reference, _snapshot(connection, scope)),
-        ict_chart(training, scope, reference),
-        placement_chart(connection, scope),
-        merit_chart(connection, scope, reference),
-        link_chart(connection, scope, reference),
+        ikm_chart(connection, scope, reference, t),
+        weakest_elements_chart(connection, scope, reference, t),
+        training_chart(training, scope, reference, _snapshot(connection, scope, t), t),
+        ict_chart(training, scope, reference, t),
+        placement_chart(connection, scope, t),
+        merit_chart(connection, scope, reference, t),
+        link_chart(connection, scope, reference, t),
     ]
 
 
 # --- pages -----------------------------------------------------------------------------------------------------
-
-
-def _script_json(value: Any) -> str:
-    """JSON safe inside a <script> element: no '</' can close it early."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
-
-
-# Draws every spec into its element; a chart that fails says so on the page and in the console, and the body's
-# data-charts attribute says when all are done (the browser test waits for it).
-EMBED_SCRIPT = """
-(function () {
-  var specs = JSON.parse(document.getElementById("chart-specs").textContent);
-  var drawn = Object.keys(specs).map(function (key) {
-    var element = document.getElementById("chart-" + key);
-    return vegaEmbed(element, specs[key], {mode: "vega-lite", renderer: "svg", actions: false})
-      .catch(function (error) {
-        element.textContent = "This chart could not be drawn: " + error;
-        throw error;
-      });
-  });
-  Promise.all(drawn).then(
-    function () { document.body.setAttribute("data-charts", "rendered"); },
-    function (error) { document.body.setAttribute("data-charts", "failed"); console.error(error); }
-  );
-})();
-"""
 
 
 def render_page(
@@ -569,71 +550,32 @@ def render_page(
     links: Sequence[tuple[str, Path, str]] = (),
     published_at: datetime | None = None,
 ) -> str:
-    """A report page at `page` (where it finally lives): the headline table, then each chart with its caption."""
+    """A report page at `page` (where it finally lives): the headline table, then each chart with its caption, in
+    the settings' report language (templates/workforce.html)."""
+    t = Language.of(settings)
+    return render_template(
+        "workforce.html",
+        t,
+        title=title,
+        lead=lead,
+        headline_columns=headline_columns(t),
+        headlines=[headline_cells(row, t) for row in headlines],
+        charts=chart_list,
+        specs={chart.key: chart.spec for chart in chart_list},
+        chart_locale={"number": t.d3_format_locale(), "time": t.d3_time_format_locale()},
+        links=[(text, relative_url(target, page), note) for text, target, note in links],
+        index_url=relative_url(settings.reports_dir / INDEX_NAME, page),
+        overall_url=relative_url(workforce_index(settings), page),
+        published=t.timestamp(published_at) if published_at else None,
+        written=t.timestamp(datetime.now(UTC)),
+        assets={key: asset_url(settings, key, page) for key in ("bootstrap.css", *CHART_SCRIPTS)},
+        stylesheets=("bootstrap.css",),
+        chart_scripts=CHART_SCRIPTS,
+    )
 
-    def asset(key: str) -> str:
-        return html.escape(asset_url(settings, key, page))
 
-    head = "".join(f"<th>{html.escape(column)}</th>" for column in HEADLINE_COLUMNS)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(cell if cell is not None else '-'))}</td>" for cell in row) + "</tr>"
-        for row in headlines
-    )
-    headline_table = (
-        f'<div class="table-responsive"><table class="table table-sm table-striped bg-white" id="headlines">'
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
-        '<p class="small text-muted">Latest complete year of each region (its snapshot year is still running); '
-        "placement fit: staff whose education field matches their unit's sector, of those assessable; IKM on 25-100, "
-        "respondent-weighted.</p>"
-    )
-    sections = "".join(
-        f'<section class="card mb-4" id="section-{chart.key}"><div class="card-body">'
-        f'<h2 class="h5 card-title">{html.escape(chart.title)}</h2>'
-        f'<p class="small text-muted">{html.escape(chart.caption)}</p>'
-        f'<div class="chart w-100" id="chart-{chart.key}" data-chart="{chart.key}"></div>'
-        "</div></section>"
-        for chart in chart_list
-    )
-    link_items = "".join(
-        f'<a class="list-group-item list-group-item-action" href="{html.escape(relative_url(target, page))}">'
-        f"<strong>{html.escape(text)}</strong>"
-        f'<span class="small text-muted ml-2">{html.escape(note)}</span></a>'
-        for text, target, note in links
-    )
-    regions = ""
-    if links:
-        regions = f'<h2 class="h5">Regions</h2><div class="list-group mb-4" id="regions">{link_items}</div>'
-    index = html.escape(relative_url(settings.reports_dir / INDEX_NAME, page))
-    overall = html.escape(relative_url(workforce_index(settings), page))
-    stamp = f"published {published_at:%Y-%m-%d %H:%M} UTC; " if published_at else ""
-    specs = _script_json({chart.key: chart.spec for chart in chart_list})
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>{html.escape(title)}</title>
-  <link rel="stylesheet" href="{asset("bootstrap.css")}">
-  <style>.chart {{ min-height: 80px; }} .vega-embed {{ width: 100%; }}</style>
-</head>
-<body class="bg-light">
-  <main class="container py-4">
-    <nav class="small mb-2"><a href="{index}">Reports</a> &rsaquo; <a href="{overall}">Workforce</a></nav>
-    <h1 class="h3">{html.escape(title)}</h1>
-    <p class="text-muted small">{html.escape(lead)} Data: {stamp}written {datetime.now(UTC):%Y-%m-%d %H:%M} UTC
-      from the published warehouse (pseudonymous marts).</p>
-    {headline_table}
-    {regions}
-    {sections}
-  </main>
-  <script id="chart-specs" type="application/json">{specs}</script>
-  <script src="{asset("vega.js")}"></script>
-  <script src="{asset("vega-lite.js")}"></script>
-  <script src="{asset("vega-embed.js")}"></script>
-  <script>{EMBED_SCRIPT}</script>
-</body>
-</html>
-"""
+# vega-embed and what it draws with, in load order.
+CHART_SCRIPTS = ("vega.js", "vega-lite.js", "vega-embed.js")
 
 
 def _write(path: Path, text: str) -> None:
@@ -642,20 +584,22 @@ def _write(path: Path, text: str) -> None:
 
 
 def build_reports(settings: Settings) -> list[ReportEntry]:
-    """Write the workforce pages (overall, and one per region) from the published warehouse, replacing the folder
-    whole; returns the report index's entry for them (the overall page, which links every region's)."""
+    """Write the workforce pages (overall, and one per region) from the published warehouse, in the settings' report
+    language, replacing the folder whole; returns the report index's entry for them (the overall page, which links
+    every region's)."""
     published = settings.analytics_path
     if not published.is_file():
         raise ReportsError(
             f"no published warehouse at {published}: the reports read it; run the pipeline first (`make run`), "
             "which publishes it"
         )
+    t = Language.of(settings)
     reference = read_reference()
     ensure_assets(settings)
     final = settings.reports_dir / WORKFORCE_DIR
     with connect(published, read_only=True, settings=settings) as connection:
         regions = connection.execute(
-            "SELECT region, coalesce(region_name, region), province, active_headcount, snapshot_date::VARCHAR "
+            "SELECT region, coalesce(region_name, region), province, active_headcount, snapshot_date "
             "FROM core.dim_region ORDER BY region"
         ).fetchall()
         bad = [region for region, *_ in regions if not _REGION_CODE.fullmatch(region) or region == "index"]
@@ -668,27 +612,28 @@ def build_reports(settings: Settings) -> list[ReportEntry]:
             links = []
             for region, name, province, headcount, snapshot in regions:
                 page = final / f"{region}.html"
-                scope = Scope(region, f"{name} ({province})")
+                snapshot_text = t.date(snapshot) if snapshot else t("workforce.no_snapshot")
                 text = render_page(
                     settings,
                     page,
-                    title=f"{name}: workforce report",
-                    lead=f"{name}, {province}: {headcount or 0:,} active civil servants at the personnel snapshot "
-                    f"{snapshot or '(none yet)'}, unit by unit.",
+                    title=t("workforce.region_title", region=name),
+                    lead=t("workforce.region_lead", region=name, province=province,
+                           headcount=t.number(headcount or 0), snapshot=snapshot_text),
                     headlines=[row for row in headlines if row[0] == region],
-                    chart_list=page_charts(connection, scope, reference),
+                    chart_list=page_charts(connection, Scope(region), reference, t),
                     published_at=published_at,
-                )
+                )  # fmt: skip
                 _write(staged / page.name, text)
-                links.append((name, page, f"{province}; {headcount or 0:,} active staff; snapshot {snapshot or '-'}"))
+                note = t("workforce.region_note", province=province, headcount=t.number(headcount or 0),
+                         snapshot=snapshot_text)  # fmt: skip
+                links.append((name, page, note))
             overall = render_page(
                 settings,
                 workforce_index(settings),
-                title=TITLE,
-                lead=f"Every region ({_count(len(regions), 'region')}), region by region; each region's page shows "
-                "its units.",
+                title=t("workforce.title"),
+                lead=t("workforce.overall_lead", regions=t.count("count.region", len(regions))),
                 headlines=headlines,
-                chart_list=page_charts(connection, Scope(None, "All regions"), reference),
+                chart_list=page_charts(connection, Scope(None), reference, t),
                 links=links,
                 published_at=published_at,
             )

@@ -204,7 +204,8 @@ def test_the_report_index_sums_up_each_stage_and_links_the_data_docs(recorded: S
     for reference in _references(index):
         assert (index.parent / unquote(reference)).is_file(), reference
     rows = {
-        stage: [int(cell) for cell in re.findall(r'<td class="text-right">([\d,]+)</td>', row)]
+        # counts written the Indonesian way: 1.234
+        stage: [int(cell.replace(".", "")) for cell in re.findall(r'<td class="text-right">([\d.]+)</td>', row)]
         for stage, row in re.findall(r"<tr[^>]*><td><strong>(\w+)</strong>(.*?)</tr>", text)
     }
     # suites, runs, checks run, failed errors, failed warnings
@@ -218,8 +219,10 @@ def test_missing_database_or_results_are_named(docs_settings: Settings) -> None:
         connection.execute("CREATE TABLE t AS SELECT 1 AS x")
     with pytest.raises(DataDocsError, match=r"has no dq\.expectation_results yet"):
         build_data_docs(docs_settings)
-    # The index still says why there is nothing to show.
-    assert "No data-quality results yet" in write_index(docs_settings).read_text(encoding="utf-8")
+    # The index still says why there is nothing to show (in Bahasa Indonesia, the default report language).
+    text = write_index(docs_settings).read_text(encoding="utf-8")
+    assert "Belum ada hasil pemeriksaan kualitas data: " in text
+    assert "has no dq.expectation_results yet" in text
 
 
 def _dom(page: Path, profile: Path) -> str:

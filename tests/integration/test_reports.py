@@ -144,10 +144,10 @@ def test_training_and_ict_charts_are_unit_year(built: Built) -> None:
     assert overall[("Kota Langsa", latest)]["meeting_20_jp_pct"] == _half_up(Decimal(100 * met) / staff)
     (headline,) = _query(settings, HEADLINES)
     assert headline[1] == str(latest)
-    assert headline[2] == f"{_half_up(Decimal(100 * met) / staff, '0.1')} %"
-    # The headline table on both pages is the summary's.
+    assert float(headline[2]) == _half_up(Decimal(100 * met) / staff, "0.1")
+    # The headline table on both pages is the summary's, written the Indonesian way (85,3%).
     for page in (built.overall, built.region):
-        assert f"<td>{headline[2]}</td>" in page.read_text(encoding="utf-8")
+        assert f"<td>{f'{headline[2]:.1f}'.replace('.', ',')}%</td>" in page.read_text(encoding="utf-8")
 
 
 def test_placement_merit_elements_and_link_charts_add_up_to_the_marts(built: Built) -> None:
@@ -188,9 +188,9 @@ def test_placement_merit_elements_and_link_charts_add_up_to_the_marts(built: Bui
 
 def test_captions_state_the_rules_from_the_seeds(built: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = built.region.read_text(encoding="utf-8")
-    assert "IKM 76.61 is the lower bound of mutu B (Baik)" in text
-    assert "at least 20 JP" in text
-    assert "PP 11/2017" in text
+    assert "IKM 76,61 adalah batas bawah mutu B (Baik)" in text
+    assert "paling sedikit 20 JP dalam 1 tahun" in text
+    assert "PP 11/2017 Pasal 203 ayat (4)" in text
     assert 'href="langsa.html"' in built.overall.read_text(encoding="utf-8")
     assert not re.search(r"https?://", text)
 
@@ -209,8 +209,8 @@ def test_captions_state_the_rules_from_the_seeds(built: Built, tmp_path: Path, m
     finally:
         read_reference.cache_clear()
     text = (entry.page.parent / "langsa.html").read_text(encoding="utf-8")
-    assert "IKM 77.00 is the lower bound of mutu B (Baik)" in text
-    assert "B Baik (77.00-88.30)" in json.dumps(_specs(entry.page.parent / "langsa.html")["ikm"])
+    assert "IKM 77,00 adalah batas bawah mutu B (Baik)" in text
+    assert "B Baik (77,00-88,30)" in json.dumps(_specs(entry.page.parent / "langsa.html")["ikm"], ensure_ascii=False)
 
 
 def test_the_report_index_links_every_report(built: Built) -> None:
@@ -450,3 +450,147 @@ def test_the_browser_check_fails_on_a_broken_chart_or_a_remote_file(built: Built
     assert any("cdn.example/x.js" in error for error in visit.errors)
     assert _remote(visit.requests) == ["https://cdn.example/x.js"]
     assert {chart["key"]: chart["drawings"] for chart in drawn["charts"]}["merit"] == 0
+
+
+# --- both languages --------------------------------------------------------------------------------------------
+
+INDONESIAN_MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+                     "November", "Desember")  # fmt: skip
+ENGLISH_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                  "November", "December")  # fmt: skip
+
+# What a reader sees once the charts are drawn: the page's language, its heading and lead, the headline table, the
+# IKM chart's caption, the numbers drawn in its cells and its legend's title, and the index's heading.
+PAGE_TEXTS = """JSON.stringify({
+  lang: document.documentElement.lang,
+  title: document.querySelector("h1").innerText,
+  lead: document.querySelector("h1 + p").innerText,
+  headers: Array.from(document.querySelectorAll("#headlines th")).map(function (cell) { return cell.innerText; }),
+  headline: Array.from(document.querySelectorAll("#headlines tbody td")).map(function (cell) {
+    return cell.innerText;
+  }),
+  caption: document.querySelector("#section-ikm p").innerText,
+  cells: Array.from(document.querySelectorAll("#chart-ikm g.mark-text.role-mark text")).map(function (text) {
+    return text.textContent;
+  }),
+  legend: Array.from(document.querySelectorAll("#chart-ikm g.mark-group.role-legend text")).map(function (text) {
+    return text.textContent;
+  })
+})"""
+
+
+@pytest.fixture(scope="module")
+def english(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The same warehouse's workforce pages and index with ASN_REPORT_LANGUAGE=en, in a folder of their own."""
+    settings = dataclasses.replace(
+        built.settings, report_language="en", reports_dir=tmp_path_factory.mktemp("english") / "reports"
+    )
+    build_reports(settings)
+    build_dbt_docs(settings)
+    write_index(settings)
+    return settings
+
+
+def _grouped(number: int, separator: str) -> str:
+    return f"{number:,}".replace(",", separator)
+
+
+def _one_decimal(value: float, decimal_mark: str) -> str:
+    """As d3's ".1f" writes a number (JavaScript's toFixed: the exact binary value, ties away from zero)."""
+    return str(Decimal(value).quantize(Decimal("0.1"), ROUND_HALF_UP)).replace(".", decimal_mark)
+
+
+def test_both_languages_render_in_a_browser_with_their_own_number_formats(
+    built: Built, english: Settings, browser: Browser
+) -> None:
+    ((headcount, snapshot),) = _query(
+        built.settings, "SELECT active_headcount, snapshot_date FROM core.dim_region WHERE region = 'langsa'"
+    )
+    (headline,) = _query(built.settings, HEADLINES)
+    ikm = [row["ikm"] for row in _values(_specs(built.region)["ikm"])]
+    assert headcount >= 1000  # so the lead's count shows the thousands separator
+    seen = {}
+    for language, region in (("id", built.region), ("en", english.reports_dir / "workforce" / "langsa.html")):
+        visit = browser.visit(region.as_uri(), CHARTS_DONE, PAGE_TEXTS)
+        assert visit.errors == [], language
+        assert _remote(visit.requests) == [], language
+        seen[language] = json.loads(visit.result)
+
+    indonesian, english_page = seen["id"], seen["en"]
+    assert indonesian["lang"] == "id"
+    assert indonesian["title"] == "Kota Langsa: laporan kepegawaian ASN"
+    day = f"{snapshot.day} {INDONESIAN_MONTHS[snapshot.month - 1]} {snapshot.year}"
+    assert indonesian["lead"].startswith(f"Kota Langsa, Aceh: {_grouped(headcount, '.')} ASN aktif pada snapshot data "
+                                         f"kepegawaian {day}, per unit kerja.")  # fmt: skip
+    assert indonesian["headers"][2:4] == ["capai 20 JP", "rata-rata JP"]
+    assert indonesian["headline"][2] == f"{headline[2]:.1f}".replace(".", ",") + "%"
+    assert indonesian["headline"][8] == f"{headline[8]:.2f}".replace(".", ",")
+    assert "Indeks Kepuasan Masyarakat (IKM, PermenPANRB 14/2017)" in indonesian["caption"]
+    assert "sampel minimum Krejcie dan Morgan" in indonesian["caption"]
+    # vega-embed drew each cell's IKM with the Indonesian decimal comma (format ".1f" in the id-ID locale).
+    assert sorted(indonesian["cells"]) == sorted(_one_decimal(value, ",") for value in ikm)
+    assert "mutu pelayanan (rentang IKM)" in indonesian["legend"]
+    assert "B Baik (76,61-88,30)" in indonesian["legend"]
+
+    assert english_page["lang"] == "en"
+    assert english_page["title"] == "Kota Langsa: workforce report"
+    day = f"{ENGLISH_MONTHS[snapshot.month - 1]} {snapshot.day}, {snapshot.year}"
+    assert english_page["lead"].startswith(f"Kota Langsa, Aceh: {_grouped(headcount, ',')} active civil servants at "
+                                           f"the personnel snapshot of {day}, unit by unit.")  # fmt: skip
+    assert english_page["headers"][2:4] == ["met 20 JP", "mean JP"]
+    assert english_page["headline"][2] == f"{headline[2]:.1f}%"
+    assert english_page["headline"][8] == f"{headline[8]:.2f}"
+    assert "IKM (Indeks Kepuasan Masyarakat, PermenPANRB 14/2017)" in english_page["caption"]
+    assert sorted(english_page["cells"]) == sorted(_one_decimal(value, ".") for value in ikm)
+    assert "B Baik (76.61-88.30)" in english_page["legend"]
+
+    titles = {}
+    for language, index in (("id", built.settings.reports_dir), ("en", english.reports_dir)):
+        visit = browser.visit((index / "index.html").as_uri(), "document.readyState === 'complete'",
+                              "document.querySelector('h1').innerText")  # fmt: skip
+        assert visit.errors == [], language
+        titles[language] = visit.result
+    assert titles == {"id": "Platform data ASN: laporan", "en": "ASN workforce data platform: reports"}
+
+
+def test_the_summary_speaks_the_report_language(built: Built, english: Settings) -> None:
+    from asn_platform.reports.summary import render
+
+    (headline,) = _query(built.settings, HEADLINES)
+    ((active,),) = _query(built.settings, "SELECT count(*) FROM core.dim_employee WHERE status = 'active'")
+    indonesian, english_text = render(built.settings), render(english)
+    assert "Angka utama, tahun lengkap terakhir" in indonesian
+    assert "ASN aktif per daerah (mart terbitan core.dim_employee):" in indonesian
+    assert f"{headline[2]:.1f}".replace(".", ",") + "%" in indonesian
+    assert f" {_grouped(active, '.')} " in indonesian  # the active headcount, grouped the Indonesian way
+    assert "Headline figures" not in indonesian
+    assert "Headline figures, latest complete year" in english_text
+    assert "Active civil servants by region (published mart core.dim_employee):" in english_text
+    assert f"{headline[2]:.1f}%" in english_text
+    assert f" {_grouped(active, ',')} " in english_text
+
+
+OVERVIEW = "document.body !== null && document.body.innerText.includes('dim_employee')"
+
+
+def test_the_dbt_docs_open_on_the_warehouse_overview_in_each_language(
+    built: Built, english: Settings, browser: Browser
+) -> None:
+    """Not dbt's generic "Welcome!" page: the project's overview (dbt_project/models/overview.md), in Indonesian
+    by default and in English with report_language "en"."""
+    pages = {"id": built.dbt_docs, "en": english.reports_dir / "dbt-docs" / "index.html"}
+    texts = {}
+    for language, page in pages.items():
+        visit = browser.visit(f"{page.as_uri()}#!/overview", OVERVIEW, "document.body.innerText")
+        assert visit.errors == [], language
+        assert _remote(visit.requests) == [], language
+        texts[language] = visit.result
+    assert "Gudang data ASN pemerintah daerah" in texts["id"]
+    assert "Tingkat akses data (UU 27/2022 tentang Pelindungan Data Pribadi)" in texts["id"]
+    assert "paling sedikit 20 Jam Pelajaran (JP) dalam 1 tahun" in texts["id"]
+    assert "The ASN warehouse of the regional governments" in texts["en"]
+    assert "Access tiers (UU 27/2022 on Pelindungan Data Pribadi)" in texts["en"]
+    for text in texts.values():
+        assert "Welcome!" not in text
+        assert "hr_restricted.duckdb" in text
+    assert "Gudang data ASN" not in texts["en"]
