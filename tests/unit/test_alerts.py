@@ -4,11 +4,10 @@ and mailed through a real local SMTP server by Airflow notifiers, each configure
 
 from __future__ import annotations
 
-import asyncore
 import email
 import json
-import smtpd
 import socket
+import socketserver
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -45,19 +44,64 @@ def webhook() -> Iterator[tuple[str, list[dict]]]:
     server.server_close()
 
 
+class _SmtpSession(socketserver.StreamRequestHandler):
+    """The server side of plain SMTP (RFC 5321: no TLS, no AUTH), as much as a client sending mail uses; each mail is
+    appended to the server's `received` as (sender, recipients, message). The stdlib's smtpd is gone from Python
+    3.12, and aiosmtpd is not installed."""
+
+    server: _SmtpServer
+
+    def _reply(self, line: str) -> None:
+        self.wfile.write(f"{line}\r\n".encode())
+
+    def handle(self) -> None:
+        sender, recipients = "", []
+        self._reply("220 test SMTP server")
+        for raw in self.rfile:
+            command = raw.decode().rstrip("\r\n")
+            verb = command.split(" ", 1)[0].upper()
+            if verb in {"EHLO", "HELO"}:
+                self._reply("250 test")
+            elif verb == "MAIL":
+                sender, recipients = command.split(":", 1)[1].strip().strip("<>"), []
+                self._reply("250 OK")
+            elif verb == "RCPT":
+                recipients.append(command.split(":", 1)[1].strip().strip("<>"))
+                self._reply("250 OK")
+            elif verb == "DATA":
+                self._reply("354 end with <CRLF>.<CRLF>")
+                lines = []
+                for data_line in self.rfile:
+                    text = data_line.decode().rstrip("\r\n")
+                    if text == ".":
+                        break
+                    lines.append(text[1:] if text.startswith("..") else text)  # dot-stuffing undone
+                self.server.received.append((sender, recipients, "\n".join(lines)))
+                self._reply("250 OK: queued")
+            elif verb in {"RSET", "NOOP"}:
+                self._reply("250 OK")
+            elif verb == "QUIT":
+                self._reply("221 bye")
+                return
+            else:
+                self._reply("502 not implemented")
+
+
+class _SmtpServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _SmtpSession)
+        self.received: list[tuple[str, list[str], str]] = []
+
+
 @pytest.fixture
 def mailbox() -> Iterator[tuple[int, list[tuple[str, list[str], str]]]]:
-    received: list[tuple[str, list[str], str]] = []
-
-    class Server(smtpd.SMTPServer):
-        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
-            received.append((mailfrom, rcpttos, data.decode() if isinstance(data, bytes) else data))
-
-    server = Server(("127.0.0.1", 0), None)
-    thread = threading.Thread(target=asyncore.loop, kwargs={"timeout": 0.1}, daemon=True)
-    thread.start()
-    yield server.socket.getsockname()[1], received
-    server.close()
+    server = _SmtpServer()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1], server.received
+    server.shutdown()
+    server.server_close()
 
 
 def _context(error: Exception) -> dict:
@@ -165,9 +209,12 @@ def test_a_notifier_that_fails_does_not_stop_the_others(
         closed.bind(("127.0.0.1", 0))
         down = f"127.0.0.1:{closed.getsockname()[1]}"
     _set_up_notifications(monkeypatch, down, port)
-    on_task_failure(_context(RuntimeError("dbt build failed")))
+    on_task_failure(_context(RuntimeError("dbt build failed near {{ 7 * 7 }} <b>")))
     ((_, _, data),) = mails
-    assert _mail_text(data)[0] == "[ASN platform] asn_warehouse.gate_marts failed (manual__2026-12-02)"
+    subject, body = _mail_text(data)
+    assert subject == "[ASN platform] asn_warehouse.gate_marts failed (manual__2026-12-02)"
+    # The error is data in the mail's template: shown as written, escaped, never rendered.
+    assert "RuntimeError: dbt build failed near {{ 7 * 7 }} &lt;b&gt;" in body
     with connect(settings=settings, read_only=True) as connection:
         assert connection.execute(f"SELECT count(*) FROM {ALERTS_TABLE}").fetchone() == (1,)
 
