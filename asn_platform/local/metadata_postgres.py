@@ -25,6 +25,8 @@ TOOLS = ("initdb", "pg_ctl", "postgres")
 # Four components with their connection pools, and the LocalExecutor's task processes.
 MAX_CONNECTIONS = 200
 PG_CTL_TIMEOUT_S = 60
+# A unix socket's path is at most 107 bytes (sun_path): PostgreSQL refuses a longer one.
+MAX_SOCKET_PATH = 107
 
 
 class MetadataDatabaseError(RuntimeError):
@@ -117,6 +119,12 @@ class MetadataPostgres:
     def start(self) -> None:
         """Start the server: a new cluster with Airflow's role and database the first time; a server left running by
         an earlier start that was killed is stopped first."""
+        socket_file = self.socket_dir / f".s.PGSQL.{PORT}"
+        if len(str(socket_file).encode()) > MAX_SOCKET_PATH:
+            raise MetadataDatabaseError(
+                f"the metadata database's socket {socket_file} is longer than a unix socket's {MAX_SOCKET_PATH} "
+                "bytes: set AIRFLOW_HOME to a shorter path"
+            )
         fresh = not (self.data_dir / "PG_VERSION").is_file()
         if fresh:
             self._init()

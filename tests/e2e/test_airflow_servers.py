@@ -33,7 +33,7 @@ from asn_platform.core.settings import PROJECT_ROOT, Settings
 from asn_platform.generator import generate_sample
 from asn_platform.generator.profiles import LANGSA
 from asn_platform.local.airflow_server import CLI_ENV_FILE, LocalAirflow, expected_dag_ids, running_airflow
-from asn_platform.local.metadata_postgres import DATABASE, PORT, ROLE
+from asn_platform.local.metadata_postgres import DATABASE, PORT, ROLE, MetadataDatabaseError, MetadataPostgres
 
 pytestmark = pytest.mark.e2e
 STARTUP_TIMEOUT = 180.0
@@ -300,3 +300,25 @@ def test_a_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
     assert f"error: port {port} on 127.0.0.1 is already in use" in refused.stderr
     assert "--port or ASN_AIRFLOW_PORT" in refused.stderr
     assert _processes_using(tmp_path / "airflow") == []
+
+
+def test_the_metadata_database_survives_a_killed_start_and_keeps_its_data(reachable_root: Path) -> None:
+    home = reachable_root / "airflow"
+    database = MetadataPostgres.in_home(home)
+    try:
+        database.start()  # the first start creates the cluster, the role and the database
+        select = "SELECT current_user, current_database(), current_setting('unix_socket_permissions')"
+        with psycopg.connect(host=str(database.socket_dir), port=PORT, user=ROLE, dbname=DATABASE) as connection:
+            assert connection.execute(select).fetchone() == ("airflow", "airflow", "0700")
+            connection.execute("CREATE TABLE kept (value text)")
+            connection.execute("INSERT INTO kept VALUES ('from the first start')")
+        # A `make airflow` killed before it could stop PostgreSQL leaves it running: the next start restarts it.
+        assert database.is_running()
+        MetadataPostgres.in_home(home).start()
+        with psycopg.connect(host=str(database.socket_dir), port=PORT, user=ROLE, dbname=DATABASE) as connection:
+            assert connection.execute("SELECT value FROM kept").fetchall() == [("from the first start",)]
+    finally:
+        database.stop()
+    assert not database.is_running()
+    with pytest.raises(MetadataDatabaseError, match="longer than a unix socket's 107 bytes"):
+        MetadataPostgres.in_home(reachable_root / ("x" * 90)).start()
