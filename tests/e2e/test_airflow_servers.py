@@ -129,7 +129,13 @@ def test_servers_list_every_dag_without_import_errors_and_the_writer_pool(server
         errors = api.get("/api/v2/importErrors").json()
         pool = api.get("/api/v2/pools/duckdb_writer").json()
         health = api.get("/api/v2/monitor/health").json()
+        warehouse = api.get("/api/v2/dags/asn_warehouse/details").json()
+        langsa = api.get("/api/v2/dags/asn_ingest_langsa/details").json()
     listed = {dag["dag_id"] for dag in dags["dags"]}
+    # What the UI shows on each DAG's page, and its time limit, as the scheduler has them.
+    assert warehouse["doc_md"].startswith("# The ASN warehouse build")
+    assert langsa["doc_md"].startswith("# Ingestion: Kota Langsa")
+    assert (warehouse["dag_run_timeout"], langsa["dag_run_timeout"]) == ("PT2H", "PT8H")
     assert {"asn_warehouse", "asn_ingest_langsa", "asn_ingest_banjarbaru"} <= expected_dag_ids(servers.settings)
     assert expected_dag_ids(servers.settings) <= listed
     assert errors["total_entries"] == 0, errors["import_errors"]
