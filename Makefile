@@ -72,7 +72,8 @@ postgres: ## install Debian's PostgreSQL server (for the tests that serve the ma
 run: $(STAMP) $(NODE_STAMP) manifest ## run the whole pipeline on the sample deliveries and show the result
 	$(BIN)/python -m asn_platform run --sample
 
-airflow: $(STAMP) $(NODE_STAMP) manifest ## a local Airflow (UI, scheduler, ...) on http://127.0.0.1:8080 until Ctrl-C (PORT=... to move it)
+# Its metadata database is a local PostgreSQL (the machine's server binaries, which the postgres target installs).
+airflow: $(STAMP) $(NODE_STAMP) postgres manifest ## a local Airflow (UI, scheduler, ...) on http://127.0.0.1:8080 until Ctrl-C (PORT=... to move it)
 	$(BIN)/python -m asn_platform airflow $(if $(PORT),--port $(PORT))
 
 test: lint $(NODE_STAMP) browser postgres manifest ## lint, then run every test (unit, integration, DAG, end to end)

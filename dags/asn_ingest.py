@@ -6,7 +6,8 @@ wait for a delivery newer than the last successful run (deferred, off the worker
 loaded, reference lists first (validated, quarantined and audited by ingestion), in the one-slot writer pool
 (DuckDB allows one writing process). The load emits a raw Asset event for each dataset it changed, which schedules
 the warehouse build; a dataset with nothing new emits none. Loading again is a no-op, so any run can be repeated
-or backfilled.
+or backfilled. Each DAG's `doc_md` (the UI's DAG docs) is written from its registry file
+(asn_platform.orchestration.docs.ingest_doc_md).
 """
 
 from __future__ import annotations
@@ -20,7 +21,16 @@ import pendulum
 from airflow.sdk import DAG, dag, task
 from airflow.sdk.exceptions import AirflowFailException
 
-from asn_platform.orchestration.defaults import DEFAULT_ARGS, START_DATE, raw_asset, raw_changes
+from asn_platform.orchestration.defaults import (
+    DEFAULT_ARGS,
+    SENSOR_TIMEOUT_MARGIN,
+    START_DATE,
+    TASK_TIMEOUTS,
+    ingest_run_timeout,
+    raw_asset,
+    raw_changes,
+)
+from asn_platform.orchestration.docs import ingest_doc_md
 from asn_platform.orchestration.names import WRITER_POOL, ingest_dag_id
 from asn_platform.orchestration.runtime import get_settings
 from asn_platform.orchestration.sensors import DeliverySensor
@@ -28,14 +38,18 @@ from ingestion.registry import RegionSource, load_registry
 
 
 def build_ingest_dag(source: RegionSource) -> DAG:
+    delivery_wait = timedelta(hours=source.delivery_wait_hours)
+
     @dag(
         dag_id=ingest_dag_id(source.region),
         description=f"Load {source.name}'s deliveries into the raw layer",
+        doc_md=ingest_doc_md(source),
         schedule=source.schedule,
         # The schedule reads in the region's local time (WIB, WITA or WIT).
         start_date=pendulum.instance(START_DATE).in_timezone(source.timezone),
         catchup=False,
         max_active_runs=1,
+        dagrun_timeout=ingest_run_timeout(delivery_wait),
         default_args=DEFAULT_ARGS,
         tags=["asn", "ingestion", source.region],
     )
@@ -44,13 +58,16 @@ def build_ingest_dag(source: RegionSource) -> DAG:
             task_id="wait_for_delivery",
             region=source.region,
             landing_dir=get_settings().landing_dir,
-            wait=timedelta(hours=source.delivery_wait_hours),
+            wait=delivery_wait,
+            execution_timeout=delivery_wait + SENSOR_TIMEOUT_MARGIN,
             # A failed API fetch must not keep the region's file deliveries from loading.
             trigger_rule="all_done",
             retries=0,
         )
 
-        @task(outlets=[raw_changes(source.region)], pool=WRITER_POOL)
+        @task(
+            outlets=[raw_changes(source.region)], pool=WRITER_POOL, execution_timeout=TASK_TIMEOUTS["load_deliveries"]
+        )
         def load_deliveries(**context: Any) -> dict[str, Any]:
             from asn_platform.orchestration.stages import ingest
 
@@ -59,7 +76,8 @@ def build_ingest_dag(source: RegionSource) -> DAG:
                 context["outlet_events"][raw_changes(source.region)].add(raw_asset(dataset))
             return asdict(summary)
 
-        @task(retries=0)  # a rejected file stays rejected until the region sends a corrected one
+        # A rejected file stays rejected until the region sends a corrected one: no retry.
+        @task(retries=0, execution_timeout=TASK_TIMEOUTS["report_rejections"])
         def report_rejections(summary: dict[str, Any]) -> None:
             if summary["rejections"]:
                 raise AirflowFailException("rejected deliveries:\n" + "\n".join(summary["rejections"]))
@@ -73,7 +91,7 @@ def build_ingest_dag(source: RegionSource) -> DAG:
             # What the region serves over HTTP is fetched into the landing area first, as the delivery of the
             # region's local date; a retried fetch resumes from its last page. A failed fetch fails the run (the
             # report waits on it) but does not keep the files that did arrive from loading.
-            @task
+            @task(execution_timeout=TASK_TIMEOUTS["fetch_api"])
             def fetch_api(**context: Any) -> list[dict[str, Any]]:
                 from asn_platform.orchestration.defaults import api_connection
                 from asn_platform.orchestration.stages import fetch

@@ -2,7 +2,9 @@
 serve PostgreSQL, write the reports.
 
 Scheduled on the raw-layer Assets the ingestion DAGs emit. Nothing is built from a raw layer that fails its gate,
-and nothing is published unless every gate passes, so a failure leaves the last published warehouse serving.
+and nothing is published unless every gate passes, so a failure leaves the last published warehouse serving. Its
+`doc_md` (the UI's DAG docs) is asn_platform.orchestration.docs.WAREHOUSE_DOC_MD; its time limits and deadline are
+in asn_platform/orchestration/defaults.py.
 """
 
 from __future__ import annotations
@@ -13,7 +15,16 @@ from airflow.sdk import AssetAny, dag, task
 
 from asn_platform.core.contract import REGIONAL_DATASETS
 from asn_platform.orchestration.cosmos import dbt_layers
-from asn_platform.orchestration.defaults import DEFAULT_ARGS, PUBLISHED_ANALYTICS, START_DATE, raw_asset
+from asn_platform.orchestration.defaults import (
+    DEFAULT_ARGS,
+    PUBLISHED_ANALYTICS,
+    START_DATE,
+    TASK_TIMEOUTS,
+    WAREHOUSE_RUN_TIMEOUT,
+    raw_asset,
+    warehouse_deadline,
+)
+from asn_platform.orchestration.docs import WAREHOUSE_DOC_MD
 from asn_platform.orchestration.names import WAREHOUSE_DAG_ID, WRITER_POOL
 from asn_platform.orchestration.runtime import get_settings
 
@@ -26,30 +37,35 @@ def _gate_summary(reports: list[Any]) -> dict[str, Any]:
 @dag(
     dag_id=WAREHOUSE_DAG_ID,
     description="dbt build, mart data-quality gates, publish",
+    doc_md=WAREHOUSE_DOC_MD,
     # Any raw dataset that changed triggers a build (a list of Assets would wait for all of them).
     schedule=AssetAny(*(raw_asset(name) for name in sorted(REGIONAL_DATASETS))),
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
+    dagrun_timeout=WAREHOUSE_RUN_TIMEOUT,
+    # Late: an alert through the project's alerting while the build goes on; stopped at dagrun_timeout.
+    deadline=warehouse_deadline(),
     default_args=DEFAULT_ARGS,
     tags=["asn", "warehouse"],
 )
 def asn_warehouse() -> None:
     # Every task opens the build database, and DuckDB lets one process write it or many read it, never both: all
     # of them, readers too, take the one-slot writer pool, so a load in an ingestion DAG never meets a gate here.
-    @task(retries=0, pool=WRITER_POOL)  # bad data does not get better by retrying
+    # Bad data does not get better by retrying.
+    @task(retries=0, pool=WRITER_POOL, execution_timeout=TASK_TIMEOUTS["gate_raw"])
     def gate_raw() -> dict[str, Any]:
         from asn_platform.orchestration.stages import gate_raw
 
         return _gate_summary(gate_raw(get_settings()))
 
-    @task(retries=0, pool=WRITER_POOL)
+    @task(retries=0, pool=WRITER_POOL, execution_timeout=TASK_TIMEOUTS["gate_marts"])
     def gate_marts() -> dict[str, Any]:
         from asn_platform.orchestration.stages import gate_marts
 
         return _gate_summary(gate_marts(get_settings()))
 
-    @task(outlets=[PUBLISHED_ANALYTICS], pool=WRITER_POOL)
+    @task(outlets=[PUBLISHED_ANALYTICS], pool=WRITER_POOL, execution_timeout=TASK_TIMEOUTS["publish"])
     def publish() -> dict[str, object]:
         from asn_platform.serving.publish import publish
 
@@ -58,7 +74,7 @@ def asn_warehouse() -> None:
 
     # For BI tools that need a server (JDBC/ODBC). It reads the published file only, so it takes no writer slot;
     # skipped where no asn_serving_postgres connection is configured.
-    @task
+    @task(execution_timeout=TASK_TIMEOUTS["serve_postgres"])
     def serve_postgres() -> dict[str, object]:
         from airflow.sdk.exceptions import AirflowSkipException
 
@@ -73,7 +89,7 @@ def asn_warehouse() -> None:
     # The reports: the workforce charts of the version serving (after a failed gate or publication, the last good
     # one), the dbt docs, and the Data Docs showing what the gates saw, failures above all; so they run once publish
     # has run or failed. dbt docs generate opens the build database: the writer pool.
-    @task(trigger_rule="all_done", pool=WRITER_POOL)
+    @task(trigger_rule="all_done", pool=WRITER_POOL, execution_timeout=TASK_TIMEOUTS["reports"])
     def reports() -> dict[str, str]:
         from asn_platform.reports.site import build_site
 
@@ -85,7 +101,7 @@ def asn_warehouse() -> None:
     # long as one build and WATCHER does not run under dag.test() (docs/dbt-in-airflow.md). The DAG fails to
     # import, naming the command, when the manifest is missing. Every dbt task writes the build database: all in
     # the one-slot writer pool.
-    dbt = dbt_layers("dbt", pool=WRITER_POOL)
+    dbt = dbt_layers("dbt", pool=WRITER_POOL, execution_timeout=TASK_TIMEOUTS["dbt"])
     published = publish()
     raw_checked >> dbt >> marts_checked >> published >> serve_postgres()
     [raw_checked, marts_checked, published] >> reports()

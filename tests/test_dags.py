@@ -1,6 +1,9 @@
-"""DAG integrity: every DAG file imports, has no cycle, and carries owner, tags, retries and a schedule."""
+"""DAG integrity: every DAG file imports, has no cycle, and carries owner, tags, retries, time limits, docs and a
+schedule."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from airflow.dag_processing.dagbag import DagBag
@@ -135,3 +138,80 @@ def test_regions_with_an_api_fetch_before_they_load(dag_bag: DagBag) -> None:
             assert dag.get_task("report_rejections").trigger_rule == "all_success"
         else:
             assert "fetch_api" not in dag.task_ids
+
+
+def test_every_task_and_run_has_a_time_limit(dag_bag: DagBag) -> None:
+    measured = {  # the values of docs/orchestration.md, "Timeouts and the deadline"
+        "fetch_api": timedelta(minutes=30),
+        "load_deliveries": timedelta(hours=1),
+        "report_rejections": timedelta(minutes=10),
+        "gate_raw": timedelta(minutes=10),
+        "gate_marts": timedelta(minutes=10),
+        "publish": timedelta(minutes=20),
+        "serve_postgres": timedelta(hours=1),
+        "reports": timedelta(minutes=10),
+    }
+    sources = load_registry(SOURCES_DIR)
+    for dag_id, dag in dag_bag.dags.items():
+        for task in dag.tasks:
+            if task.task_id.startswith("dbt."):
+                expected = timedelta(minutes=30)  # each dbt layer: a whole national build's budget
+            elif task.task_id == "wait_for_delivery":  # the delivery wait, plus the checks around it
+                expected = timedelta(hours=sources[dag_id.removeprefix("asn_ingest_")].delivery_wait_hours, minutes=10)
+            else:
+                expected = measured[task.task_id]
+            assert task.execution_timeout == expected, (dag_id, task.task_id)
+        if dag_id == "asn_warehouse":
+            assert dag.dagrun_timeout == timedelta(hours=2)
+        else:
+            wait = timedelta(hours=sources[dag_id.removeprefix("asn_ingest_")].delivery_wait_hours)
+            assert dag.dagrun_timeout == wait + timedelta(hours=2), dag_id
+            # A run outlives its sensor's wait and its slowest load.
+            assert (
+                dag.dagrun_timeout > dag.get_task("wait_for_delivery").execution_timeout + measured["load_deliveries"]
+            )
+
+
+def test_a_late_warehouse_build_raises_an_alert_through_the_projects_alerting(dag_bag: DagBag) -> None:
+    from airflow.sdk import DeadlineReference, SyncCallback
+
+    from asn_platform.orchestration.alerts import on_deadline_missed
+
+    (deadline,) = dag_bag.dags["asn_warehouse"].deadline
+    assert deadline.reference == DeadlineReference.DAGRUN_QUEUED_AT
+    assert deadline.interval == timedelta(hours=1)
+    assert deadline.interval < dag_bag.dags["asn_warehouse"].dagrun_timeout  # an alert before the build is stopped
+    assert isinstance(deadline.callback, SyncCallback)
+    assert deadline.callback.path == "asn_platform.orchestration.alerts.on_deadline_missed"
+    assert deadline.callback.kwargs == {"allowed_s": 3600.0}
+    assert on_deadline_missed.__module__ + "." + on_deadline_missed.__qualname__ == deadline.callback.path
+
+
+def test_the_warehouse_dag_documents_its_stages_and_outputs(dag_bag: DagBag) -> None:
+    doc = dag_bag.dags["asn_warehouse"].doc_md
+    stages = ["`gate_raw`", "`dbt`", "`gate_marts`", "`publish`", "`serve_postgres`", "`reports`"]
+    assert [doc.index(stage) for stage in stages] == sorted(doc.index(stage) for stage in stages)
+    for output in ("data/published/analytics.duckdb", "data/published/hr_restricted.duckdb", "data/reports/index.html",
+                   "ops.alerts"):  # fmt: skip
+        assert output in doc
+    assert "has not finished 1 h after it was queued" in doc
+    assert "stopped at 2 h" in doc
+
+
+def test_a_regional_dag_is_documented_from_its_registry_file(dag_bag: DagBag) -> None:
+    medan = dag_bag.dags["asn_ingest_medan"].doc_md
+    assert medan.startswith("# Ingestion: Kota Medan\n\nLoads the deliveries of Kota Medan (Sumatera Utara)")
+    assert "`ingestion/sources/medan.yml`" in medan
+    assert "**Schedule:** `30 5 * * *` in Asia/Jakarta" in medan
+    assert "| personnel | csv, gzip, delimiter `|` | files `medan_pegawai_*.csv.gz` | delta | 3 days |" in medan
+    assert "**Time limits:** a run 8 h, the sensor 6 h 10 min, a load 1 h" in medan
+    assert "fetch_api" not in medan
+    banjarbaru = dag_bag.dags["asn_ingest_banjarbaru"].doc_md
+    assert "**Schedule:** `0 */6 * * *` in Asia/Makassar" in banjarbaru
+    assert "| complaints | jsonl | API `" in banjarbaru
+    assert "(connection `banjarbaru_api`)" in banjarbaru
+    assert "1. `fetch_api`" in banjarbaru
+    # Every region's datasets, each named in its own DAG's page.
+    for region, source in load_registry(SOURCES_DIR).items():
+        doc = dag_bag.dags[f"asn_ingest_{region}"].doc_md
+        assert all(f"| {dataset} | " in doc for dataset in source.datasets), region

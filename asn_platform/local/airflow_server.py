@@ -1,9 +1,12 @@
 """`make airflow`: a real local Airflow 3 on the project's DAGs, every component a child of this process.
 
-The api-server (UI and REST API), scheduler (LocalExecutor), dag-processor and triggerer run on the SQLite metadata
-database of the project-local AIRFLOW_HOME, each logging to AIRFLOW_HOME/logs/<service>.log and bound to 127.0.0.1.
-This process migrates the database, creates the writers' pool, waits until the UI answers and every DAG is parsed,
-prints the address and login, and stops every component on Ctrl-C or SIGTERM (`--check`: right after verifying).
+The api-server (UI and REST API), scheduler (LocalExecutor), dag-processor and triggerer run on a PostgreSQL metadata
+database in the project-local AIRFLOW_HOME (asn_platform.local.metadata_postgres: the machine's own server, on a
+unix socket, started and stopped with them), each logging to AIRFLOW_HOME/logs/<service>.log and bound to 127.0.0.1.
+This process starts the database, migrates it, creates the writers' pool, waits until the UI answers and every DAG is
+parsed, prints the address and login, and stops every component and the database on Ctrl-C or SIGTERM (`--check`:
+right after verifying). An operator's own AIRFLOW__DATABASE__SQL_ALCHEMY_CONN is used instead, and then no local
+database is started.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import httpx
 
 from asn_platform.core.settings import Settings, SettingsError
 from asn_platform.core.telemetry import TELEMETRY_OPT_OUTS
+from asn_platform.local.metadata_postgres import MetadataDatabaseError, MetadataPostgres, sqlalchemy_uri
 from asn_platform.local.run import AIRFLOW_EXECUTABLE, stand_in_apis
 from asn_platform.orchestration.names import WAREHOUSE_DAG_ID, WRITER_POOL, ingest_dag_id
 from ingestion.registry import load_registry
@@ -113,21 +117,30 @@ def check_port_free(port: int) -> None:
             ) from None
 
 
+SQL_ALCHEMY_CONN = "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"
+
+
+def own_metadata_database(env: dict[str, str] | os._Environ[str] | None = None) -> bool:
+    """Whether the operator points Airflow at a metadata database of their own (then no local one is started)."""
+    return bool((os.environ if env is None else env).get(SQL_ALCHEMY_CONN, "").strip())
+
+
 def _airflow_settings(settings: Settings, port: int) -> tuple[dict[str, str], dict[str, str]]:
     """What the local stack sets: defaults an operator's own environment may override, and what it depends on."""
     base_url = f"http://{HOST}:{port}"
     defaults = {
         **TELEMETRY_OPT_OUTS,
-        # LocalExecutor on SQLite is allowed in Airflow 3 (SQLite serialises the writes); a laptop or a 2-core server
-        # runs a few tasks at a time, and the DuckDB writers queue in their one-slot pool anyway.
+        # A laptop or a 2-core server runs a few tasks at a time, and the DuckDB writers queue in their one-slot pool
+        # anyway.
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__CORE__PARALLELISM": "4",
         "AIRFLOW__CORE__AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:admin",
-        # SQLite has one writer at a time: four components (and the CLI) wait up to a minute for the lock rather
-        # than failing with "database is locked" after sqlite3's default 5 s.
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{settings.airflow_home / 'airflow.db'}?timeout=60",
     }
+    if not own_metadata_database():
+        # psycopg 3 for both of Airflow's engines (its async one would otherwise look for asyncpg).
+        defaults[SQL_ALCHEMY_CONN] = sqlalchemy_uri(settings.airflow_home, "psycopg")
+        defaults["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC"] = sqlalchemy_uri(settings.airflow_home, "psycopg_async")
     required = {
         **settings.airflow_env(),
         "AIRFLOW__API__HOST": HOST,
@@ -280,17 +293,44 @@ def running_airflow(
     progress: Callable[[str], None] = print,
     timeout: float = STARTUP_TIMEOUT,
 ) -> Iterator[LocalAirflow]:
-    """Airflow's four components on `port`, ready (every project DAG listed) for the block, stopped after it."""
+    """Airflow's four components on `port`, and the metadata database they share, ready (every project DAG listed)
+    for the block, stopped after it."""
     check_port_free(port)
     home = settings.airflow_home
     logs = home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    env = server_env(settings, port)
     started = time.perf_counter()
-    progress(f"==> migrating the metadata database in {home}")
-    _run_cli(["db", "migrate"], env, logs / "db-migrate.log")
-    _run_cli(["pools", "set", WRITER_POOL, "1", "DuckDB allows one writing process"], env, logs / "pools.log")
-    write_cli_env(settings, port)
+    with ExitStack() as stack:
+        if not own_metadata_database():
+            database = MetadataPostgres.in_home(home)
+            progress(f"==> starting PostgreSQL (Airflow's metadata database) in {database.root}")
+            try:
+                database.start()
+            except MetadataDatabaseError as error:
+                raise AirflowStartFailed(str(error)) from None
+            stack.callback(_stop_database, database, progress)
+        env = server_env(settings, port)
+        progress(f"==> migrating the metadata database (log {logs / 'db-migrate.log'})")
+        _run_cli(["db", "migrate"], env, logs / "db-migrate.log")
+        _run_cli(["pools", "set", WRITER_POOL, "1", "DuckDB allows one writing process"], env, logs / "pools.log")
+        write_cli_env(settings, port)
+        yield stack.enter_context(
+            _components(settings, port, env=env, started=started, progress=progress, timeout=timeout)
+        )
+
+
+@contextmanager
+def _components(
+    settings: Settings,
+    port: int,
+    *,
+    env: dict[str, str],
+    started: float,
+    progress: Callable[[str], None],
+    timeout: float,
+) -> Iterator[LocalAirflow]:
+    home = settings.airflow_home
+    logs = home / "logs"
     airflow = LocalAirflow(home=home, port=port, password=_ensure_password(home))
     try:
         for service in SERVICES:
@@ -303,6 +343,12 @@ def running_airflow(
         progress("==> stopping Airflow")
         with _signals_held():
             stop(airflow.processes, progress=progress)
+
+
+def _stop_database(database: MetadataPostgres, progress: Callable[[str], None]) -> None:
+    progress("==> stopping PostgreSQL")
+    with _signals_held():
+        database.stop()
 
 
 @contextmanager

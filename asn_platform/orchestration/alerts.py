@@ -1,25 +1,29 @@
-"""A failed task becomes an alert: a row in the warehouse's `ops.alerts`, and a webhook call and mail when set up.
+"""Alerts: a failed task or a late warehouse build becomes a row in the warehouse's `ops.alerts`, and a webhook call
+and mail through Airflow notifiers when set up.
 
-Every DAG's tasks call `on_task_failure` (DEFAULT_ARGS), after their last retry. Where to notify comes from
-Airflow, never from DAG code: the Connection `asn_alerts_webhook` (an http(s) URL; a token as its password is sent
-as a bearer token), the Connection `asn_alerts_smtp` (host, port, login, password; `extra` {"starttls": true}) and
-the Variable `asn_alert_emails` (comma-separated recipients). A notification that fails is logged and does not hide
-the task's own failure.
+Every DAG's tasks call `on_task_failure` (DEFAULT_ARGS), after their last retry; the warehouse DAG's deadline calls
+`on_deadline_missed` (a DeadlineAlert's callback, run by the executor) when a build has not finished in time. Both
+record the alert, then hand it to the notifiers: the SMTP provider's `SmtpNotifier` and `AlertWebhookNotifier` below
+(no HTTP provider is installed). Where to notify comes from Airflow, never from DAG code: the Connection
+`asn_alerts_webhook` (an http(s) URL; a token as its password is sent as a bearer token), the Connection
+`asn_alerts_smtp` (the SMTP provider's: host, port, login, password; extras `from_email`, `disable_ssl`,
+`disable_tls`) and the Variable `asn_alert_emails` (comma-separated recipients). A notification that fails is logged
+and does not hide the task's own failure; a channel not set up is skipped.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import smtplib
 import time
-import urllib.request
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
-from email.message import EmailMessage
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import duckdb
+import httpx
+from airflow.sdk import BaseNotifier
 
 from asn_platform.core.settings import Settings
 from asn_platform.core.warehouse import connect
@@ -31,7 +35,13 @@ ALERTS_TABLE = "ops.alerts"
 WEBHOOK_CONNECTION = "asn_alerts_webhook"
 SMTP_CONNECTION = "asn_alerts_smtp"
 EMAILS_VARIABLE = "asn_alert_emails"
+# The sender when the SMTP connection names none (its extra `from_email`).
+DEFAULT_SENDER = "asn-platform@localhost"
+MAIL_TEMPLATE = Path(__file__).with_name("templates") / "alert_mail.html"
+# What ops.alerts records as the task of a missed deadline: the run as a whole was late, not one task.
+DEADLINE_TASK_ID = "dagrun_deadline"
 ERROR_CHARS = 8_000
+WEBHOOK_TIMEOUT_S = 10.0
 # The build database may be held by its one writer (a load, dbt): try again for this long before giving up.
 LOCK_WAIT_S = 60.0
 
@@ -49,6 +59,7 @@ class Alert:
 
     @classmethod
     def from_context(cls, context: dict[str, Any]) -> Alert:
+        """A failed task, from its callback's context."""
         ti = context["ti"]
         error = context.get("exception")
         return cls(
@@ -63,18 +74,61 @@ class Alert:
             log_url=getattr(ti, "log_url", None),
         )
 
+    @classmethod
+    def from_deadline(cls, context: dict[str, Any], allowed: timedelta) -> Alert:
+        """A run that missed its deadline, from the context Airflow gives a deadline callback: the run (as the REST
+        API shows it) and the deadline."""
+        run, deadline = context["dag_run"], context["deadline"]
+        return cls(
+            alerted_at=datetime.now(UTC),
+            dag_id=run["dag_id"],
+            task_id=DEADLINE_TASK_ID,
+            run_id=run["dag_run_id"],
+            logical_date=_timestamp(run.get("logical_date")),
+            try_number=None,
+            error=(
+                f"DeadlineMissed: not finished {allowed} after it was queued (queued at {run.get('queued_at')}, "
+                f"deadline {deadline.get('deadline_time')}); the run was {run.get('state')}"
+            ),
+            log_url=None,
+        )
+
     @property
     def subject(self) -> str:
+        if self.task_id == DEADLINE_TASK_ID:
+            return f"[ASN platform] {self.dag_id} missed its deadline ({self.run_id})"
         return f"[ASN platform] {self.dag_id}.{self.task_id} failed ({self.run_id})"
 
 
+def _timestamp(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
 def on_task_failure(context: dict[str, Any]) -> None:
-    alert = Alert.from_context(context)
+    """A task's on_failure_callback (DEFAULT_ARGS)."""
+    raise_alert(Alert.from_context(context), context)
+
+
+def on_deadline_missed(context: dict[str, Any], allowed_s: float) -> None:
+    """The warehouse deadline's callback (defaults.warehouse_deadline): `allowed_s`, the deadline's interval, comes
+    from the DeadlineAlert's kwargs."""
+    raise_alert(Alert.from_deadline(context, timedelta(seconds=allowed_s)), context)
+
+
+def raise_alert(alert: Alert, context: dict[str, Any]) -> None:
     try:
         record_alert(alert, get_settings())
     except Exception:  # the warehouse being unavailable must not stop the notifications
         log.exception("could not record the alert for %s.%s in %s", alert.dag_id, alert.task_id, ALERTS_TABLE)
-    notify(alert)
+    # The notifiers render their templates with the callback's context and the alert.
+    notifier_context = {**context, "alert": alert}
+    for notifier in notifiers():
+        try:
+            notifier(notifier_context)
+        except Exception:
+            log.exception("alert %s through %s failed", alert.subject, type(notifier).__name__)
 
 
 def record_alert(alert: Alert, settings: Settings) -> None:
@@ -112,22 +166,6 @@ def _connection(connection_id: str) -> Any | None:
         return None
 
 
-def notify(alert: Alert) -> None:
-    webhook = _connection(WEBHOOK_CONNECTION)
-    if webhook is not None:
-        try:
-            send_webhook(alert, webhook)
-        except Exception:
-            log.exception("alert webhook %s failed", WEBHOOK_CONNECTION)
-    smtp = _connection(SMTP_CONNECTION)
-    recipients = _recipients()
-    if smtp is not None and recipients:
-        try:
-            send_mail(alert, smtp, recipients)
-        except Exception:
-            log.exception("alert mail through %s failed", SMTP_CONNECTION)
-
-
 def _recipients() -> list[str]:
     from airflow.sdk import Variable
 
@@ -138,32 +176,53 @@ def _recipients() -> list[str]:
     return [address.strip() for address in str(raw or "").split(",") if address.strip()]
 
 
-def send_webhook(alert: Alert, connection: Any) -> None:
-    scheme = connection.schema if connection.schema in {"http", "https"} else "http"
-    port = f":{connection.port}" if connection.port else ""
-    path = (connection.extra_dejson or {}).get("path", "/")
-    url = f"{scheme}://{connection.host}{port}{path}"
-    body = json.dumps({"text": alert.subject, **asdict(alert)}, default=str).encode()
-    headers = {"Content-Type": "application/json"}
-    if connection.password:
-        headers["Authorization"] = f"Bearer {connection.password}"
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    with urllib.request.urlopen(request, timeout=10) as response:  # the URL is the operator's own connection
-        response.read()
+class AlertWebhookNotifier(BaseNotifier):
+    """Posts the context's `alert` as JSON ({"text": subject, ...the alert's fields}) to the URL of an Airflow
+    Connection: scheme http or https (default http), host, port, the path in the extra `path`, and the password, if
+    any, as a bearer token."""
+
+    def __init__(self, connection_id: str = WEBHOOK_CONNECTION) -> None:
+        super().__init__()
+        self.connection_id = connection_id
+
+    def notify(self, context: Any) -> None:
+        from airflow.sdk import Connection
+
+        alert: Alert = context["alert"]
+        connection = Connection.get(self.connection_id)
+        scheme = connection.schema if connection.schema in {"http", "https"} else "http"
+        port = f":{connection.port}" if connection.port else ""
+        path = (connection.extra_dejson or {}).get("path", "/")
+        headers = {"Authorization": f"Bearer {connection.password}"} if connection.password else {}
+        payload = {"text": alert.subject, **asdict(alert)}
+        # The URL is the operator's own connection.
+        response = httpx.post(
+            f"{scheme}://{connection.host}{port}{path}",
+            content=json.dumps(payload, default=str).encode(),
+            headers={"Content-Type": "application/json", **headers},
+            timeout=WEBHOOK_TIMEOUT_S,
+        )
+        response.raise_for_status()
 
 
-def send_mail(alert: Alert, connection: Any, recipients: list[str]) -> None:
-    message = EmailMessage()
-    message["Subject"] = alert.subject
-    message["From"] = (connection.extra_dejson or {}).get("from", connection.login or "asn-platform@localhost")
-    message["To"] = ", ".join(recipients)
-    message.set_content(
-        f"{alert.subject}\n\nTask: {alert.dag_id}.{alert.task_id}\nRun: {alert.run_id}\n"
-        f"Logical date: {alert.logical_date}\nTry: {alert.try_number}\nLog: {alert.log_url}\n\n{alert.error}\n"
-    )
-    with smtplib.SMTP(connection.host, connection.port or 25, timeout=10) as server:
-        if (connection.extra_dejson or {}).get("starttls"):
-            server.starttls()
-        if connection.login and connection.password:
-            server.login(connection.login, connection.password)
-        server.send_message(message)
+def notifiers() -> list[BaseNotifier]:
+    """The notifiers set up in Airflow now: the webhook when its Connection exists, mail when the SMTP Connection
+    and at least one recipient do."""
+    from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+
+    found: list[BaseNotifier] = []
+    if _connection(WEBHOOK_CONNECTION) is not None:
+        found.append(AlertWebhookNotifier(WEBHOOK_CONNECTION))
+    smtp, recipients = _connection(SMTP_CONNECTION), _recipients()
+    if smtp is not None and recipients:
+        found.append(
+            SmtpNotifier(
+                to=recipients,
+                from_email=(smtp.extra_dejson or {}).get("from_email") or DEFAULT_SENDER,
+                # Templates, rendered with the context: the alert's own text is data, never a template.
+                subject="{{ alert.subject }}",
+                template=str(MAIL_TEMPLATE),
+                smtp_conn_id=SMTP_CONNECTION,
+            )
+        )
+    return found

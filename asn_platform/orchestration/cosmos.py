@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +89,7 @@ def dbt_task_group(
     )
 
 
-def dbt_layers(group_id: str, *, pool: str | None = None) -> Any:
+def dbt_layers(group_id: str, *, pool: str | None = None, execution_timeout: timedelta | None = None) -> Any:
     """The dbt project as one `dbt build` per layer (cosmos DbtBuildLocalOperator, subprocess), in order: a few
     dbt processes instead of one per model (docs/dbt-in-airflow.md). `--indirect-selection buildable` runs a test
     in the first layer where all its parents are built or already upstream."""
@@ -122,6 +123,8 @@ def dbt_layers(group_id: str, *, pool: str | None = None) -> Any:
 
     check_layer_order(require_manifest())
     extra: dict[str, Any] = {"pool": pool} if pool else {}
+    if execution_timeout is not None:
+        extra["execution_timeout"] = execution_timeout
     # Each layer's dbt parses from the partial-parse file the one before it left (cosmos's cache, kept in run_dbt's
     # target folder, where the reports' `dbt docs generate` finds it too), not the whole project again: without a
     # cache_dir cosmos starts every layer from an empty target folder (a full parse, ~7 s, four times).
