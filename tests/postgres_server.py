@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from asn_platform.local import metadata_postgres
+
 SERVER_USER = "postgres"  # the system account the server runs as when the tests run as root
 SUPERUSER = "asn_test_admin"
 SUPERUSER_PASSWORD = "test-admin-password"
 DATABASE = "asn_serving"
-TOOLS = ("initdb", "pg_ctl", "postgres")
 
 
 class PostgresUnavailable(RuntimeError):
@@ -31,19 +32,11 @@ class PostgresUnavailable(RuntimeError):
 
 
 def find_bin_dir() -> Path:
-    """The folder holding initdb, pg_ctl and postgres: from PATH (Debian's /usr/local/bin symlinks resolved to the
-    real folder, where pg_ctl looks for postgres), else the newest /usr/lib/postgresql/<version>/bin."""
-    found = shutil.which("initdb")
-    candidates = [Path(found).resolve().parent] if found else []
-    versions = Path("/usr/lib/postgresql").glob("*/bin")
-    candidates += sorted(versions, key=lambda path: int(path.parent.name) if path.parent.name.isdigit() else 0)[::-1]
-    for directory in candidates:
-        if all((directory / tool).is_file() for tool in TOOLS):
-            return directory
-    raise PostgresUnavailable(
-        "no PostgreSQL server binaries (initdb, pg_ctl, postgres) on PATH or in /usr/lib/postgresql/*/bin; "
-        "`make postgres` installs Debian's postgresql package"
-    )
+    """The machine's PostgreSQL server binaries, found as `make airflow` finds them for its metadata database."""
+    try:
+        return metadata_postgres.find_bin_dir()
+    except metadata_postgres.MetadataDatabaseError as error:
+        raise PostgresUnavailable(str(error)) from None
 
 
 def _free_port() -> int:

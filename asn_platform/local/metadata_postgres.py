@@ -44,8 +44,8 @@ def find_bin_dir() -> Path:
         if all((directory / tool).is_file() for tool in TOOLS):
             return directory
     raise MetadataDatabaseError(
-        "no PostgreSQL server binaries (initdb, pg_ctl, postgres) on PATH or in /usr/lib/postgresql/*/bin for "
-        "Airflow's metadata database; `make postgres` installs Debian's postgresql package"
+        "no PostgreSQL server binaries (initdb, pg_ctl, postgres) on PATH or in /usr/lib/postgresql/*/bin; "
+        "`make postgres` installs Debian's postgresql package"
     )
 
 

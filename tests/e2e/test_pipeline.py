@@ -118,7 +118,7 @@ def test_run_succeeds_and_shows_its_result(first_run: tuple[Settings, subprocess
     assert re.search(r"/10\] generate: medan files written \(18 deliveries\) in [0-9.]+ s", run.stdout)
     assert re.search(r"\] asn_ingest_langsa: load_deliveries succeeded in ", run.stdout)
     assert re.search(r"/[0-9]+\] asn_warehouse: publish succeeded in ", run.stdout)
-    assert "Active civil servants by region (published mart core.dim_employee):" in run.stdout
+    assert "ASN aktif per daerah (mart terbitan core.dim_employee):" in run.stdout  # in Bahasa Indonesia by default
     assert str(settings.analytics_path) in run.stdout
 
 
@@ -241,7 +241,7 @@ def test_placement_history_shows_the_transfers_medans_deltas_carry(
     assert current == {
         hashlib.sha256(f"{KEY}:{nip}".encode()).hexdigest(): units[-1] for nip, units in units_over_time.items()
     }
-    assert "Headline figures, latest complete year" in run.stdout
+    assert "Angka utama, tahun lengkap terakhir" in run.stdout
 
 
 def test_every_gate_ran_and_passed(first_run: tuple[Settings, subprocess.CompletedProcess[str]]) -> None:

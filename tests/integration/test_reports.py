@@ -482,8 +482,8 @@ PAGE_TEXTS = """JSON.stringify({
 @pytest.fixture(scope="module")
 def english(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The same warehouse's workforce pages and index with ASN_REPORT_LANGUAGE=en, in a folder of their own."""
-    settings = dataclasses.replace(
-        built.settings, report_language="en", reports_dir=tmp_path_factory.mktemp("english") / "reports"
+    settings = built.settings.model_copy(
+        update={"report_language": "en", "reports_dir": tmp_path_factory.mktemp("english") / "reports"}
     )
     build_reports(settings)
     build_dbt_docs(settings)
