@@ -109,6 +109,18 @@ def reference_template(dataset: str) -> DatasetSource:
     )
 
 
+class Contact(BaseModel):
+    """Whom to ask about a region's deliveries: an office or a role, never a person's private details."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    # What to contact them about, e.g. "the SIMPEG extract" or "the SKM survey API".
+    about: str
+    email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = Field(None, pattern=r"^\+?[0-9 ()-]{6,}$")
+
+
 class RegionSource(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -123,6 +135,8 @@ class RegionSource(BaseModel):
     delivery_wait_hours: float = Field(6, gt=0, le=24)
     # How old a dataset's latest delivery may be (the data-quality freshness check), unless the dataset says.
     freshness_days: int = Field(35, ge=1)
+    # Shown on the region's DAG page (its doc_md), for whoever finds a delivery late or rejected.
+    contacts: list[Contact] = []
     datasets: dict[str, DatasetSource]
 
     @field_validator("schedule")

@@ -206,6 +206,8 @@ def test_a_regional_dag_is_documented_from_its_registry_file(dag_bag: DagBag) ->
     assert "| personnel | csv, gzip, delimiter `|` | files `medan_pegawai_*.csv.gz` | delta | 3 days |" in medan
     assert "**Time limits:** a run 8 h, the sensor 6 h 10 min, a load 1 h" in medan
     assert "fetch_api" not in medan
+    contact = "| BKPSDM Kota Medan | the gzip full extract and the daily deltas | data.kepegawaian@medan.example |"
+    assert contact in medan
     banjarbaru = dag_bag.dags["asn_ingest_banjarbaru"].doc_md
     assert "**Schedule:** `0 */6 * * *` in Asia/Makassar" in banjarbaru
     assert "| complaints | jsonl | API `" in banjarbaru

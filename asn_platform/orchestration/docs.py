@@ -54,6 +54,16 @@ def _timeouts(source: RegionSource) -> str:
     )
 
 
+def _contacts(source: RegionSource) -> str:
+    if not source.contacts:
+        return f"None in the registry yet: add `contacts:` to `ingestion/sources/{source.region}.yml`."
+    rows = [
+        f"| {contact.name} | {contact.about} | {contact.email or ''} | {contact.phone or ''} |"
+        for contact in source.contacts
+    ]
+    return "| who | about | email | phone |\n|---|---|---|---|\n" + "\n".join(rows)
+
+
 def ingest_doc_md(source: RegionSource) -> str:
     """A regional DAG's page: the region, its schedule and waiting, and each dataset as the registry describes it."""
     wait = timedelta(hours=source.delivery_wait_hours)
@@ -88,6 +98,10 @@ Written from the source registry, `ingestion/sources/{source.region}.yml`: chang
 | dataset | format | arrives as | load mode | stale after |
 |---|---|---|---|---|
 {chr(10).join(rows)}
+
+## Contacts
+
+{_contacts(source)}
 
 ## Tasks
 

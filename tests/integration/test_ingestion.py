@@ -630,3 +630,12 @@ def test_a_full_extract_far_smaller_than_the_last_one_is_rejected(settings: Sett
     assert "1,000 records, the previous full delivery (langsa/personnel/2026-11-01) had 3,000: under 50%" in (
         result.message
     )
+
+
+def test_a_contact_without_a_usable_address_is_named(tmp_path: Path) -> None:
+    source = region_source("langsa", SOURCES_DIR).model_dump()
+    source["contacts"][0]["email"] = "bkpsdm at langsa"
+    path = tmp_path / "langsa.yml"
+    path.write_text(yaml.safe_dump(source))
+    with pytest.raises(RegistryError, match=r"langsa.yml: contacts\.0\.email: String should match pattern"):
+        load_region(path)
