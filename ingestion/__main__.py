@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from asn_platform.core.console import text_table
+from asn_platform.core.console import Steps, text_table
 from asn_platform.core.settings import Settings, SettingsError
 from ingestion.api import fetch_region
 from ingestion.archive import ArchiveError
@@ -55,11 +55,17 @@ def _print_result(result: LoadResult) -> None:
 
 
 def _load(settings: Settings, regions: list[str], dataset: str | None, delivery_date: date | None = None) -> int:
-    results = [
-        result
-        for region in regions
-        for result in load_pending(settings, region, dataset, progress=_print_result, delivery_date=delivery_date)
-    ]
+    # A line per delivery; with several regions (a national load) also a line per region, with the time so far and
+    # how many regions are done.
+    steps = Steps("load", len(regions), interactive=False) if len(regions) > 1 else None
+    results: list[LoadResult] = []
+    for region in regions:
+        if steps:
+            steps.started(region)
+        loaded = load_pending(settings, region, dataset, progress=_print_result, delivery_date=delivery_date)
+        results += loaded
+        if steps:
+            steps.finished(region, f"{len(loaded)} deliveries")
     failed = [result for result in results if result.status in {"rejected", "waiting"}]
     print(f"==> {len(results)} deliveries: {len(results) - len(failed)} fine, {len(failed)} rejected or waiting")
     return 1 if failed else 0

@@ -46,6 +46,18 @@ def test_load_reports_each_delivery_and_exits_1_when_one_is_rejected(
     assert "empty file (no header line)" in capsys.readouterr().out
 
 
+def test_loading_every_region_reports_each_region_with_the_count_done(
+    settings: Settings, sample_delivery: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["load", "--all"]) == 0
+    regions = [line for line in capsys.readouterr().out.splitlines() if "] load: " in line]
+    assert [line.split("] load: ")[1].split(" in ")[0] for line in regions] == [
+        "banjarbaru 0 deliveries", "langsa 6 deliveries", "medan 0 deliveries", "sofifi 0 deliveries",
+        "sorong 0 deliveries",
+    ]  # fmt: skip
+    assert [line.split("] load: ")[0].rsplit(" ", 1)[1] for line in regions] == ["1/5", "2/5", "3/5", "4/5", "5/5"]
+
+
 def test_an_unknown_region_is_a_usage_error(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["load", "atlantis"]) == 2
     assert "unknown region 'atlantis'; configured regions: ['banjarbaru'" in capsys.readouterr().err
