@@ -80,6 +80,7 @@ import days
 import dbt_build_floor
 import ingestion_throughput
 
+from asn_platform.core.console import Steps
 from asn_platform.core.settings import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -335,6 +336,10 @@ def run_stage(name: str, paths: Paths, scale: float, settings: Settings, day: in
 # --- the parent ---------------------------------------------------------------------------------------------------
 
 
+# Each stage's line, with the time since the benchmark began (how many stages are left depends on --days).
+_STEPS = Steps("bench", every=60)
+
+
 def _load() -> float:
     return round(os.getloadavg()[0], 2)
 
@@ -349,6 +354,8 @@ def _child(name: str, paths: Paths, scale: float, env: dict[str, str], tag: str,
         command += ["--day", str(day)]
     load = _load()
     started = time.perf_counter()
+    step = f"{tag}{LABELS.get(name, name)}"
+    _STEPS.started(step)  # on a terminal: a line now and a reminder every minute while it runs
     log = paths.results / f"{tag}{name}.log"
     with log.open("w") as handle:  # dbt's and the loads' own lines: kept, out of the report
         process = subprocess.Popen(
@@ -366,8 +373,8 @@ def _child(name: str, paths: Paths, scale: float, env: dict[str, str], tag: str,
                 "load_after": _load()}  # fmt: skip
     figures["rows_per_s"] = round(figures["rows"] / wall) if wall else 0
     figures["mb_per_s"] = round(figures["mb"] / wall, 2) if wall else 0
-    print(f"   {LABELS.get(name, name)}: {wall:,.1f} s, CPU {cpu:,.1f} s, load {load:.2f}, {figures['rows']:,} rows, "
-          f"{figures['mb']:,.1f} MB, peak RSS {peak:,.0f} MB", flush=True)  # fmt: skip
+    _STEPS.finished(step, f"CPU {cpu:,.1f} s, load {load:.2f}, {figures['rows']:,} rows, {figures['mb']:,.1f} MB, "
+                          f"peak RSS {peak:,.0f} MB", seconds=wall)  # fmt: skip
     return figures
 
 
