@@ -7,7 +7,7 @@ LANGSA_PUBLISHED_ROWS = {
     "core.dim_region": 1,
     "core.dim_unit": 16,
     "core.dim_date": 13149,
-    "competency.fct_training": 31749,
+    "competency.training_records": 31749,
     "competency.employee_year": 9000,
     "competency.unit_year": 48,
     "placement.placement_history": 3000,

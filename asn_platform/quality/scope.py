@@ -73,7 +73,7 @@ PARTITIONS: dict[str, tuple[str, ...]] = {
     "restricted.employee_identity": ("region",),
     # The year a course started: in the key (region, employee_key, course_code, start_date), so the key's
     # uniqueness is partition-local; training_year (the end's year) is not.
-    "competency.fct_training": ("region", "year(start_date)"),
+    "competency.training_records": ("region", "year(start_date)"),
     "competency.employee_year": ("region", "calendar_year"),
     "competency.unit_year": ("region", "calendar_year"),
     "placement.employee_fit": ("region",),

@@ -227,7 +227,7 @@ CREATE SCHEMA floor_competency;
 
 -- Every current training record, its participant's key and unit now from the employees above (the hash computed
 -- here only for a participant missing from the current snapshot).
-CREATE TABLE floor_competency.fct_training AS
+CREATE TABLE floor_competency.training_records AS
 WITH region_loads AS (
     SELECT region, max(finished_at) AS source_loaded_at
     FROM raw.load_audit
@@ -288,7 +288,7 @@ WITH items AS (
         count(*) FILTER (WHERE f.is_inter_agency) AS inter_agency_trainings,
         sum(f.jp) AS jp_attended,
         sum(f.cost_idr) AS cost_idr
-    FROM floor_competency.fct_training AS f
+    FROM floor_competency.training_records AS f
     LEFT JOIN ref_training_categories AS c ON f.category = c.category
     GROUP BY f.region, f.employee_key, f.training_year, c.ip_asn_item
 ),
@@ -336,7 +336,7 @@ WITH snapshots AS (
 ),
 
 first_training_years AS (
-    SELECT region, min(training_year) AS first_training_year FROM floor_competency.fct_training GROUP BY region
+    SELECT region, min(training_year) AS first_training_year FROM floor_competency.training_records GROUP BY region
 ),
 
 region_years AS (

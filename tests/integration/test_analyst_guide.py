@@ -187,7 +187,7 @@ def test_staff_below_20_jp_match_an_independent_computation(published: Settings)
     )
     trainings = _run(
         published.analytics_path,
-        "SELECT region, employee_key, training_year, jp FROM competency.fct_training WHERE counts_toward_jp",
+        "SELECT region, employee_key, training_year, jp FROM competency.training_records WHERE counts_toward_jp",
     )
     merged = employees.merge(
         trainings, how="left", left_on=["region", "employee_key", "snapshot_year"],

@@ -230,7 +230,7 @@ def test_a_reader_keeps_its_version_through_a_publish_and_new_connections_see_th
     held = engine.connect()
     try:
         first = held.execute(PUBLISHED_AT).scalar()
-        jp_total = held.execute(sa.text("SELECT sum(jp) FROM competency.fct_training")).scalar()
+        jp_total = held.execute(sa.text("SELECT sum(jp) FROM competency.training_records")).scalar()
         # The next version differs in a real value: the region's name as a new registry file might spell it.
         with connect(settings=published) as connection:
             connection.execute("UPDATE core.dim_region SET region_name = 'Kota Langsa (Aceh)'")
@@ -242,7 +242,7 @@ def test_a_reader_keeps_its_version_through_a_publish_and_new_connections_see_th
         # The held connection goes on reading its version, pages not read yet included, without an error.
         assert held.execute(PUBLISHED_AT).scalar() == first
         assert held.execute(sa.text("SELECT region_name FROM core.dim_region")).scalar() == "Kota Langsa"
-        assert held.execute(sa.text("SELECT sum(jp) FROM competency.fct_training")).scalar() == jp_total
+        assert held.execute(sa.text("SELECT sum(jp) FROM competency.training_records")).scalar() == jp_total
         assert held.execute(sa.text("SELECT count(*) FROM competency.employee_year")).scalar() == 9000
         # Another BI process (another analyst, another Superset worker) connecting now gets the new version.
         other = subprocess.run(

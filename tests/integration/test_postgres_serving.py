@@ -38,7 +38,7 @@ BI_LOGIN, BI_PASSWORD = "metabase_test", "bi-reader-password"
 # One query reading three schemas: what a dashboard tile may run while a new version is swapped in.
 SNAPSHOT_QUERY = (
     "SELECT (SELECT published_at FROM main.publication), (SELECT sum(active_headcount) FROM core.dim_unit), "
-    "(SELECT count(*) FROM competency.fct_training)"
+    "(SELECT count(*) FROM competency.training_records)"
 )
 _databases = itertools.count()
 
@@ -61,7 +61,7 @@ def published(tmp_path_factory: pytest.TempPathFactory, gated_langsa_template: P
         shutil.copyfile(publish(settings).path, first)
         with connect(settings=settings) as connection:
             connection.execute("UPDATE core.dim_unit SET active_headcount = active_headcount + 100")
-            connection.execute("DELETE FROM competency.fct_training WHERE unit_code = 'LGS-BAPPEDA'")
+            connection.execute("DELETE FROM competency.training_records WHERE unit_code = 'LGS-BAPPEDA'")
         shutil.copyfile(publish(settings).path, second)
         yield Published(settings, first, second)
 
@@ -174,7 +174,7 @@ def test_serves_every_table_with_the_published_rows_and_values(
         publication = dict(zip([column[0] for column in cursor.description], cursor.fetchone(), strict=True))
         duck_rows = {name: _rows(duck.execute(f"FROM {name}"), json_columns) for name, json_columns in tables.items()}
         jp_by_unit = duck.execute(
-            "SELECT region, unit_code, sum(jp) FROM competency.fct_training GROUP BY ALL ORDER BY ALL"
+            "SELECT region, unit_code, sum(jp) FROM competency.training_records GROUP BY ALL ORDER BY ALL"
         ).fetchall()
         ikm_by_region = duck.execute(
             "SELECT region, sum(ikm) FROM service_quality.ikm_unit_period GROUP BY ALL ORDER BY ALL"
@@ -188,7 +188,7 @@ def test_serves_every_table_with_the_published_rows_and_values(
         expected
     )
     assert {name.split(".")[0] for name in expected} == {*MART_SCHEMAS, "dq", "main"}
-    assert (expected["core.dim_employee"], expected["competency.fct_training"]) == (3_000, 31_749)
+    assert (expected["core.dim_employee"], expected["competency.training_records"]) == (3_000, 31_749)
 
     with psycopg.connect(target) as pg:
         served = {name: pg.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in tables}
@@ -197,7 +197,7 @@ def test_serves_every_table_with_the_published_rows_and_values(
             assert _rows(pg.execute(f"SELECT * FROM {name}")) == duck_rows[name], name
         assert (
             pg.execute(
-                "SELECT region, unit_code, sum(jp) FROM competency.fct_training GROUP BY 1, 2 ORDER BY 1, 2"
+                "SELECT region, unit_code, sum(jp) FROM competency.training_records GROUP BY 1, 2 ORDER BY 1, 2"
             ).fetchall()
             == jp_by_unit
         )
@@ -213,10 +213,10 @@ def test_serves_every_table_with_the_published_rows_and_values(
                 "('competency', 'service_quality', 'dq', 'core')"
             ).fetchall()
         )
-        assert types["fct_training.topics"] == "jsonb"  # VARCHAR[]
-        assert types["fct_training.jp"] == "integer"
-        assert types["fct_training.employee_key"] == "text"
-        assert types["fct_training.start_date"] == "date"
+        assert types["training_records.topics"] == "jsonb"  # VARCHAR[]
+        assert types["training_records.jp"] == "integer"
+        assert types["training_records.employee_key"] == "text"
+        assert types["training_records.start_date"] == "date"
         assert types["ikm_unit_period.ikm"] == "numeric(5,2)"
         assert types["expectation_results.kwargs"] == "jsonb"  # JSON
         assert types["expectation_results.validated_at"] == "timestamp with time zone"
@@ -228,7 +228,7 @@ def test_serves_every_table_with_the_published_rows_and_values(
             ).fetchall()
         )
         assert keys["core.dim_employee"] == "PRIMARY KEY (region, employee_key)"
-        assert keys["competency.fct_training"] == "PRIMARY KEY (region, employee_key, course_code, start_date)"
+        assert keys["competency.training_records"] == "PRIMARY KEY (region, employee_key, course_code, start_date)"
         assert keys["core.dim_date"] == "PRIMARY KEY (date_day)"
         version, tables_recorded = pg.execute("SELECT version, tables FROM asn_serving.versions").fetchone()
         assert (version, tables_recorded) == (result.version, expected)
@@ -398,7 +398,7 @@ def test_a_server_that_goes_away_mid_load_keeps_the_previous_version(
         load_table = serving._load_table
 
         def crashing(pg: psycopg.Connection[Any], duck: duckdb.DuckDBPyConnection, table: Any) -> None:
-            if table.qualified_name == "competency.fct_training":
+            if table.qualified_name == "competency.training_records":
                 own.stop("immediate")  # a crash: no shutdown, every client cut off
             load_table(pg, duck, table)
 
@@ -409,7 +409,7 @@ def test_a_server_that_goes_away_mid_load_keeps_the_previous_version(
         message = str(failure.value)
         assert message.startswith(
             f"lost the PostgreSQL serving target asn_test_admin@127.0.0.1:{own.port}/asn_serving while loading "
-            "competency.fct_training: "
+            "competency.training_records: "
         )
         assert message.endswith("; nothing was swapped in, the previous version keeps serving")
         own.start()  # crash recovery rolls the unfinished load back
@@ -438,7 +438,7 @@ def test_the_bi_reader_role_can_read_but_not_write(
             "DELETE FROM main.publication": "permission denied for table publication",
             "CREATE TABLE core.notes (note text)": "permission denied for schema core",
             "CREATE TABLE public.notes (note text)": "permission denied for schema public",
-            "DROP TABLE competency.fct_training": "must be owner of table fct_training",
+            "DROP TABLE competency.training_records": "must be owner of table training_records",
         }
         for statement, message in refused.items():
             with pytest.raises(psycopg.errors.InsufficientPrivilege) as error:

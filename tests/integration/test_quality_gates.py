@@ -199,10 +199,10 @@ ERRORS = [
     (
         "marts",
         "reconciliation: mart and fact",
-        ["UPDATE competency.fct_training SET jp = jp + 3 WHERE counts_toward_jp AND training_year = 2025 "
-         "AND employee_key = (SELECT min(employee_key) FROM competency.fct_training WHERE training_year = 2025 "
+        ["UPDATE competency.training_records SET jp = jp + 3 WHERE counts_toward_jp AND training_year = 2025 "
+         "AND employee_key = (SELECT min(employee_key) FROM competency.training_records WHERE training_year = 2025 "
          "AND counts_toward_jp)"],
-        ["[error] unexpected_rows_expectation(\"JP per region and year equal fct_training's passed JP\") on "
+        ["[error] unexpected_rows_expectation(\"JP per region and year equal training_records's passed JP\") on "
          "competency.employee_year: 1 unexpected rows", '"calendar_year": 2025'],
     ),
 ]  # fmt: skip

@@ -202,3 +202,21 @@ def test_source_freshness_is_judged_from_the_load_audit(built: Settings) -> None
     assert statuses["diklat.training"] == "warn"
     assert statuses["pengaduan.complaints"] == "error"
     assert statuses["simpeg.personnel"] == "pass"
+
+
+def test_a_table_no_model_makes_any_more_is_dropped_by_the_next_build(built: Settings) -> None:
+    """An installation built before a mart was renamed (competency.fct_training, now training_records) keeps the old
+    table until a build drops it; publishing, which refuses a table no suite guards, works again right after."""
+    tables = "SELECT table_schema || '.' || table_name FROM information_schema.tables ORDER BY 1"
+    with connect(settings=built) as connection:
+        before = [name for (name,) in connection.execute(tables).fetchall()]
+        connection.execute("CREATE TABLE competency.fct_training AS FROM competency.training_records")
+        connection.execute("CREATE VIEW staging.stg_simpeg__old AS SELECT 1 AS x")
+    with pytest.raises(PublishRefused, match=r"competency\.fct_training"):
+        publish(built)
+
+    run_dbt(["run", "--select", "dim_date"], built, echo=False)  # any build, whatever it selects
+
+    with connect(settings=built) as connection:
+        assert [name for (name,) in connection.execute(tables).fetchall()] == before
+    assert publish(built).tables

@@ -45,6 +45,20 @@ def test_models_follow_the_layer_naming() -> None:
         assert path.stem.startswith("int_"), path
 
 
+def test_marts_follow_one_naming_rule() -> None:
+    """core holds the conformed dimensions, `dim_<entity>`; every other mart is named for what one of its rows is,
+    `<entity>[_<grain>]`, with no dimensional-modelling prefix (docs/architecture.md)."""
+    import re
+
+    for path in (MODELS / "marts").rglob("*.sql"):
+        area, name = path.parent.name, path.stem
+        assert re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", name), name
+        if area == "core":
+            assert name.startswith("dim_"), name
+        else:
+            assert not re.match(r"(dim|fct|fact|agg|mart|rpt)_", name), name
+
+
 def test_marts_are_grouped_by_area_and_only_the_restricted_tier_is_private() -> None:
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["models"]["asn"]["marts"]
     groups = {group["name"] for group in yaml.safe_load((MODELS / "_groups.yml").read_text())["groups"]}

@@ -19,7 +19,7 @@ all_employees as (
 ),
 
 all_training as (
-    select * from {{ ref('fct_training') }}
+    select * from {{ ref('training_records') }}
 ),
 
 training_categories as (

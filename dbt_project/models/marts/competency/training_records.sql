@@ -13,12 +13,12 @@
     on_schema_change='fail',
     pre_hook="{{ prepare_people_scope(['simpeg.personnel', 'diklat.training']) }}",
     post_hook="{% if is_incremental() %}
-        update {{ this }} as fct set source_loaded_at = region_loads.source_loaded_at
+        update {{ this }} as records set source_loaded_at = region_loads.source_loaded_at
         from (
             select region, max(finished_at) as source_loaded_at from {{ source('simpeg', 'load_audit') }}
             where dataset in ('training', 'personnel') and status = 'loaded' group by region
         ) as region_loads
-        where fct.region = region_loads.region and fct.source_loaded_at is distinct from region_loads.source_loaded_at
+        where records.region = region_loads.region and records.source_loaded_at is distinct from region_loads.source_loaded_at
     {% endif %}",
 ) }}
 
