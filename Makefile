@@ -91,7 +91,7 @@ test: lint $(NODE_STAMP) browser postgres manifest $(SUPERSET_STAMP) ## lint, th
 
 # The inner loop: unit tests and the integration tests that start no Airflow servers, run no benchmark and do no
 # national-scale work (markers e2e and slow, pyproject.toml); `make test` stays the whole suite, what CI runs.
-test-fast: $(NODE_STAMP) browser postgres manifest $(SUPERSET_STAMP) ## unit and quick integration tests (no e2e, no slow), for the inner loop
+test-fast: $(NODE_STAMP) browser postgres manifest ## unit and quick integration tests (no e2e, no slow), for the inner loop
 	$(BIN)/pytest -m "not e2e and not slow" -q -n auto --dist loadscope
 
 lint: $(STAMP) ## ruff (lint and format check), the floors' import contract, sqlfluff on the dbt models
