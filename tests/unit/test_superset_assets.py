@@ -57,3 +57,16 @@ def test_a_dataset_per_published_mart_and_three_dashboards() -> None:
         "Pelatihan dan Kompetensi ASN",
         "Penempatan dan Merit",
     ]
+
+
+def test_each_dashboards_exposure_depends_on_the_marts_its_charts_read() -> None:
+    generator = _generator()
+    path = PROJECT_ROOT / "dbt_project" / "models" / "_superset__exposures.yml"
+    exposures = {exposure["label"]: exposure for exposure in yaml.safe_load(path.read_text())["exposures"]}
+    assert sorted(exposures) == sorted(board.title for board in generator.DASHBOARDS)
+    for board in generator.DASHBOARDS:
+        exposure = exposures[board.title]
+        assert exposure["type"] == "dashboard"
+        assert exposure["url"].endswith(f"/superset/dashboard/{board.slug}/")
+        read = {chart.dataset.split(".")[1] for chart in board.charts}
+        assert {reference.removeprefix("ref('").removesuffix("')") for reference in exposure["depends_on"]} == read
