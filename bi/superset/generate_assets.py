@@ -36,6 +36,41 @@ NAMESPACE = uuid.UUID("6f1c2b0e-8a57-4f7e-9d43-2b7f0c6a9e15")
 TIMESTAMP = "2026-12-07T00:00:00+00:00"
 
 
+# Column labels in Bahasa Indonesia for the columns charts and tables show most; the rest keep their dbt names
+# (their descriptions come from the marts' ymls).
+COLUMN_LABELS = {
+    "region": "Wilayah",
+    "unit_code": "Kode unit",
+    "calendar_year": "Tahun",
+    "year_quarter": "Triwulan",
+    "quarter_start": "Awal triwulan",
+    "service_name": "Layanan",
+    "sector": "Sektor",
+    "category": "Kategori",
+    "golongan": "Golongan",
+    "next_golongan": "Golongan berikutnya",
+    "rank_in_unit": "Peringkat di unit",
+    "years_in_golongan": "Masa golongan (tahun)",
+    "skp_rating_last_year": "Predikat SKP tahun lalu",
+    "fit": "Kesesuaian pendidikan",
+    "ikm": "IKM",
+    "mutu": "Mutu",
+    "kinerja": "Kinerja",
+    "respondents": "Responden",
+    "is_sample_adequate": "Sampel memadai",
+    "need_rank": "Prioritas",
+    "ikm_gap": "Selisih dari target IKM",
+    "jp_short_of_20": "Kekurangan JP",
+    "estimated_cost_idr": "Perkiraan biaya (Rp)",
+    "is_funded_within_budget": "Dalam anggaran",
+    "recommended_training_focus": "Fokus pelatihan",
+    "meeting_20_jp_pct": "Mencapai 20 JP (%)",
+    "placement_fit_pct": "Kesesuaian penempatan (%)",
+    "weakest_element": "Unsur terlemah",
+    "ip_asn_band": "Kategori IP ASN",
+}
+
+
 def _uuid(kind: str, name: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{kind}:{name}"))
 
@@ -92,6 +127,8 @@ class Chart:
                 "rich_tooltip": True,
                 "y_axis_format": "SMART_NUMBER",
                 "x_axis_sort_asc": True,
+                # Years are labels, not a continuous axis (which would tick 2024.5).
+                "xAxisForceCategorical": self.x_axis == "calendar_year",
             }
         elif self.viz_type == "pie":
             specific = {
@@ -414,7 +451,7 @@ def dataset(table: str, model: dict[str, Any]) -> dict[str, Any]:
         columns.append(
             {
                 "column_name": column["name"],
-                "verbose_name": None,
+                "verbose_name": COLUMN_LABELS.get(column["name"]),
                 "is_dttm": data_type.startswith(("DATE", "TIMESTAMP")),
                 "is_active": True,
                 "type": data_type,
