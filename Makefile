@@ -15,6 +15,10 @@ STAMP := $(VENV)/.synced
 # Front-end files the report pages vendor (package.json, package-lock.json), and the browser their tests open.
 NODE_STAMP := node_modules/.installed
 CHROMIUM := /usr/bin/chromium
+# Apache Superset in an environment of its own (it pins Flask, SQLAlchemy and pandas apart from Airflow's), for the
+# tests that import the dashboards of bi/superset/assets and run their charts.
+SUPERSET_VENV := .superset
+SUPERSET_STAMP := $(SUPERSET_VENV)/.synced
 
 # Use the machine's Python; never download an interpreter (the server is offline but for package registries).
 export UV_PYTHON_DOWNLOADS := never
@@ -29,7 +33,7 @@ include $(TELEMETRY_ENV)
 export $(shell sed -n 's/^\([A-Z_]*\)=.*/\1/p' $(TELEMETRY_ENV))
 
 .PHONY: help env run airflow test test-fast lint format generate summary dbt data-docs reports browser postgres clean bench \
-	bench-startup
+	bench-startup superset
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -57,6 +61,13 @@ $(CHROMIUM):
 	apt-get update
 	apt-get install -y chromium
 
+$(SUPERSET_STAMP): bi/superset/requirements.txt | $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(SUPERSET_VENV)
+	$(UV) pip sync --quiet --require-hashes --python $(SUPERSET_VENV)/bin/python bi/superset/requirements.txt
+	@touch $@
+
+superset: $(SUPERSET_STAMP) ## install Apache Superset (bi/superset/requirements.txt) in .superset, for the dashboard tests
+
 env: $(STAMP) $(NODE_STAMP) ## create or update the locked environment in .venv and the front-end files in node_modules
 
 browser: $(CHROMIUM) ## install Debian's Chromium (for the tests that open the report pages) if it is missing
@@ -76,7 +87,7 @@ run: $(STAMP) $(NODE_STAMP) manifest ## run the whole pipeline on the sample del
 airflow: $(STAMP) $(NODE_STAMP) postgres manifest ## a local Airflow (UI, scheduler, ...) on http://127.0.0.1:8080 until Ctrl-C (PORT=... to move it)
 	$(BIN)/python -m asn_platform airflow $(if $(PORT),--port $(PORT))
 
-test: lint $(NODE_STAMP) browser postgres manifest ## lint, then run every test (unit, integration, DAG, end to end)
+test: lint $(NODE_STAMP) browser postgres manifest $(SUPERSET_STAMP) ## lint, then run every test (unit, integration, DAG, end to end)
 	$(BIN)/pytest
 
 # The inner loop: unit tests and the integration tests that start no Airflow servers, run no benchmark and do no

@@ -1,8 +1,10 @@
 """How BI tools reach the published warehouse: the SQLAlchemy URI of `analytics.duckdb` for Apache Superset and any
-other tool that speaks SQLAlchemy through duckdb-engine, read-only.
+other tool that speaks SQLAlchemy through the `duckdb://` dialect, read-only.
 
-duckdb-engine 0.17 passes every query parameter of the URI that names a DuckDB setting to `duckdb.connect(config=)`,
-so the URI alone opens the file read-only (a BI tool's connection form takes a URI, not Python `connect_args`):
+The dialect here is duckdb-sqlalchemy (the maintained fork of duckdb-engine: column reflection works on SQLAlchemy 2.1,
+see pyproject.toml); Superset's image keeps duckdb-engine on its own SQLAlchemy 1.4. Both pass every query parameter
+of a local file's URI to `duckdb.connect(config=)`, so the URI alone opens the file read-only (a BI tool's connection
+form takes a URI, not Python `connect_args`):
 
 - `access_mode=read_only`: the file is opened without the write lock, beside any number of other readers and while
   the pipeline builds and publishes; any write is refused ("attached in read-only mode").
@@ -43,9 +45,9 @@ def bi_connection_string(settings: Settings) -> str:
 def bi_engine(path: Path, **options: Any) -> Engine:
     """A SQLAlchemy engine on `path` as a BI tool should hold it: read-only, and without a connection pool.
 
-    duckdb-engine pools file connections (QueuePool), and DuckDB hands a process that still holds the file open the
-    same database again, so a pooled engine would go on serving the version it first opened after a new one is
-    published. Without a pool, each checkout opens the file anew and sees the version serving then (once the
-    process's other connections to it are closed)."""
+    The dialect pools file connections (QueuePool, in duckdb-engine and duckdb-sqlalchemy alike), and DuckDB hands a
+    process that still holds the file open the same database again, so a pooled engine would go on serving the
+    version it first opened after a new one is published. Without a pool, each checkout opens the file anew and sees
+    the version serving then (once the process's other connections to it are closed)."""
     options.setdefault("poolclass", NullPool)
     return create_engine(sqlalchemy_uri(path), **options)

@@ -23,3 +23,6 @@ SQLALCHEMY_DATABASE_URI = (
 # No telemetry: Superset reports usage through Scarf unless this is off (the compose file also sets SCARF_ANALYTICS
 # and DO_NOT_TRACK in its environment). Example data is never loaded: the init step does not run load_examples.
 SCARF_ANALYTICS = False
+
+# Numbers as Indonesian readers write them (1.234,5; Rp 1.500.000) in every chart and table.
+D3_FORMAT = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["Rp ", ""]}

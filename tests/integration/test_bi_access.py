@@ -1,5 +1,5 @@
-"""A BI tool on the published warehouse, as Superset reaches it: SQLAlchemy and duckdb-engine on the documented URI,
-read-only, while the pipeline rebuilds and republishes beside it."""
+"""A BI tool on the published warehouse, as Superset reaches it: SQLAlchemy and the `duckdb://` dialect on the
+documented URI, read-only, while the pipeline rebuilds and republishes beside it."""
 
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ class _Output:
         self._thread.join(30)
 
 
-def test_the_uri_is_duckdb_engines_read_only_form_on_the_absolute_path(published: Settings) -> None:
+def test_the_uri_is_the_dialects_read_only_form_on_the_absolute_path(published: Settings) -> None:
     uri = bi_connection_string(published)
     assert uri == f"duckdb:///{published.analytics_path}?access_mode=read_only&enable_external_access=false"
     assert uri.startswith("duckdb:////")  # four slashes: an absolute path
@@ -270,7 +270,7 @@ def test_a_reader_keeps_its_version_through_a_publish_and_new_connections_see_th
 
 
 def test_a_pooled_engine_would_keep_serving_the_old_version(published: Settings) -> None:
-    """What bi_engine avoids: duckdb-engine's default pool keeps a connection, and with it the old file, open."""
+    """What bi_engine avoids: the dialect's default pool keeps a connection, and with it the old file, open."""
     pooled = sa.create_engine(bi_connection_string(published))
     try:
         with pooled.connect() as connection:
@@ -305,16 +305,28 @@ def test_the_compose_superset_uri_opens_the_served_file_read_only(published: Set
             engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=sa.exc.ProgrammingError,
-    reason="SQLAlchemy >= 2.0.45 reflects columns through pg_catalog.pg_collation, which DuckDB 2.0.0 lacks "
-    "(duckdb/duckdb#22069, Mause/duckdb_engine#1379): this environment's SQLAlchemy 2.1 with DuckDB 2.0.0. Reading, "
-    "listing schemas and tables work; Superset's image has its own SQLAlchemy and DuckDB 1.5.6",
-)
-def test_sqlalchemy_column_reflection(published: Settings) -> None:
+def test_sqlalchemy_reflects_every_marts_columns(published: Settings) -> None:
+    """What BI tools list when an analyst picks a table (Superset's dataset editor, dbeaver, pandas' read_sql_table):
+    SQLAlchemy's column reflection, which duckdb-engine 0.17 fails on SQLAlchemy >= 2.0.45 (pg_collation) and
+    duckdb-sqlalchemy answers."""
+    contracts = mart_columns()
     engine = bi_engine(published.analytics_path)
     try:
-        assert [column["name"] for column in sa.inspect(engine).get_columns("dim_region", schema="core")]
+        inspector = sa.inspect(engine)
+        regions = inspector.get_columns("dim_region", schema="core")
+        reflected = {
+            table: [column["name"] for column in inspector.get_columns(table.split(".")[1], schema=table.split(".")[0])]
+            for table in contracts
+        }
     finally:
         engine.dispose()
+    assert engine.dialect.driver == "duckdb_sqlalchemy"
+    assert [(column["name"], str(column["type"])) for column in regions] == [
+        ("region", "VARCHAR"),
+        ("region_name", "VARCHAR"),
+        ("province", "VARCHAR"),
+        ("timezone", "VARCHAR"),
+        ("active_headcount", "BIGINT"),
+        ("snapshot_date", "DATE"),
+    ]
+    assert reflected == contracts

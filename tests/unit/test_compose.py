@@ -226,6 +226,23 @@ def test_superset_reads_the_published_warehouse_read_only(services: dict[str, di
     assert "load_examples" not in "\n".join(services["superset-init"]["command"])
 
 
+def test_superset_init_imports_the_repositorys_assets(services: dict[str, dict[str, Any]]) -> None:
+    """The dashboards come from bi/superset/assets, imported by superset-init on every start, and their database is
+    the published warehouse at the path the superset service mounts, read-only."""
+    init = services["superset-init"]
+    [(source, target, mode)] = _binds(init)
+    assert (source, mode) == ("./bi/superset", "ro")
+    command = "\n".join(init["command"])
+    lines = command.splitlines()
+    importing = next(index for index, line in enumerate(lines) if "import_assets.py" in line)
+    # After the schema, the admin who owns the assets and the roles exist.
+    assert importing > next(index for index, line in enumerate(lines) if line.strip() == "superset init")
+    assert lines[importing].split()[1:3] == [f"{target}/import_assets.py", f"{target}/assets"]
+    [database] = (PROJECT_ROOT / source / "assets" / "databases").glob("*.yaml")
+    assert yaml.safe_load(database.read_text())["sqlalchemy_uri"] == PUBLISHED_URI
+    assert (PROJECT_ROOT / source / "assets" / "metadata.yaml").is_file()
+
+
 def test_images_are_pinned(services: dict[str, dict[str, Any]]) -> None:
     pinned = re.compile(r"^[a-z0-9./_-]+:(?!latest$)[A-Za-z0-9_.-]*[0-9]+\.[0-9]+[A-Za-z0-9_.-]*$")
     for name, service in services.items():
