@@ -248,7 +248,7 @@ DASHBOARDS = [
             ),
             Chart(
                 "JP dan biaya per kategori pelatihan",
-                "competency.fct_training",
+                "competency.training_records",
                 "table",
                 groupby=["category"],
                 metrics=[

@@ -275,7 +275,10 @@ MESSAGES = {
     "summary.where.versions": "versi yang disimpan (rollback)",
     "summary.where.reports": "indeks laporan (grafik, lineage, DQ)",
     "summary.where.airflow": "direktori Airflow (metadata SQLite)",
-    "summary.bi": "Koneksi BI (Superset, alat SQLAlchemy apa pun; hanya-baca, duckdb-engine):",
+    "summary.bi": (
+        "Koneksi BI (Superset, alat SQLAlchemy apa pun; "
+        "hanya-baca, dialek `duckdb://` dari duckdb-sqlalchemy atau duckdb-engine):"
+    ),
     "summary.jdbc": "JDBC (target PostgreSQL): {jdbc}",
     "summary.query": "Kueri gudang data terbitan (hanya-baca):",
 }

@@ -256,7 +256,10 @@ MESSAGES = {
     "summary.where.versions": "kept versions (rollback)",
     "summary.where.reports": "report index (charts, lineage, DQ)",
     "summary.where.airflow": "Airflow home (SQLite metadata)",
-    "summary.bi": "BI connection (Superset, any SQLAlchemy tool; read-only, duckdb-engine):",
+    "summary.bi": (
+        "BI connection (Superset, any SQLAlchemy tool; "
+        "read-only, the `duckdb://` dialect of duckdb-sqlalchemy or duckdb-engine):"
+    ),
     "summary.jdbc": "JDBC (PostgreSQL target): {jdbc}",
     "summary.query": "Query the published warehouse (read-only):",
 }
