@@ -187,6 +187,19 @@ def _serve_postgres(settings: Settings, uri: str | None) -> int:
     return 0
 
 
+def _run(settings: Settings, sample: bool) -> None:
+    from asn_platform.local.run import run_dags
+    from asn_platform.reports.summary import render
+
+    if sample:
+        _generate(settings, force=False)
+        settings = _sample_clock(settings)
+    try:
+        run_dags(settings)
+    finally:  # what loaded, what is published and which region is held back, also when a DAG failed
+        print(render(settings))
+
+
 def _sample_clock(settings: Settings) -> Settings:
     """The sample's deliveries are dated SAMPLE_AS_OF: freshness is judged as of that day unless ASN_AS_OF says."""
     from asn_platform.generator.sample import SAMPLE_AS_OF
@@ -277,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911, PLR0912 - one 
             return 1
         return 0
 
-    from asn_platform.local.run import PipelineFailed, run_dags
+    from asn_platform.local.run import PipelineFailed
     from asn_platform.reports.summary import render
     from asn_platform.transform.dbt import DbtFailed, run_dbt
 
@@ -285,11 +298,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911, PLR0912 - one 
         if args.command == "generate":
             _generate_command(settings, args)
         elif args.command == "run":
-            if args.sample:
-                _generate(settings, force=False)
-                settings = _sample_clock(settings)
-            run_dags(settings)
-            print(render(settings))
+            _run(settings, sample=args.sample)
         elif args.command == "summary":
             print(render(settings))
         elif args.command == "regional-api":

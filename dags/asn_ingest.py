@@ -30,11 +30,11 @@ from asn_platform.orchestration.defaults import (
     raw_asset,
     raw_changes,
 )
-from asn_platform.orchestration.docs import ingest_doc_md
+from asn_platform.orchestration.docs import held_doc_md, ingest_doc_md
 from asn_platform.orchestration.names import WRITER_POOL, ingest_dag_id
 from asn_platform.orchestration.runtime import get_settings
 from asn_platform.orchestration.sensors import DeliverySensor
-from ingestion.registry import RegionSource, load_registry
+from ingestion.registry import RegionSource, load_registry, registry_problems
 
 
 def build_ingest_dag(source: RegionSource) -> DAG:
@@ -107,5 +107,32 @@ def build_ingest_dag(source: RegionSource) -> DAG:
     return ingest_region()
 
 
+def build_held_dag(region: str, problem: str) -> DAG:
+    """A region whose registry file is broken keeps a DAG of its name that fails each day with what is wrong (and
+    alerts), so the others load and nobody mistakes the region for one with nothing to deliver."""
+
+    @dag(
+        dag_id=ingest_dag_id(region),
+        description=f"Held back: {region}'s registry file is broken",
+        doc_md=held_doc_md(region, problem),
+        schedule="@daily",
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS | {"retries": 0},  # a file does not mend itself by retrying
+        tags=["asn", "ingestion", region, "held"],
+    )
+    def held_region() -> None:
+        @task(execution_timeout=timedelta(minutes=5))
+        def registry_file() -> None:
+            raise AirflowFailException(f"region {region!r} is held back by its registry file: {problem}")
+
+        registry_file()
+
+    return held_region()
+
+
 for _source in load_registry(get_settings().sources_dir).values():
     build_ingest_dag(_source)
+for _region, _problem in registry_problems(get_settings().sources_dir).items():
+    build_held_dag(_region, _problem)

@@ -1,9 +1,9 @@
 """Command line for data engineers:
 `python -m ingestion {sources,fetch,load,audit,quarantine,withdraw,restore}`.
 
-Exit codes: 0 done, 1 some delivery was rejected or waits (the others loaded), or an archived file is damaged,
-2 bad usage or configuration
-(unknown region or dataset, an invalid registry file, a setting that cannot be used).
+Exit codes: 0 done, 1 some delivery was rejected or waits, or a region is held back by its broken registry file (the
+others loaded), or an archived file is damaged, 2 bad usage or configuration (unknown region or dataset, naming a
+region whose registry file is broken, a setting that cannot be used).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from asn_platform.core.settings import Settings, SettingsError
 from ingestion.api import fetch_region
 from ingestion.archive import ArchiveError
 from ingestion.load import LoadResult
-from ingestion.registry import RegistryError, load_registry, region_source
+from ingestion.registry import RegistryError, load_registry, region_source, registry_problems
 from ingestion.service import (
     audit_rows,
     delivery_parts,
@@ -163,9 +163,13 @@ def _run(args: argparse.Namespace) -> int:
             return _load_one(settings, args.delivery)
         if bool(args.region) == args.all:
             raise RegistryError("name one region, or --all, or --delivery ID")
-        registry = load_registry(settings.sources_dir)
-        regions = sorted(registry) if args.all else [region_source(args.region, settings.sources_dir).region]
-        return _load(settings, regions, args.dataset)
+        if not args.all:
+            return _load(settings, [region_source(args.region, settings.sources_dir).region], args.dataset)
+        code = _load(settings, sorted(load_registry(settings.sources_dir)), args.dataset)
+        held = registry_problems(settings.sources_dir)
+        for region, problem in held.items():  # the others loaded; these wait for their file to be mended
+            print(f"     held  {region}: {problem}", flush=True)
+        return 1 if held else code
     commands = {
         "sources": lambda: _sources(settings),
         "fetch": lambda: _fetch(settings, args.region, args.date),

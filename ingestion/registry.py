@@ -263,38 +263,75 @@ def load_region(path: Path) -> RegionSource:
 
 
 def load_registry(sources_dir: Path) -> dict[str, RegionSource]:
-    """Every region in `sources_dir` (the ASN_SOURCES_DIR setting, by default ingestion/sources/)."""
-    return _registry(sources_dir)
+    """Every region in `sources_dir` (the ASN_SOURCES_DIR setting, by default ingestion/sources/) whose file is
+    sound. A broken file (bad YAML, an unknown key, a bad value, an API connection shared with another region) holds
+    back its own region only: `registry_problems` says which and why, and the other regions load."""
+    return _registry(sources_dir, _stamp(sources_dir))[0]
+
+
+def registry_problems(sources_dir: Path) -> dict[str, str]:
+    """The regions held back by their registry file, each with what is wrong (file, key, value)."""
+    return _registry(sources_dir, _stamp(sources_dir))[1]
+
+
+# Each registry file's name, modification time and size.
+FileStamps = tuple[tuple[str, int, int], ...]
+
+
+def _stamp(sources_dir: Path) -> FileStamps:
+    """The files as they are now: a file mended, added or removed is read again, in a process that lives on."""
+    if not sources_dir.is_dir():
+        return ()
+    return tuple(
+        (path.name, stat.st_mtime_ns, stat.st_size)
+        for path in sorted(sources_dir.glob("*.yml"))
+        for stat in [path.stat()]
+    )
 
 
 @cache
-def _registry(sources_dir: Path) -> dict[str, RegionSource]:
+def _registry(
+    sources_dir: Path, _files: tuple[tuple[str, int, int], ...]
+) -> tuple[dict[str, RegionSource], dict[str, str]]:
     if not sources_dir.is_dir():
         raise RegistryError(f"{sources_dir}: no such sources directory")
-    registry = {path.stem: load_region(path) for path in sorted(sources_dir.glob("*.yml"))}
-    _reject_shared_connections(sources_dir, registry)
-    return registry
+    registry: dict[str, RegionSource] = {}
+    problems: dict[str, str] = {}
+    for path in sorted(sources_dir.glob("*.yml")):
+        try:
+            registry[path.stem] = load_region(path)
+        except RegistryError as error:
+            problems[path.stem] = str(error)
+    for region, problem in _shared_connections(sources_dir, registry).items():
+        problems[region] = problem
+        del registry[region]
+    return registry, dict(sorted(problems.items()))
 
 
-def _reject_shared_connections(sources_dir: Path, registry: dict[str, RegionSource]) -> None:
+def _shared_connections(sources_dir: Path, registry: dict[str, RegionSource]) -> dict[str, str]:
     """Each region's API is its own server: two regions under one connection would both land whatever it serves
-    (seen in the national benchmark, where 74 regions extending banjarbaru fetched one region's survey)."""
+    (seen in the national benchmark, where 74 regions extending banjarbaru fetched one region's survey). Every
+    region sharing a connection is held back, with the reason."""
     regions_of: dict[str, set[str]] = {}
     for region, source in registry.items():
         for config in source.datasets.values():
             if config.api is not None:
                 regions_of.setdefault(config.api.connection_id, set()).add(region)
-    shared = {connection: sorted(regions) for connection, regions in regions_of.items() if len(regions) > 1}
-    if shared:
-        connection, regions = sorted(shared.items())[0]
-        raise RegistryError(
-            f"{sources_dir}: regions {regions} share the API connection {connection!r}; give each region its own "
-            "`api.connection_id` (a region that `extends` another inherits the other's)"
-        )
+    problems = {}
+    for connection, regions in sorted(regions_of.items()):
+        if len(regions) > 1:
+            problem = (
+                f"{sources_dir}: regions {sorted(regions)} share the API connection {connection!r}; give each region "
+                "its own `api.connection_id` (a region that `extends` another inherits the other's)"
+            )
+            problems |= dict.fromkeys(regions, problem)
+    return problems
 
 
 def region_source(region: str, sources_dir: Path) -> RegionSource:
-    registry = load_registry(sources_dir)
+    registry, problems = _registry(sources_dir, _stamp(sources_dir))
+    if region in problems:
+        raise RegistryError(f"region {region!r} is held back by its registry file: {problems[region]}")
     if region not in registry:
         raise RegistryError(f"unknown region {region!r}; configured regions: {sorted(registry)}")
     return registry[region]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from ingestion.registry import (
     delivery_schedule,
     load_registry,
     region_source,
+    registry_problems,
 )
 
 
@@ -49,7 +50,9 @@ def load_pending(
     results = []
     with connect(settings=settings) as connection:
         ensure_raw_tables(connection)
-        sync_registry(connection, source, load_registry(settings.sources_dir))
+        sync_registry(
+            connection, source, load_registry(settings.sources_dir), held=registry_problems(settings.sources_dir)
+        )
         for delivery in find_deliveries(source, settings.landing_dir, dataset):
             if delivery_date and delivery.delivery_date != delivery_date:
                 continue
@@ -99,16 +102,21 @@ DELIVERY_SCHEDULE_TABLE = "raw.delivery_schedule"
 
 
 def sync_registry(
-    connection: duckdb.DuckDBPyConnection, source: RegionSource, registry: dict[str, RegionSource]
+    connection: duckdb.DuckDBPyConnection,
+    source: RegionSource,
+    registry: dict[str, RegionSource],
+    held: Collection[str] = (),
 ) -> None:
     """The one place the registry reaches raw: the loading region as its file describes it, in `raw.regions` (the
     warehouse's region dimension reads it), and `raw.delivery_schedule`, every region and dataset with its schedule
     and freshness as the registry says now (the raw gate's freshness check joins it; analysts can see who delivers
     what, and how often). Written only where it differs from what stands, in one transaction: a reader sees the old
     registry or the new one. (Every region's load runs this: rewriting 500 regions' schedule each time cost 0.8 s
-    a region nationally, 400 s of a national ingest.)"""
+    a region nationally, 400 s of a national ingest.) A region `held` back by a broken registry file keeps its rows
+    as they stand, so the freshness check still holds it to its last known schedule."""
     region = (source.region, source.name, source.province, source.timezone)
-    rows = delivery_schedule(registry)
+    standing_schedule = _standing_schedule(connection)
+    rows = delivery_schedule(registry) + [row for row in standing_schedule or [] if row[0] in held]
     regions_exist = has_table(connection, "raw", "regions")
     standing = (
         regions_exist
@@ -117,7 +125,7 @@ def sync_registry(
         ).fetchone()
     )
     region_stands = standing == region
-    schedule_stands = _standing_schedule(connection) == sorted(rows)
+    schedule_stands = standing_schedule == sorted(rows)
     if region_stands and schedule_stands:
         return  # nothing written: not even DDL
     connection.execute("BEGIN TRANSACTION")

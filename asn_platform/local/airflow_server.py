@@ -34,7 +34,7 @@ from asn_platform.core.telemetry import TELEMETRY_OPT_OUTS
 from asn_platform.local.metadata_postgres import MetadataDatabaseError, MetadataPostgres, sqlalchemy_uri
 from asn_platform.local.run import AIRFLOW_EXECUTABLE, stand_in_apis
 from asn_platform.orchestration.names import WAREHOUSE_DAG_ID, WRITER_POOL, ingest_dag_id
-from ingestion.registry import load_registry
+from ingestion.registry import load_registry, registry_problems
 
 SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
 DEFAULT_PORT = 8080
@@ -239,7 +239,9 @@ def stop(
 
 
 def expected_dag_ids(settings: Settings) -> set[str]:
-    return {WAREHOUSE_DAG_ID, *(ingest_dag_id(region) for region in load_registry(settings.sources_dir))}
+    """The warehouse DAG and one per region, a region held back by a broken registry file included."""
+    regions = [*load_registry(settings.sources_dir), *registry_problems(settings.sources_dir)]
+    return {WAREHOUSE_DAG_ID, *(ingest_dag_id(region) for region in regions)}
 
 
 def _check_running(airflow: LocalAirflow) -> None:

@@ -189,9 +189,11 @@ def failed_tasks(dag_run: DagRun) -> dict[str, str]:
 
 
 def _run_dags(settings: Settings, progress: Callable[[str], None]) -> list[DagOutcome]:
+    """The regions' DAGs, each whatever the others did (one region's trouble holds back that region only), then the
+    warehouse DAG on what loaded; a failed DAG is named at the end."""
     prepare_airflow(settings)
     bag = load_dag_bag()
-    outcomes = []
+    outcomes, failures = [], []
     for dag_id in pipeline_dag_ids(list(bag.dags)):
         progress(f"==> running DAG {dag_id}")
         outcome, dag_run = run_dag(bag, dag_id, progress)
@@ -199,5 +201,7 @@ def _run_dags(settings: Settings, progress: Callable[[str], None]) -> list[DagOu
         progress(f"==> DAG {dag_id}: {outcome.state} in {outcome.seconds:.1f} s")
         if outcome.state != "success":
             states = ", ".join(f"{task}={state}" for task, state in failed_tasks(dag_run).items())
-            raise PipelineFailed(f"DAG {dag_id} ended {outcome.state} ({states}); the task's error is in the log above")
+            failures.append(f"DAG {dag_id} ended {outcome.state} ({states})")
+    if failures:
+        raise PipelineFailed("; ".join(failures) + "; each task's error is in the log above")
     return outcomes

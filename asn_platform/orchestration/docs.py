@@ -113,6 +113,19 @@ More: `{DOCS}`.
 """
 
 
+def held_doc_md(region: str, problem: str) -> str:
+    """The page of a region held back by a broken registry file."""
+    return f"""# Ingestion: {region} (held back)
+
+Nothing of this region loads while its registry file, `ingestion/sources/{region}.yml`, is broken; every other
+region loads as usual. Each run fails with what is wrong (and alerts), until the file is mended:
+
+    {problem}
+
+More: `{DOCS}`.
+"""
+
+
 WAREHOUSE_DOC_MD = f"""# The ASN warehouse build
 
 Builds the warehouse of the civil-servant (ASN) workforce from the raw layer the regional ingestion DAGs load, and

@@ -18,6 +18,7 @@ from asn_platform.quality.runner import RESULTS_SCHEMA, RESULTS_TABLE, RESULTS_T
 from asn_platform.quality.suites import STAGES
 from asn_platform.reports.language import Language
 from asn_platform.serving.bi import bi_connection_string
+from ingestion.registry import registry_problems
 
 # The latest complete calendar year of each region (its snapshot year is still running), with what the marts say
 # about it: training against 20 JP, placement fit, merit candidates and service quality (IKM, respondent-weighted).
@@ -179,6 +180,9 @@ def _where_things_are(settings: Settings, t: Language) -> list[str]:
 def render(settings: Settings) -> str:
     t = Language.of(settings)
     parts = ["", "=" * 100, t("summary.title"), "=" * 100]
+    if held := registry_problems(settings.sources_dir):
+        parts += ["", t("summary.held")]
+        parts += [f"  {region}: {problem}" for region, problem in held.items()]
     if settings.warehouse_path.exists():
         with connect(settings.warehouse_path, read_only=True, settings=settings) as build:
             if has_table(build, "raw", "load_audit"):

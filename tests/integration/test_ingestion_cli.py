@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
-from asn_platform.core.settings import Settings
+from asn_platform.core.settings import SOURCES_DIR, Settings
 from ingestion.__main__ import main
 from ingestion.service import audit_rows
 
@@ -56,6 +57,22 @@ def test_loading_every_region_reports_each_region_with_the_count_done(
         "sorong 0 deliveries",
     ]  # fmt: skip
     assert [line.split("] load: ")[0].rsplit(" ", 1)[1] for line in regions] == ["1/5", "2/5", "3/5", "4/5", "5/5"]
+
+
+def test_loading_every_region_loads_the_others_when_one_registry_file_is_broken(
+    settings: Settings, sample_delivery: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources = settings.data_dir / "sources"
+    sources.mkdir()
+    shutil.copy(SOURCES_DIR / "langsa.yml", sources / "langsa.yml")
+    (sources / "sorong.yml").write_text("region: sorong\nname: Kota Sorong\nprovince: [unclosed\n", encoding="utf-8")
+    monkeypatch.setenv("ASN_SOURCES_DIR", str(sources))
+    assert main(["load", "--all"]) == 1
+    out = capsys.readouterr().out
+    assert "==> 6 deliveries: 6 fine, 0 rejected or waiting" in out
+    assert f"     held  sorong: {sources / 'sorong.yml'}: not valid YAML: " in out
+    assert main(["load", "sorong"]) == 2
+    assert "error: region 'sorong' is held back by its registry file: " in capsys.readouterr().err
 
 
 def test_an_unknown_region_is_a_usage_error(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:

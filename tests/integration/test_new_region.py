@@ -12,7 +12,7 @@ import pytest
 from asn_platform.core.settings import SOURCES_DIR, Settings
 from asn_platform.generator import generate_sample
 from asn_platform.generator.profiles import LANGSA
-from ingestion.registry import RegistryError, delivery_schedule, load_registry
+from ingestion.registry import RegistryError, delivery_schedule, load_registry, region_source, registry_problems
 from ingestion.service import load_pending, sync_registry
 
 
@@ -97,22 +97,24 @@ def test_extends_errors_name_the_file(tmp_path: Path, files: dict[str, str], mes
     shutil.copy(SOURCES_DIR / "langsa.yml", tmp_path / "langsa.yml")
     for name, body in files.items():
         (tmp_path / f"{name}.yml").write_text(f"region: {name}\nname: A\nprovince: P\n{body}\n", encoding="utf-8")
-    with pytest.raises(RegistryError) as failure:
-        load_registry(tmp_path)
-    assert message in str(failure.value)
-    assert str(failure.value).startswith(str(tmp_path / "a.yml"))
+    # The broken file holds back its own region; the region it extends still loads.
+    assert list(load_registry(tmp_path)) == ["langsa"]
+    problem = registry_problems(tmp_path)["a"]
+    assert message in problem
+    assert problem.startswith(str(tmp_path / "a.yml"))
+    with pytest.raises(RegistryError, match=r"region 'a' is held back by its registry file: "):
+        region_source("a", tmp_path)
 
 
 def test_two_regions_under_one_api_connection_are_refused(tmp_path: Path) -> None:
     # A region extending banjarbaru inherits its API connection: both would land whatever that one API serves.
     shutil.copy(SOURCES_DIR / "banjarbaru.yml", tmp_path / "banjarbaru.yml")
     (tmp_path / "a.yml").write_text("region: a\nname: A\nprovince: P\nextends: banjarbaru\n", encoding="utf-8")
-    with pytest.raises(RegistryError) as failure:
-        load_registry(tmp_path)
-    assert str(failure.value) == (
+    assert load_registry(tmp_path) == {}  # both held back, neither would know whose data it fetched
+    assert registry_problems(tmp_path) == dict.fromkeys(["a", "banjarbaru"], (
         f"{tmp_path}: regions ['a', 'banjarbaru'] share the API connection 'banjarbaru_api'; give each region its own "
         "`api.connection_id` (a region that `extends` another inherits the other's)"
-    )
+    ))  # fmt: skip
     own = "datasets: {survey_responses: {api: {connection_id: a_api, endpoint: /v1/survey-responses}}, " \
           "complaints: {api: {connection_id: a_api, endpoint: /v1/complaints}}}"  # fmt: skip
     (tmp_path / "a.yml").write_text(f"region: a\nname: A\nprovince: P\nextends: banjarbaru\n{own}\n", encoding="utf-8")

@@ -275,6 +275,7 @@ MESSAGES = {
     "summary.where.versions": "versi yang disimpan (rollback)",
     "summary.where.reports": "indeks laporan (grafik, lineage, DQ)",
     "summary.where.airflow": "direktori Airflow (metadata SQLite)",
+    "summary.held": "Daerah yang ditahan karena berkas registrinya rusak (daerah lain tetap dimuat):",
     "summary.bi": (
         "Koneksi BI (Superset, alat SQLAlchemy apa pun; "
         "hanya-baca, dialek `duckdb://` dari duckdb-sqlalchemy atau duckdb-engine):"

@@ -256,6 +256,7 @@ MESSAGES = {
     "summary.where.versions": "kept versions (rollback)",
     "summary.where.reports": "report index (charts, lineage, DQ)",
     "summary.where.airflow": "Airflow home (SQLite metadata)",
+    "summary.held": "Regions held back by a broken registry file (the others load):",
     "summary.bi": (
         "BI connection (Superset, any SQLAlchemy tool; "
         "read-only, the `duckdb://` dialect of duckdb-sqlalchemy or duckdb-engine):"
