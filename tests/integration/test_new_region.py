@@ -139,7 +139,7 @@ def test_raw_holds_the_registry_as_it_is_now(tmp_path: Path) -> None:
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as reader:
         sync_registry(reader, registry["langsa"], registry)
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as connection:
-        edited = tmp_path / "edited"  # the registry is read once per process and folder
+        edited = tmp_path / "edited"
         shutil.copytree(sources, edited)
         text = (sources / "langsa.yml").read_text(encoding="utf-8").replace("name: Kota Langsa", "name: Langsa Baru")
         (edited / "langsa.yml").write_text(text, encoding="utf-8")
@@ -152,3 +152,22 @@ def test_raw_holds_the_registry_as_it_is_now(tmp_path: Path) -> None:
         assert rows == sorted(delivery_schedule(changed))
         assert {row[0] for row in rows} - {row[0] for row in first} == {"kota_baru"}
         assert ("kota_baru", "Langsa Baru") in {(row[0], row[1]) for row in rows}
+
+
+def test_a_region_held_back_by_its_broken_file_keeps_its_schedule(tmp_path: Path) -> None:
+    """The freshness check goes on holding a held region to its last known schedule."""
+    sources = tmp_path / "sources"
+    shutil.copytree(SOURCES_DIR, sources)
+    registry = load_registry(sources)
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as connection:
+        connection.execute("CREATE SCHEMA raw")
+        sync_registry(connection, registry["langsa"], registry)
+        before = connection.execute("SELECT * FROM raw.delivery_schedule ORDER BY ALL").fetchall()
+        (sources / "sorong.yml").write_text("region: sorong\nname: Kota Sorong\nprovince: [unclosed\n")
+        assert "sorong" not in load_registry(sources)
+        sync_registry(connection, registry["langsa"], load_registry(sources), held=registry_problems(sources))
+        assert connection.execute("SELECT * FROM raw.delivery_schedule ORDER BY ALL").fetchall() == before
+        sync_registry(connection, registry["langsa"], load_registry(sources))  # no longer held: removed
+        after = connection.execute("SELECT DISTINCT region FROM raw.delivery_schedule ORDER BY ALL").fetchall()
+        assert ("sorong",) not in after
+        assert len(after) == len(registry) - 1
