@@ -33,6 +33,8 @@ MART_SCHEMAS = ("core", "competency", "placement", "service_quality")
 # DuckDB 2.x writes files DuckDB 1.x cannot read unless told otherwise; BI tools bundle DuckDB 1.4/1.5.
 DEFAULT_STORAGE_VERSION = "v1.4.0"
 PSEUDONYM_KEY_FILE = ".pseudonym_key"
+# Folders holding personal data (the landing area, the build database's folder): the owner only.
+PRIVATE_FOLDER_MODE = 0o700
 # DuckDB takes 80 % of the machine by default; a national build stays within this and spills the rest to disk.
 DEFAULT_MEMORY_LIMIT = "4GB"
 # Published versions kept beside the serving files, to roll back to (`python -m asn_platform rollback`).
@@ -308,7 +310,13 @@ class Settings(BaseSettings):
         return self.as_of or date.today()
 
     def ensure_dirs(self) -> None:
-        for directory in (self.landing_dir, self.warehouse_dir, self.published_dir, self.reports_dir):
+        """The data folders, the landing area and the build database's folder owner-only (0700): they hold NIPs,
+        names and birth dates (UU 27/2022); the published and report folders stay readable for their readers."""
+        for directory in (self.landing_dir, self.warehouse_dir):
+            directory.mkdir(mode=PRIVATE_FOLDER_MODE, parents=True, exist_ok=True)
+            if directory.stat().st_mode & 0o777 != PRIVATE_FOLDER_MODE and directory.stat().st_uid == os.getuid():
+                directory.chmod(PRIVATE_FOLDER_MODE)  # a folder made before, by hand or by an older version
+        for directory in (self.published_dir, self.reports_dir):
             directory.mkdir(parents=True, exist_ok=True)
 
     def resolve_pseudonym_key(self) -> str:

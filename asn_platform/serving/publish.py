@@ -579,11 +579,14 @@ def publish(settings: Settings) -> Publication:
     published_at = datetime.now(UTC)
     version = _new_version(published_at)
     incoming = settings.versions_dir / f".incoming-{version}"
-    incoming.mkdir()
+    # Owner-only while it is written: the restricted tier (names and NIPs) is a plain file until its mode is set, and
+    # a publisher killed half-way leaves the folder behind until the next publish prunes it.
+    incoming.mkdir(mode=0o700)
     try:
         manifest = _write_products(settings, incoming, version, published_at)
         (incoming / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         folder = settings.versions_dir / version
+        incoming.chmod(0o755)  # every file in it has its final mode now (the restricted tier 0400)
         incoming.rename(folder)
     except BaseException:
         _remove(incoming)

@@ -204,3 +204,23 @@ def test_rolling_back_to_an_incomplete_version_is_refused_and_changes_nothing(se
     ):
         rollback(first.version, served)
     assert [v.version for v in published_versions(served) if v.serving] == [second.version]
+
+
+def test_a_version_is_written_owner_only_and_opened_to_readers_once_complete(
+    served: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A publisher killed half-way leaves its work folder behind, with the restricted tier (names and NIPs) in it
+    before its mode is set: the folder itself lets nobody else in."""
+    from asn_platform.serving import publish as publishing
+
+    write_products = publishing._write_products
+    while_written: list[int] = []
+
+    def watched(settings: Settings, folder: Path, *args: object) -> dict:
+        while_written.append(stat.S_IMODE(folder.stat().st_mode))
+        return write_products(settings, folder, *args)
+
+    monkeypatch.setattr(publishing, "_write_products", watched)
+    publication = publish(served)
+    assert while_written == [0o700]
+    assert stat.S_IMODE((served.versions_dir / publication.version).stat().st_mode) == 0o755

@@ -160,3 +160,12 @@ def test_the_serving_postgres_connection_may_be_airflows_json_form() -> None:
     document += '"schema": "asn"}'
     uri = Settings.from_env({"AIRFLOW_CONN_ASN_SERVING_POSTGRES": document}).serving_postgres_uri()
     assert uri == "postgres://asn:s%40cret@10.0.0.5:5433/asn"
+
+
+def test_the_folders_holding_personal_data_are_the_owners_only(tmp_path: Path) -> None:
+    settings = Settings.from_env({"ASN_DATA_DIR": str(tmp_path / "data")})
+    settings.warehouse_dir.mkdir(parents=True, mode=0o755)  # made before, by hand or by an older version
+    settings.warehouse_dir.chmod(0o755)
+    settings.ensure_dirs()
+    modes = {path.name: path.stat().st_mode & 0o777 for path in (tmp_path / "data").iterdir()}
+    assert modes == {"landing": 0o700, "warehouse": 0o700, "published": 0o755, "reports": 0o755}
