@@ -127,7 +127,8 @@ def _new_version(published_at: datetime) -> str:
 
 @contextmanager
 def _publishing_lock(settings: Settings) -> Iterator[None]:
-    """One publisher or rollback at a time (the DAG's pool cannot see a person's rollback)."""
+    """One publisher or rollback at a time (the DAG's pool cannot see a person's rollback, nor a second publisher
+    started by hand)."""
     settings.published_dir.mkdir(parents=True, exist_ok=True)
     with (settings.published_dir / LOCK_FILE).open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -574,24 +575,25 @@ def _prune(settings: Settings) -> None:
 
 def publish(settings: Settings) -> Publication:
     """Write, audit and serve a new version from the gated build database; on any error nothing is served and the
-    last good version keeps serving."""
+    last good version keeps serving. One publication (or rollback) at a time: a second waits for the first, whose
+    work folder it would otherwise take for a dead publisher's and prune."""
     settings.versions_dir.mkdir(parents=True, exist_ok=True)
-    published_at = datetime.now(UTC)
-    version = _new_version(published_at)
-    incoming = settings.versions_dir / f".incoming-{version}"
-    # Owner-only while it is written: the restricted tier (names and NIPs) is a plain file until its mode is set, and
-    # a publisher killed half-way leaves the folder behind until the next publish prunes it.
-    incoming.mkdir(mode=0o700)
-    try:
-        manifest = _write_products(settings, incoming, version, published_at)
-        (incoming / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        folder = settings.versions_dir / version
-        incoming.chmod(0o755)  # every file in it has its final mode now (the restricted tier 0400)
-        incoming.rename(folder)
-    except BaseException:
-        _remove(incoming)
-        raise
     with _publishing_lock(settings):
+        published_at = datetime.now(UTC)
+        version = _new_version(published_at)
+        incoming = settings.versions_dir / f".incoming-{version}"
+        # Owner-only while it is written: the restricted tier (names and NIPs) is a plain file until its mode is
+        # set, and a publisher killed half-way leaves the folder behind until the next publish prunes it.
+        incoming.mkdir(mode=0o700)
+        try:
+            manifest = _write_products(settings, incoming, version, published_at)
+            (incoming / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+            folder = settings.versions_dir / version
+            incoming.chmod(0o755)  # every file in it has its final mode now (the restricted tier 0400)
+            incoming.rename(folder)
+        except BaseException:
+            _remove(incoming)
+            raise
         _serve(settings, folder)
         _prune(settings)
     return Publication(

@@ -224,3 +224,45 @@ def test_a_version_is_written_owner_only_and_opened_to_readers_once_complete(
     publication = publish(served)
     assert while_written == [0o700]
     assert stat.S_IMODE((served.versions_dir / publication.version).stat().st_mode) == 0o755
+
+
+def test_two_publications_at_once_take_turns_and_both_complete(
+    served: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second publisher started while the first writes (a DAG run and a person, say) waits for it: it must not
+    take the first's work folder for a dead publisher's and prune it."""
+    import threading
+
+    from asn_platform.serving import publish as publishing
+
+    write_products = publishing._write_products
+    first_writing, second_done = threading.Event(), threading.Event()
+
+    def slow_first(settings: Settings, folder: Path, *args: object) -> dict:
+        if not first_writing.is_set():
+            first_writing.set()
+            second_done.wait(timeout=10)  # long enough for a second publisher to run through, were it let in
+        return write_products(settings, folder, *args)
+
+    monkeypatch.setattr(publishing, "_write_products", slow_first)
+    results: dict[str, object] = {}
+
+    def run(name: str) -> None:
+        try:
+            results[name] = publish(served)
+        except Exception as error:  # the test's verdict, below
+            results[name] = error
+        if name == "second":
+            second_done.set()
+
+    first = threading.Thread(target=run, args=("first",))
+    first.start()
+    assert first_writing.wait(timeout=120)
+    second = threading.Thread(target=run, args=("second",))
+    second.start()
+    first.join(timeout=300)
+    second.join(timeout=300)
+    assert [type(results[name]).__name__ for name in ("first", "second")] == ["Publication", "Publication"], results
+    versions = sorted(path.name for path in served.versions_dir.iterdir() if not path.name.startswith("."))
+    assert versions == sorted(results[name].version for name in ("first", "second"))  # type: ignore[union-attr]
+    assert not list(served.versions_dir.glob(".incoming-*"))
