@@ -23,6 +23,7 @@ from urllib.parse import unquote
 
 from great_expectations.render.renderer.content_block import ValidationResultsTableContentBlockRenderer
 
+from asn_platform.core.contract import DIRECT_IDENTIFIERS
 from asn_platform.core.settings import Settings
 from asn_platform.reports.assets import asset_path, install_assets, relative_url
 from asn_platform.reports.dq_results import DataDocsError, RecordedOutcome, RecordedRun, read_runs
@@ -75,6 +76,9 @@ GX_IMAGE_STAND_INS = {"full_logo_dark.png": "logo-long.png"}
 # --- what GX is given -----------------------------------------------------------------------------------------
 
 _VALUE = "__value__"
+# What a page shows for a direct identifier (a NIP, a name): the Data Docs are read by people who may not see personal
+# data (UU 27/2022); the HR agency finds the rows themselves in the quarantine (`python -m ingestion quarantine`).
+MASKED = "(masked)"
 
 
 def _text(value: Any) -> Any:
@@ -90,10 +94,27 @@ def _domain(outcome: RecordedOutcome) -> list[str]:
     return [*named, *(kwargs.get("column_list") or [])]
 
 
+def _masked(sample: list[Any] | None, domain: list[str]) -> list[Any] | None:
+    """The sample with every direct identifier's value masked: in rows by column, in a list of the checked column's
+    values when that column is one."""
+    if not sample:
+        return sample
+    if not all(isinstance(row, dict) for row in sample):
+        identifying = any(column in DIRECT_IDENTIFIERS for column in domain)
+        return [MASKED if identifying and value is not None else value for value in sample]
+    return [
+        {
+            column: MASKED if column in DIRECT_IDENTIFIERS and value is not None else value
+            for column, value in row.items()
+        }
+        for row in sample
+    ]
+
+
 def _unexpected(outcome: RecordedOutcome) -> dict[str, Any]:
     """The recorded sample in the shape GX's validation page renders as a table: each failing value (the checked
     columns' values) with its count and, for row-level checks, the key columns of the rows that hold it."""
-    sample = outcome.unexpected_sample
+    sample = _masked(outcome.unexpected_sample, _domain(outcome))
     if not sample:
         return {}
     if not all(isinstance(row, dict) for row in sample):
