@@ -180,7 +180,7 @@ def _where_things_are(settings: Settings, t: Language) -> list[str]:
 def render(settings: Settings) -> str:
     t = Language.of(settings)
     parts = ["", "=" * 100, t("summary.title"), "=" * 100]
-    if held := registry_problems(settings.sources_dir):
+    if settings.sources_dir.is_dir() and (held := registry_problems(settings.sources_dir)):
         parts += ["", t("summary.held")]
         parts += [f"  {region}: {problem}" for region, problem in held.items()]
     if settings.warehouse_path.exists():
