@@ -56,9 +56,12 @@ INCOMING, PREVIOUS = "__incoming", "__previous"
 # One serving at a time per database (pg_advisory_lock key; any constant the project owns).
 ADVISORY_LOCK_KEY = 0x41534E5356  # "ASNSV"
 # The swap waits at most this long for readers' locks on the old tables (new queries queue behind a waiting swap,
-# so it gives up and tries again rather than stall BI for as long as the longest running report).
-SWAP_LOCK_TIMEOUT = "5s"
-SWAP_ATTEMPTS = 6
+# so it gives up and tries again rather than stall BI for as long as the longest running report). Below PostgreSQL's
+# deadlock_timeout (1 s): a reader that locked one served table and then waits for another the swap holds is never
+# the deadlock's victim, because the swap, waiting since before it, gives up first (at 5 s, CI saw a reader fail with
+# DeadlockDetected). About 30 s in all, with the second between attempts.
+SWAP_LOCK_TIMEOUT = "500ms"
+SWAP_ATTEMPTS = 20
 CHUNK_BYTES = 1 << 20
 INDEX_MEMORY = "256MB"
 CONNECT_TIMEOUT_SECONDS = 10
@@ -399,8 +402,8 @@ def _swap(pg: psycopg.Connection[Any], schemas: list[str]) -> None:
                     names = sql.SQL(", ").join(sql.SQL(name) for (name,) in old_tables)
                     pg.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(names))
             break
-        # A reader whose one statement has locked some served tables and then asks for one the swap already holds is a
-        # deadlock; PostgreSQL breaks it by failing whichever waited longer, usually the swap: it lets go and retries.
+        # A reader whose one statement has locked some served tables and then asks for one the swap already holds
+        # would be a deadlock; the swap's lock timeout ends it first (SWAP_LOCK_TIMEOUT): it lets go and retries.
         except (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected):
             if attempt == SWAP_ATTEMPTS:
                 raise PostgresServingError(
