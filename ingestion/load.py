@@ -481,12 +481,13 @@ def _normalise(
     first_row: int,
     unchanged_scope: str | None = None,
     always: frozenset[str] = frozenset(),
-) -> None:
+) -> int:
     """Map the region's columns and values to the contract: trimmed text, typed dates, blanks as NULL. A value that
     is present but does not parse as its type is noted in the same pass (`_unparseable`), to send its record to
     quarantine with the text, never to a silent NULL. With `unchanged_scope` (SQL of row hashes that stand already,
     `_unchanged_scope`), a record holding one of them is marked `_unchanged` and only its `always` fields are typed:
-    the rest would be compared with nothing and checked by no row rule."""
+    the rest would be compared with nothing and checked by no row rule. Returns how many exact duplicates of an
+    earlier record it set aside."""
     # Stacked projections, so each field's text is cleaned once, parsed once, and its check reuses both (written
     # as one nested expression, DuckDB evaluated the cleaning up to five times per value).
     cleaned, parsed, projections, unparseable = [], [], [], []
@@ -534,14 +535,15 @@ def _normalise(
     )
     # Exact duplicate records are set aside before validation: they are counted, not loaded twice. The first of
     # each stays. (Finding the few repeated hashes first is much cheaper than numbering every record.)
-    connection.execute(
+    ((duplicates,),) = connection.execute(
         f"""DELETE FROM {work_table} AS w USING (
                 SELECT _row_hash, min(_source_row) AS first_row FROM {work_table}
                 GROUP BY _row_hash HAVING count(*) > 1) AS d
             WHERE w._row_hash = d._row_hash AND w._source_row <> d.first_row"""
-    )
+    ).fetchall()
     quarantine.start(connection, work_table)
     quarantine.add_reasons(connection, work_table, "_unparseable")
+    return duplicates
 
 
 def _cleaned(field: Field, config: DatasetSource) -> str:
@@ -720,13 +722,12 @@ def load_delivery(
         unchanged_scope = _unchanged_scope(connection, dataset, delivery, changes.Load(load_id, delivery.delivery_id,
                                            delivery.delivery_date, kind, started, started), digest)  # fmt: skip
         first_row = _read(connection, delivery, config, work_table, settings.warehouse_dir / "ingest_work")
-        _normalise(
+        duplicates = _normalise(
             connection, dataset, config, work_table, first_row=first_row, unchanged_scope=unchanged_scope,
             always=_typed_on_every_row(dataset, suite),
         )  # fmt: skip
         (received,) = connection.execute(f"SELECT count(*) FROM {work_table}_text").fetchone()
-        (distinct_rows,) = connection.execute(f"SELECT count(*) FROM {work_table}").fetchone()
-        duplicates = received - distinct_rows
+        distinct_rows = received - duplicates
         checks_started = time.perf_counter()
         report = _validate_delivery(
             connection, work_table, suite, settings=settings, run_id=load_id, all_rows=unchanged_scope is None

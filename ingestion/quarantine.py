@@ -221,7 +221,7 @@ def store(
     returns how many. Runs inside the delivery's load transaction (`ensure_table` has run before it)."""
     columns = [row[0] for row in connection.execute(f"DESCRIBE {work_table}_text").fetchall()]
     names = ["load_id", "region", "dataset", "delivery_id", "source_file", "quarantined_at"]
-    connection.execute(
+    ((stored,),) = connection.execute(
         f"""INSERT INTO {QUARANTINE_TABLE}
             (source_row, reasons, record, {", ".join(names)})
             SELECT r.source_row, r.reasons, {record_json(columns)}, {", ".join("?" for _ in names)}
@@ -231,8 +231,8 @@ def store(
                   FROM {work_table}_reasons GROUP BY source_row) AS r
             JOIN (SELECT *, rowid + {first_row} AS _line FROM {work_table}_text) AS t ON t._line = r.source_row""",
         [metadata[name] for name in names],
-    )
-    return rows(connection, work_table)
+    ).fetchall()
+    return stored  # one row per record with reasons
 
 
 def drop(connection: duckdb.DuckDBPyConnection, work_table: str) -> None:
