@@ -45,9 +45,10 @@ def bi_connection_string(settings: Settings) -> str:
 def bi_engine(path: Path, **options: Any) -> Engine:
     """A SQLAlchemy engine on `path` as a BI tool should hold it: read-only, and without a connection pool.
 
-    The dialect pools file connections (QueuePool, in duckdb-engine and duckdb-sqlalchemy alike), and DuckDB hands a
-    process that still holds the file open the same database again, so a pooled engine would go on serving the
-    version it first opened after a new one is published. Without a pool, each checkout opens the file anew and sees
-    the version serving then (once the process's other connections to it are closed)."""
+    The dialect pools file connections (QueuePool, in duckdb-engine and duckdb-sqlalchemy alike), and a pooled
+    connection stays open on the version it first opened after a new one is published (or one is rolled back to),
+    until the pool recycles it. Without a pool, each checkout opens the serving path anew: it is a link through
+    `published/current`, and DuckDB opens the file it resolves to now, so each checkout sees the version serving then,
+    even while the process holds older connections open."""
     options.setdefault("poolclass", NullPool)
     return create_engine(sqlalchemy_uri(path), **options)

@@ -7,9 +7,11 @@ audited before anything serves it:
   direct identifier, and no text value may look like one (a NIP, NIK, phone number, e-mail address or a name);
 - `hr_restricted.duckdb`: the same marts plus the re-identification table, for the regional HR agency (0400);
 - `parquet/<schema>/<table>.parquet`: every mart of analytics.duckdb.
-Serving a version hard-links its files into `published/` and renames each over the old one (same filesystem, so a
-reader sees the old file or the new, never half of one; a reader holding the old file keeps reading it); `parquet`
-is a symbolic link swapped the same way. No stale WAL is left beside a served file. The newest
+Serving a version is one step: the symbolic link `published/current` is renamed over to point at the version's
+folder, and the serving paths (`published/analytics.duckdb`, `hr_restricted.duckdb`, `parquet`) are fixed links
+through it, so both tiers and the Parquet export switch together, also when the process is killed at any point (a
+reader sees the old files or the new, never half of one, and a reader holding an old file keeps reading it). No
+stale WAL is left beside a served file. The newest
 `published_versions_kept` versions stay, so `rollback` can serve one of them again.
 
 A version costs what changed. Each mart's fingerprint (its columns and types, its row count, and the sum and XOR of a
@@ -42,6 +44,7 @@ from typing import Any
 
 import duckdb
 
+from asn_platform.core import faults
 from asn_platform.core.contract import DIRECT_IDENTIFIERS
 from asn_platform.core.settings import MART_SCHEMAS, Settings
 from asn_platform.core.warehouse import connect, qualified, quote_identifier, sql_literal
@@ -53,6 +56,8 @@ RESTRICTED_SCHEMAS = ("restricted",)
 IDENTITY_TABLE = "restricted.employee_identity"
 MANIFEST = "manifest.json"
 LOCK_FILE = ".publish.lock"
+# published/current -> versions/<version>; the serving paths are links through it.
+CURRENT = "current"
 ANALYTICS_MODE, RESTRICTED_MODE = 0o444, 0o400
 # What a fingerprint is computed with: another DuckDB (whose hash() may differ) makes every mart "changed" once.
 FINGERPRINT_SCHEME = f"duckdb {duckdb.__version__}: columns, count(*), sum and bit_xor of hash(row(every column))"
@@ -531,27 +536,43 @@ def _write_products(settings: Settings, folder: Path, version: str, published_at
     }
 
 
-def _link_into_place(source: Path, serving: Path) -> None:
-    """Hard-link `source` beside `serving` and rename it over it: one atomic step, the old file's readers unharmed."""
-    draft = serving.with_name(f".{serving.name}.{uuid.uuid4().hex}.tmp")
-    os.link(source, draft)
+def _link(path: Path, target: Path) -> None:
+    """Make `path` a symbolic link to `target` in one atomic step (a link written beside it, renamed over it)."""
+    draft = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    draft.symlink_to(target)
     try:
-        Path(f"{serving}.wal").unlink(missing_ok=True)  # a WAL beside a served file would be replayed into it
-        draft.replace(serving)
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)  # a plain folder cannot be renamed over; only an older layout leaves one
+        draft.replace(path)
     finally:
         draft.unlink(missing_ok=True)
 
 
 def _serve(settings: Settings, folder: Path) -> None:
-    """Serve the version in `folder`: the restricted tier and the Parquet export first, analytics.duckdb last."""
-    _link_into_place(folder / settings.restricted_path.name, settings.restricted_path)
-    link = settings.parquet_dir
-    draft = link.with_name(f".{link.name}.{uuid.uuid4().hex}.tmp")
-    draft.symlink_to(folder.relative_to(settings.published_dir) / link.name, target_is_directory=True)
-    if link.is_dir() and not link.is_symlink():
-        shutil.rmtree(link)  # a plain folder cannot be renamed over; only an older layout leaves one
-    draft.replace(link)
-    _link_into_place(folder / settings.analytics_path.name, settings.analytics_path)
+    """Serve the version in `folder`: one rename of the `current` link switches both tiers and the Parquet export
+    together, so a crash at any point leaves all three on the old version or all on the new one. The serving paths
+    are fixed links through `current`. A layout from before it (hard links renamed over one another one by one,
+    where a kill between two renames served tiers of two versions) is taken over first: `current` to the version
+    serving, the serving paths made links through it (each still giving that version), then the switch."""
+    current = settings.published_dir / CURRENT
+    if not current.is_symlink():
+        serving = [earlier for earlier in _version_folders(settings) if _is_serving(settings, earlier)]
+        if serving:
+            _link(current, serving[0].relative_to(settings.published_dir))
+    for product in (settings.restricted_path, settings.parquet_dir, settings.analytics_path):
+        through_current = Path(CURRENT) / product.name
+        if not product.is_symlink() or product.readlink() != through_current:
+            _link(product, through_current)
+        if product.suffix == ".duckdb":
+            Path(f"{product}.wal").unlink(missing_ok=True)  # a WAL beside a served file would be replayed into it
+    faults.point("publish:linked")
+    _link(current, folder.relative_to(settings.published_dir))
+    faults.point("publish:switched")
+
+
+def _version_folders(settings: Settings) -> list[Path]:
+    """The complete versions, oldest first."""
+    return sorted(path for path in settings.versions_dir.iterdir() if (path / MANIFEST).is_file())
 
 
 def _remove(folder: Path) -> None:
@@ -559,14 +580,16 @@ def _remove(folder: Path) -> None:
 
 
 def _is_serving(settings: Settings, folder: Path) -> bool:
-    candidate = folder / settings.analytics_path.name
+    current = settings.published_dir / CURRENT
+    if current.is_symlink():
+        return current.resolve() == folder.resolve()
+    candidate = folder / settings.analytics_path.name  # a layout from before the `current` link
     return settings.analytics_path.exists() and candidate.exists() and settings.analytics_path.samefile(candidate)
 
 
 def _prune(settings: Settings) -> None:
     """Keep the newest `published_versions_kept` versions, and the serving one whatever its age."""
-    versions = sorted(path for path in settings.versions_dir.iterdir() if (path / MANIFEST).is_file())
-    for folder in versions[: -settings.published_versions_kept]:
+    for folder in _version_folders(settings)[: -settings.published_versions_kept]:
         if not _is_serving(settings, folder):
             _remove(folder)
     for leftover in settings.versions_dir.glob(".incoming-*"):  # a publisher that died half-way
@@ -594,7 +617,9 @@ def publish(settings: Settings) -> Publication:
         except BaseException:
             _remove(incoming)
             raise
+        faults.point("publish:written")
         _serve(settings, folder)
+        faults.point("publish:served")
         _prune(settings)
     return Publication(
         version=version,

@@ -22,7 +22,7 @@ from sample_figures import LANGSA_PUBLISHED_ROWS
 from asn_platform.core.settings import DBT_PROJECT_DIR, MART_SCHEMAS, PROJECT_ROOT, Settings
 from asn_platform.core.warehouse import connect
 from asn_platform.serving.bi import bi_connection_string, bi_engine, sqlalchemy_uri
-from asn_platform.serving.publish import publish
+from asn_platform.serving.publish import publish, published_versions, rollback
 
 PUBLISHED_AT = sa.text("SELECT published_at FROM main.publication")
 COLUMNS = sa.text(
@@ -255,10 +255,11 @@ def test_a_reader_keeps_its_version_through_a_publish_and_new_connections_see_th
         ).stdout.strip()
         at, name = other.split("\t")
         assert (datetime.fromisoformat(at), name) == (second.published_at, "Kota Langsa (Aceh)")
-        # In this process DuckDB hands out the database it already has open for the path: while `held` is open,
-        # even a new connection reads the old version. This is why bi_engine keeps no pool of open connections.
+        # In this process too, while `held` is open: the serving path is a link through `published/current`, and
+        # DuckDB opens the file it resolves to now (before the link, it handed out the database it already had
+        # open for the path, the old version).
         with engine.connect() as connection:
-            assert connection.execute(PUBLISHED_AT).scalar() == first
+            assert connection.execute(PUBLISHED_AT).scalar() == second.published_at
     finally:
         held.close()
     with engine.connect() as connection:
@@ -281,6 +282,13 @@ def test_a_pooled_engine_would_keep_serving_the_old_version(published: Settings)
         pooled.dispose()  # what a BI tool's pool recycling (or a restart) does
         with pooled.connect() as connection:
             assert connection.execute(PUBLISHED_AT).scalar() == second.published_at
+        # A rollback, the same way: the pooled connection keeps the version it opened until it is recycled.
+        rollback(published_versions(published)[-2].version, published)
+        with pooled.connect() as connection:
+            assert connection.execute(PUBLISHED_AT).scalar() == second.published_at
+        pooled.dispose()
+        with pooled.connect() as connection:
+            assert connection.execute(PUBLISHED_AT).scalar() == first
     finally:
         pooled.dispose()
 

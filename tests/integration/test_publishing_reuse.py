@@ -108,7 +108,7 @@ def _serves(settings: Settings, publication: Publication, build_snapshot: Path) 
     assert _differences(build_snapshot, settings.analytics_path, marts, settings) == []
     assert _differences(build_snapshot, settings.restricted_path, [*marts, IDENTITY_TABLE], settings) == []
     assert _parquet_differences(build_snapshot, settings, publication.version) == []
-    assert str(settings.parquet_dir.readlink()) == f"versions/{publication.version}/parquet"
+    assert settings.parquet_dir.resolve() == (settings.versions_dir / publication.version / "parquet").resolve()
     for path in (settings.analytics_path, settings.restricted_path):
         with connect(path, read_only=True, settings=settings) as connection:
             assert connection.execute("SELECT version FROM main.publication").fetchone()[0] == publication.version
