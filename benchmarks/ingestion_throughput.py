@@ -23,7 +23,8 @@ or load, so neither side counts its interpreter's start, its imports or, for ing
 apart); each side's closing of its connections (the last checkpoint, where DuckDB writes what was committed since
 the one before) is counted, shared over the formats by rows. On a shared machine the CPU ratio is the one that other
 people's work moves least. Target: ingestion at least 0.6x DuckDB's `read_csv` on the CSV deliveries in CPU
-seconds (aim 0.75x). Also each process's peak resident memory (target: under 6 GB at national scale). Asserts nothing. `--json FILE` also writes the figures as JSON.
+seconds (aim 0.75x). Also each process's peak resident memory (target: under 6 GB at national scale). Asserts
+nothing. `--json FILE` also writes the figures as JSON.
 """
 
 from __future__ import annotations
