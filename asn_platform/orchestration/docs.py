@@ -136,14 +136,17 @@ publishes it. Scheduled on the raw-layer Assets: any raw dataset that changed st
 1. `gate_raw`: the raw layer's data-quality suites (`expectations/raw/`); a failure stops the build.
 2. `dbt` (cosmos): one `dbt build` per layer, `seeds` → `staging` → `intermediate` → `marts`, models and their
    tests (`dbt_project/`).
-3. `gate_marts`: the marts' suites (`expectations/marts/`); a failure stops publication.
+3. `gate_marts`: the marts' suites (`expectations/marts/`); a failure stops publication, unless its failing rows
+   are some regions' only: those regions are held back (they keep serving their last good data) and the others
+   publish (`docs/data-quality.md`, Severity).
 4. `publish`: a new version of the published warehouse, audited for identifiers and swapped in whole.
 5. `serve_postgres`: the published marts into PostgreSQL for BI tools that need a server; skipped unless the
    connection `asn_serving_postgres` is set.
 6. `reports`: the workforce report, the dbt docs and the Data Docs of the gates, once the gates and publish are done,
    passed or not.
 
-Nothing is published unless every gate passes, so a failure leaves the last published version serving. Every task
+Nothing is published unless every gate passes (a held region passes as its last good data), so a failure leaves
+the last published version serving. Every task
 that opens the build database takes the one-slot pool `{WRITER_POOL}` (DuckDB allows one writing process).
 
 ## Where the outputs go

@@ -6,6 +6,8 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import date
 
+import duckdb
+
 from asn_platform.core.settings import ApiConnection, Settings
 from asn_platform.core.warehouse import connect, has_table
 from asn_platform.quality import (
@@ -15,6 +17,7 @@ from asn_platform.quality import (
     ValidationReport,
     suites_for_stage,
 )
+from asn_platform.quality.holds import record_holds, regions_to_hold
 from asn_platform.quality.scope import GateRun
 from asn_platform.transform.dbt import PIPELINE_EXCLUDES, DbtResult, run_dbt
 from ingestion.api import fetch_region
@@ -107,11 +110,27 @@ def gate(stage: str, settings: Settings, run_id: str | None = None, *, whole: bo
             reports = [run.validate(suite) for suite in suites]
             run.record_scopes()
             failed = [report for report in reports if not report.success]
+            holds = _regions_to_hold(connection, failed) if stage == "marts" and failed else None
+            if stage == "marts" and (holds or not failed):
+                record_holds(connection, run_id, holds or {})
             if not failed:
                 run.commit()
-    if failed:
+            # With regions held, what this run checked is not kept: the next one checks them again.
+    if failed and not holds:
         raise QualityGateFailed(failed)
+    for region, reasons in (holds or {}).items():
+        print(
+            f"gate_marts: region {region} held back (it keeps serving its last published data): " + "; ".join(reasons)
+        )
     return reports
+
+
+def _regions_to_hold(
+    connection: duckdb.DuckDBPyConnection, failed: list[ValidationReport]
+) -> dict[str, list[str]] | None:
+    """The regions the marts gate's errors hold back, if the errors are theirs alone (quality/holds.py)."""
+    regions = {region for (region,) in connection.execute("SELECT region FROM core.dim_region").fetchall()}
+    return regions_to_hold(connection, failed, regions)
 
 
 def gate_raw(settings: Settings, run_id: str | None = None) -> list[ValidationReport]:

@@ -40,7 +40,7 @@ TABLE_EXPECTATIONS = frozenset(
         QUERY_EXPECTATION,
     }
 )
-# Row-level (map) expectations the runner translates to DuckDB SQL (runner._row_conditions); any other row-level
+# Row-level (map) expectations the runner translates to DuckDB SQL (runner.row_conditions); any other row-level
 # type runs in Great Expectations on pandas chunks.
 SQL_ROW_EXPECTATIONS = frozenset(
     {

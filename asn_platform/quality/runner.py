@@ -1,6 +1,6 @@
 """Validate a DuckDB table against a suite without copying the table into memory.
 
-Row-level (map) expectations of the types `_row_conditions` translates run as SQL in DuckDB, all of a suite's in one
+Row-level (map) expectations of the types `row_conditions` translates run as SQL in DuckDB, all of a suite's in one
 scan (tests/unit/test_quality.py holds each translation to Great Expectations' own result); any other row-level
 type runs through Great Expectations on pandas chunks of the table, which add up. Expectations that need the whole
 table (row count, column set, uniqueness) run as SQL. Every outcome is recorded in the
@@ -188,7 +188,7 @@ def _bound_literal(value: object) -> str:
     return sql_literal(value)
 
 
-def _row_conditions(spec: ExpectationSpec) -> tuple[str, str] | None:  # noqa: PLR0911 - one return per type
+def row_conditions(spec: ExpectationSpec) -> tuple[str, str] | None:  # noqa: PLR0911 - one return per type
     """SQL for a row-level expectation Great Expectations would evaluate row by row: (the rows it ignores, the
     rows it counts as unexpected among the rest), or None for a type without a translation here (those run in
     Great Expectations itself). tests/unit/test_quality.py holds each translation to Great Expectations' own
@@ -285,7 +285,7 @@ def _validate_rows(
     keys = [column for column in suite.key_columns if column in columns]
     if row_key and row_key not in keys:
         keys = [row_key, *keys]
-    translated = {spec.index: _row_conditions(spec) for spec in suite.row_level}
+    translated = {spec.index: row_conditions(spec) for spec in suite.row_level}
     in_sql = [(spec, conditions) for spec in suite.row_level if (conditions := translated[spec.index])]
     by_index: dict[int, _Tally] = {}
     if in_sql:

@@ -14,6 +14,7 @@ import duckdb
 from asn_platform.core.console import text_table
 from asn_platform.core.settings import Settings
 from asn_platform.core.warehouse import connect, has_table
+from asn_platform.quality.holds import held_regions
 from asn_platform.quality.runner import RESULTS_SCHEMA, RESULTS_TABLE, RESULTS_TABLE_NAME
 from asn_platform.quality.suites import STAGES
 from asn_platform.reports.language import Language
@@ -185,6 +186,9 @@ def render(settings: Settings) -> str:
         parts += [f"  {region}: {problem}" for region, problem in held.items()]
     if settings.warehouse_path.exists():
         with connect(settings.warehouse_path, read_only=True, settings=settings) as build:
+            if gated := held_regions(build):
+                parts += ["", t("summary.held_by_gate")]
+                parts += [f"  {region}: {'; '.join(reasons)}" for region, reasons in gated.items()]
             if has_table(build, "raw", "load_audit"):
                 rows = build.execute(
                     """SELECT region, dataset, delivery_date, status, received_rows, loaded_rows,

@@ -48,6 +48,7 @@ from asn_platform.core import faults
 from asn_platform.core.contract import DIRECT_IDENTIFIERS
 from asn_platform.core.settings import MART_SCHEMAS, Settings
 from asn_platform.core.warehouse import connect, qualified, quote_identifier, sql_literal
+from asn_platform.quality.holds import held_regions
 from asn_platform.quality.runner import RESULTS_SCHEMA, RESULTS_TABLE, RESULTS_TABLE_NAME
 from asn_platform.quality.suites import suite_tables
 
@@ -94,6 +95,7 @@ class Publication:
     written: tuple[str, ...] = ()  # the marts written anew
     reused: tuple[str, ...] = ()  # the marts reused from `reused_from` (the same fingerprint)
     reused_from: str | None = None
+    held: tuple[str, ...] = ()  # regions held back by the marts gate, serving the previous version's rows
 
 
 @dataclass(frozen=True)
@@ -490,6 +492,9 @@ def _write_products(settings: Settings, folder: Path, version: str, published_at
     # The build database is only read: ATTACHed read-only beside the new files, from an in-memory connection.
     with connect(in_memory=True, settings=settings) as connection:
         connection.execute(f"ATTACH {sql_literal(settings.warehouse_path)} AS build (READ_ONLY)")
+        holds = held_regions(connection, "build")
+        if holds:
+            _compose_held(connection, settings, folder / ".composed.duckdb", sorted(holds))
         plan = _plan(connection, settings)
         quality_rows = _write_analytics(
             connection, settings, plan, analytics, [version, published_at, settings.storage_version]
@@ -505,6 +510,8 @@ def _write_products(settings: Settings, folder: Path, version: str, published_at
         _copy_tables(connection, "restricted", plan.restricted_tables)
         connection.execute("UPDATE restricted.main.publication SET tier = 'restricted'")
         connection.execute("DETACH restricted")
+    for composed in folder.glob(".composed.duckdb*"):  # and its WAL
+        composed.unlink()
     analytics.chmod(ANALYTICS_MODE)
     restricted.chmod(RESTRICTED_MODE)
     fingerprints = plan.fingerprints
@@ -533,7 +540,63 @@ def _write_products(settings: Settings, folder: Path, version: str, published_at
             for table in plan.restricted_tables
         },
         "quality_results": quality_rows,
+        # Regions the marts gate held back, with its reasons: their rows are the previous serving version's.
+        "held_regions": holds,
     }
+
+
+def _compose_held(connection: duckdb.DuckDBPyConnection, settings: Settings, path: Path, held: list[str]) -> None:
+    """The marts to publish when the marts gate held regions back (asn_platform/quality/holds.py): every region's
+    rows from the build but the held ones', whose rows are those the serving version publishes (none, if it does not
+    publish them yet). Written to `path`, which is then attached as `build` in the build database's stead (that one
+    as `fresh`), so the rest of publishing reads the composed marts as it would the build's."""
+    connection.execute("DETACH build")
+    connection.execute(f"ATTACH {sql_literal(settings.warehouse_path)} AS fresh (READ_ONLY)")
+    connection.execute(f"ATTACH {sql_literal(path)} AS build")
+    serving = settings.restricted_path  # the serving version's restricted tier holds every mart and the identities
+    previous_tables: dict[str, dict[str, str]] = {}
+    if serving.exists():
+        connection.execute(f"ATTACH {sql_literal(serving)} AS previous (READ_ONLY)")
+        for table, column, data_type in connection.execute(
+            "SELECT schema_name || '.' || table_name, column_name, data_type FROM duckdb_columns() "
+            "WHERE database_name = 'previous'"
+        ).fetchall():
+            previous_tables.setdefault(table, {})[column] = data_type
+    fresh_columns: dict[str, list[tuple[str, str]]] = {}
+    for table, column, data_type in connection.execute(
+        "SELECT schema_name || '.' || table_name, column_name, data_type FROM duckdb_columns() "
+        "WHERE database_name = 'fresh' ORDER BY schema_name, table_name, column_index"
+    ).fetchall():
+        fresh_columns.setdefault(table, []).append((column, data_type))
+    schemas = (*MART_SCHEMAS, *RESTRICTED_SCHEMAS, RESULTS_SCHEMA)
+    regions = "[" + ", ".join(sql_literal(region) for region in held) + "]"
+    for table, columns in fresh_columns.items():
+        schema = table.split(".", 1)[0]
+        if schema not in schemas:
+            continue
+        connection.execute(f"CREATE SCHEMA IF NOT EXISTS build.{quote_identifier(schema)}")
+        names = [name for name, _ in columns]
+        if schema == RESULTS_SCHEMA or "region" not in names:
+            connection.execute(f"CREATE TABLE build.{qualified(table)} AS SELECT * FROM fresh.{qualified(table)}")
+            continue
+        kept = previous_tables.get(table, {})
+        carried = ", ".join(
+            f"previous_rows.{quote_identifier(name)}" if name in kept else f"CAST(NULL AS {data_type})"
+            for name, data_type in columns
+        )
+        previous_rows = (
+            f"UNION ALL SELECT {carried} FROM previous.{qualified(table)} AS previous_rows "
+            f"WHERE list_contains({regions}, previous_rows.region)"
+            if "region" in kept
+            else ""
+        )
+        connection.execute(
+            f"""CREATE TABLE build.{qualified(table)} AS
+                SELECT * FROM fresh.{qualified(table)} WHERE NOT list_contains({regions}, region) {previous_rows}"""
+        )
+    connection.execute("DETACH fresh")
+    if serving.exists():
+        connection.execute("DETACH previous")
 
 
 def _link(path: Path, target: Path) -> None:
@@ -631,6 +694,7 @@ def publish(settings: Settings) -> Publication:
         written=tuple(table for table, mart in manifest["marts"].items() if mart["status"] == "written"),
         reused=tuple(table for table, mart in manifest["marts"].items() if mart["status"] == "reused"),
         reused_from=manifest["reused_from"],
+        held=tuple(manifest["held_regions"]),
     )
 
 

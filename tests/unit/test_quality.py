@@ -501,12 +501,12 @@ def edges(settings: Settings) -> duckdb.DuckDBPyConnection:
 def test_sql_translation_agrees_with_great_expectations(
     edges: duckdb.DuckDBPyConnection, kind: str, kwargs: dict
 ) -> None:
-    from asn_platform.quality.runner import _row_conditions, _validate_rows_in_gx, _validate_rows_in_sql
+    from asn_platform.quality.runner import _validate_rows_in_gx, _validate_rows_in_sql, row_conditions
     from asn_platform.quality.suites import ExpectationSpec, Suite
 
     spec = ExpectationSpec(kind, kwargs, "error", 0)
     suite = Suite("edges", "test", "main.edges", ("id",), (spec,), Path("edges.yml"))
-    conditions = _row_conditions(spec)
+    conditions = row_conditions(spec)
     assert conditions is not None
     (sql,) = _validate_rows_in_sql(edges, "main.edges", [(spec, conditions)], ["id"], "id")
     (gx,) = _validate_rows_in_gx(edges, "main.edges", suite, [spec], chunk_rows=1_000, keys=["id"], row_key="id")
@@ -529,13 +529,13 @@ def test_an_empty_table_passes_row_level_checks_in_sql_as_in_great_expectations(
     edges: duckdb.DuckDBPyConnection, kind: str, kwargs: dict
 ) -> None:
     """An empty delta (nothing changed that day) is valid; only a row-count expectation may object to it."""
-    from asn_platform.quality.runner import _row_conditions, _validate_rows_in_gx, _validate_rows_in_sql
+    from asn_platform.quality.runner import _validate_rows_in_gx, _validate_rows_in_sql, row_conditions
     from asn_platform.quality.suites import ExpectationSpec, Suite
 
     edges.execute("DELETE FROM edges")
     spec = ExpectationSpec(kind, kwargs, "error", 0)
     suite = Suite("edges", "test", "main.edges", ("id",), (spec,), Path("edges.yml"))
-    (sql,) = _validate_rows_in_sql(edges, "main.edges", [(spec, _row_conditions(spec))], ["id"], "id")
+    (sql,) = _validate_rows_in_sql(edges, "main.edges", [(spec, row_conditions(spec))], ["id"], "id")
     (gx,) = _validate_rows_in_gx(edges, "main.edges", suite, [spec], chunk_rows=1_000, keys=["id"], row_key="id")
     assert (sql.element_count, sql.unexpected_count, sql.success(spec)) == (0, 0, True)
     assert (gx.element_count, gx.unexpected_count, gx.success(spec)) == (0, 0, True)

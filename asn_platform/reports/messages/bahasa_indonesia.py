@@ -276,6 +276,10 @@ MESSAGES = {
     "summary.where.reports": "indeks laporan (grafik, lineage, DQ)",
     "summary.where.airflow": "direktori Airflow (metadata SQLite)",
     "summary.held": "Daerah yang ditahan karena berkas registrinya rusak (daerah lain tetap dimuat):",
+    "summary.held_by_gate": (
+        "Daerah yang ditahan oleh gerbang mutu mart (daerah lain diterbitkan; daerah ini tetap menyajikan data "
+        "terbitan terakhirnya yang lolos):"
+    ),
     "summary.bi": (
         "Koneksi BI (Superset, alat SQLAlchemy apa pun; "
         "hanya-baca, dialek `duckdb://` dari duckdb-sqlalchemy atau duckdb-engine):"

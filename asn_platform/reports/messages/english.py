@@ -257,6 +257,10 @@ MESSAGES = {
     "summary.where.reports": "report index (charts, lineage, DQ)",
     "summary.where.airflow": "Airflow home (SQLite metadata)",
     "summary.held": "Regions held back by a broken registry file (the others load):",
+    "summary.held_by_gate": (
+        "Regions held back by the marts gate (the others are published; these keep serving their last good "
+        "published data):"
+    ),
     "summary.bi": (
         "BI connection (Superset, any SQLAlchemy tool; "
         "read-only, the `duckdb://` dialect of duckdb-sqlalchemy or duckdb-engine):"

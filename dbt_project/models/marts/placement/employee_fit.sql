@@ -36,7 +36,9 @@ assessed as (
     select
         employees.*,
         case
-            when employees.education_sector is null then 'not_assessed'
+            -- No education sector (schooling only, an unmapped field), or no unit sector (the region's unit
+            -- list has not loaded): nothing to compare.
+            when employees.education_sector is null or employees.unit_sector is null then 'not_assessed'
             when employees.education_sector = employees.unit_sector then 'match'
             when sector_relations.related_sector is not null then 'related'
             else 'mismatch'
