@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from asn_platform.core.console import Steps, text_table
 from asn_platform.core.settings import Settings, SettingsError
 from asn_platform.core.warehouse import WarehouseUnavailable
-from ingestion.api import fetch_region
+from ingestion.api import ApiError, fetch_region
 from ingestion.archive import ArchiveError
 from ingestion.load import LoadFailed, LoadResult
 from ingestion.registry import RegistryError, load_registry, region_source, registry_problems
@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     except (RegistryError, SettingsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except (LoadFailed, WarehouseUnavailable) as error:  # not the data's fault: try again later
+    except (LoadFailed, WarehouseUnavailable, ApiError) as error:  # not the data's fault: try again later
         print(f"error: {error}", file=sys.stderr)
         return 1
 
