@@ -10,7 +10,6 @@ in one line.
 from __future__ import annotations
 
 import fcntl
-import os
 import re
 import sys
 import time
@@ -100,9 +99,11 @@ def _drop_if_never_written(path: Path) -> None:
     nothing, and DuckDB refuses to open it ("not a valid DuckDB database file"), which would fail every later run;
     it goes, unless a process is creating it this very moment (it holds DuckDB's lock on it)."""
     try:
+        # Looked at without opening it: closing any descriptor of a file drops every fcntl lock this process holds on
+        # it, DuckDB's own included, were this process to have the database open already.
+        if path.stat().st_size:
+            return
         with path.open("r+b") as handle:
-            if os.fstat(handle.fileno()).st_size:
-                return
             try:
                 fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # the lock DuckDB takes (fcntl record locks)
             except OSError:
