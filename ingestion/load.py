@@ -593,15 +593,25 @@ def _expected(field: Field, config: DatasetSource) -> str:
     }.get(field.sql_type, f"a {field.sql_type.lower()}")
 
 
+# Before faults were told from content, a read or write error was recorded as a rejection: an operating system's
+# error ("[Errno 28] No space left on device") or a DuckDB I/O error other than an undecodable compressed stream.
+_FAULT_RECORDED_AS_REJECTION = re.compile(
+    r"\[Errno [0-9]+\]|IO Error: (?!.*(?:gzip|zstd|compress|decod))", re.IGNORECASE
+)
+
+
 def _earlier_outcome(connection: duckdb.DuckDBPyConnection, delivery: Delivery, sha256: str) -> tuple[str, str] | None:
     """How this exact file ended before, if it was loaded, rejected or withdrawn: the same bytes give the same
-    outcome."""
-    return connection.execute(
+    outcome. A failed attempt is no outcome (the next run tries again), nor is a rejection that was a fault."""
+    outcome = connection.execute(
         f"""SELECT status, coalesce(error, '') FROM {AUDIT_TABLE}
             WHERE delivery_id = ? AND file_sha256 = ? AND status IN ('loaded', 'rejected', 'withdrawn')
             ORDER BY finished_at DESC LIMIT 1""",
         [delivery.delivery_id, sha256],
     ).fetchone()
+    if outcome and outcome[0] == "rejected" and _FAULT_RECORDED_AS_REJECTION.search(outcome[1]):
+        return None
+    return outcome
 
 
 def _already_done(

@@ -4,12 +4,15 @@ error comes from a file size limit (RLIMIT_FSIZE, which binds root too), a lock 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import resource
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+
+import pytest
 
 from asn_platform.core.settings import Settings
 from asn_platform.core.warehouse import connect
@@ -70,6 +73,35 @@ def test_a_write_error_while_loading_is_a_failed_attempt_that_the_next_run_loads
     with connect(read_only=True, settings=settings) as warehouse:
         assert warehouse.execute("SELECT count(*) FROM raw.personnel").fetchone() == (records,)
     assert {row["status"] for row in audit_rows(settings)} == {"loaded", "failed"}
+
+
+@pytest.mark.parametrize(
+    "recorded",
+    [
+        "not a readable none file: [Errno 28] No space left on device",  # the working copy's write
+        'cannot be read as csv: IO Error: Could not write file "/tmp/duckdb_temp_storage-0.tmp": No space left',
+    ],
+)
+def test_a_write_error_an_earlier_version_recorded_as_a_rejection_is_tried_again(
+    settings: Settings, recorded: str
+) -> None:
+    generate_sample(settings.landing_dir, settings.sample_seed, profiles=(SORONG,))
+    load_pending(settings, "sorong", "units")
+    personnel = "sorong/personnel/2026-11-01"
+    delivered = settings.landing_dir / personnel / "SIMPEG_SORONG_20261101.csv"
+    with connect(settings=settings) as warehouse:  # as the audit of a warehouse loaded before the fix holds it
+        warehouse.execute(
+            """INSERT INTO raw.load_audit (load_id, region, dataset, delivery_id, delivery_date, source_file,
+                   file_sha256, status, error, started_at, finished_at, duration_s, delivery_kind)
+               VALUES ('old', 'sorong', 'personnel', ?, DATE '2026-11-01', ?, ?, 'rejected', ?, now(), now(), 0.1,
+                       'full')""",
+            [personnel, f"{personnel}/{delivered.name}", hashlib.sha256(delivered.read_bytes()).hexdigest(),
+             f"{delivered}: {recorded}"],
+        )  # fmt: skip
+
+    (result,) = load_pending(settings, "sorong", "personnel")
+
+    assert (result.status, result.received) == ("loaded", len(delivered.read_bytes().splitlines()) - 1)
 
 
 def test_a_warehouse_that_cannot_be_written_is_one_clear_line_and_the_next_run_loads(settings: Settings) -> None:
