@@ -9,6 +9,7 @@ from pathlib import Path
 
 from asn_platform.core.console import Steps
 from asn_platform.core.settings import Settings, SettingsError
+from asn_platform.core.warehouse import WarehouseUnavailable
 
 
 def _generate_national(settings: Settings, scale: float, workers: int | None) -> None:
@@ -317,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911, PLR0912 - one 
             return serve(settings, args.port, args.check)
         elif args.command == "dbt":
             run_dbt(args.dbt_args or ["build"], settings)
-    except (PipelineFailed, DbtFailed) as error:
+    except (PipelineFailed, DbtFailed, WarehouseUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except SettingsError as error:

@@ -1,9 +1,10 @@
 """Command line for data engineers:
 `python -m ingestion {sources,fetch,load,audit,quarantine,withdraw,restore}`.
 
-Exit codes: 0 done, 1 some delivery was rejected or waits, or a region is held back by its broken registry file (the
-others loaded), or an archived file is damaged, 2 bad usage or configuration (unknown region or dataset, naming a
-region whose registry file is broken, a setting that cannot be used).
+Exit codes: 0 done, 1 some delivery was rejected or waits, or a load failed for a reason outside its delivery (a
+read or write error, a full disk, a busy warehouse: the next run tries again), or a region is held back by its broken
+registry file (the others loaded), or an archived file is damaged, 2 bad usage or configuration (unknown region or
+dataset, naming a region whose registry file is broken, a setting that cannot be used).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from zoneinfo import ZoneInfo
 
 from asn_platform.core.console import Steps, text_table
 from asn_platform.core.settings import Settings, SettingsError
-from ingestion.api import fetch_region
+from asn_platform.core.warehouse import WarehouseUnavailable
+from ingestion.api import ApiError, fetch_region
 from ingestion.archive import ArchiveError
-from ingestion.load import LoadResult
+from ingestion.load import LoadFailed, LoadResult
 from ingestion.registry import RegistryError, load_registry, region_source, registry_problems
 from ingestion.service import (
     audit_rows,
@@ -59,16 +61,27 @@ def _load(settings: Settings, regions: list[str], dataset: str | None, delivery_
     # how many regions are done.
     steps = Steps("load", len(regions), interactive=False) if len(regions) > 1 else None
     results: list[LoadResult] = []
+    faults: list[str] = []
+
+    def done(result: LoadResult) -> None:
+        results.append(result)
+        _print_result(result)
+
     for region in regions:
         if steps:
             steps.started(region)
-        loaded = load_pending(settings, region, dataset, progress=_print_result, delivery_date=delivery_date)
-        results += loaded
+        before = len(results)
+        try:
+            load_pending(settings, region, dataset, progress=done, delivery_date=delivery_date)
+        except (LoadFailed, WarehouseUnavailable) as fault:  # the region's loading stops; the next run goes on
+            print(f"   failed  {region}: {fault}", flush=True)
+            faults.append(region)
         if steps:
-            steps.finished(region, f"{len(loaded)} deliveries")
+            steps.finished(region, f"{len(results) - before} deliveries")
     failed = [result for result in results if result.status in {"rejected", "waiting"}]
-    print(f"==> {len(results)} deliveries: {len(results) - len(failed)} fine, {len(failed)} rejected or waiting")
-    return 1 if failed else 0
+    print(f"==> {len(results)} deliveries: {len(results) - len(failed)} fine, {len(failed)} rejected or waiting"
+          + (f"; loading failed in {', '.join(faults)} (tried again next run)" if faults else ""))  # fmt: skip
+    return 1 if failed or faults else 0
 
 
 def _load_one(settings: Settings, delivery_id: str) -> int:
@@ -190,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     except (RegistryError, SettingsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except (LoadFailed, WarehouseUnavailable, ApiError) as error:  # not the data's fault: try again later
+        print(f"error: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

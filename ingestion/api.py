@@ -156,6 +156,7 @@ def fetch_dataset(
     connection = connection or settings.api_connection(config.api.connection_id)
     url = connection.base_url + config.api.endpoint
     retries = 0
+    started = time.monotonic()
     headers = {"Authorization": f"Bearer {connection.token}", "Accept": "application/json"}
     with (
         httpx.Client(timeout=config.api.timeout_s, headers=headers) as client,
@@ -165,6 +166,7 @@ def fetch_dataset(
         out.seek(0, os.SEEK_END)
         seen = {state.cursor}
         while True:
+            _within_limits(region, dataset, config.api, state.pages, time.monotonic() - started)
             params: dict[str, str | int] = {"limit": config.api.page_size}
             if state.cursor:
                 params["cursor"] = state.cursor
@@ -188,6 +190,23 @@ def fetch_dataset(
             seen.add(state.cursor)
     _promote(partial, checkpoint, target)
     return FetchResult(region, dataset, target, "fetched", state.records, state.pages, retries, resumed_from)
+
+
+def _within_limits(region: str, dataset: str, api: ApiTransport, pages: int, seconds: float) -> None:
+    """Raises once a fetch has taken the registry's most pages or seconds: a cursor that never repeats but never ends
+    (seen: 10,972 requests in 20 s) would otherwise page until the disk is full. What was fetched stays, with its
+    checkpoint, for a retry to resume once the limit is raised or the API mended."""
+    if pages >= api.max_pages:
+        raise ApiError(
+            f"{region}/{dataset}: {pages:,} pages fetched in {seconds:.0f} s and the API still gives a next cursor: "
+            f"stopped at the registry's api.max_pages ({api.max_pages:,}); an endless cursor, or raise the limit"
+        )
+    if seconds >= api.max_fetch_s:
+        raise ApiError(
+            f"{region}/{dataset}: {pages:,} pages fetched in {seconds:.0f} s and the API still gives a next cursor: "
+            f"stopped at the registry's api.max_fetch_s ({api.max_fetch_s:g} s); a slow or endless API, or raise the "
+            "limit"
+        )
 
 
 def _promote(partial: Path, checkpoint: Path, target: Path) -> None:

@@ -19,7 +19,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -62,6 +62,12 @@ class DeliveryRejected(RuntimeError):
 
 class DeliveryWaiting(RuntimeError):
     """The delivery cannot be applied yet (a delta before any full extract loaded); it is tried again next run."""
+
+
+class LoadFailed(RuntimeError):
+    """The attempt failed for a reason outside the delivery's content (a read or write error, a full disk, a folder
+    that cannot be written, memory exhausted): audited `failed`, nothing of it kept, and the next run tries the same
+    bytes again. Only content problems are rejections (DeliveryRejected), which the same bytes would only repeat."""
 
 
 @dataclass(frozen=True)
@@ -589,15 +595,25 @@ def _expected(field: Field, config: DatasetSource) -> str:
     }.get(field.sql_type, f"a {field.sql_type.lower()}")
 
 
+# Before faults were told from content, a read or write error was recorded as a rejection: an operating system's
+# error ("[Errno 28] No space left on device") or a DuckDB I/O error other than an undecodable compressed stream.
+_FAULT_RECORDED_AS_REJECTION = re.compile(
+    r"\[Errno [0-9]+\]|IO Error: (?!.*(?:gzip|zstd|compress|decod))", re.IGNORECASE
+)
+
+
 def _earlier_outcome(connection: duckdb.DuckDBPyConnection, delivery: Delivery, sha256: str) -> tuple[str, str] | None:
     """How this exact file ended before, if it was loaded, rejected or withdrawn: the same bytes give the same
-    outcome."""
-    return connection.execute(
+    outcome. A failed attempt is no outcome (the next run tries again), nor is a rejection that was a fault."""
+    outcome = connection.execute(
         f"""SELECT status, coalesce(error, '') FROM {AUDIT_TABLE}
             WHERE delivery_id = ? AND file_sha256 = ? AND status IN ('loaded', 'rejected', 'withdrawn')
             ORDER BY finished_at DESC LIMIT 1""",
         [delivery.delivery_id, sha256],
     ).fetchone()
+    if outcome and outcome[0] == "rejected" and _FAULT_RECORDED_AS_REJECTION.search(outcome[1]):
+        return None
+    return outcome
 
 
 def _already_done(
@@ -686,7 +702,8 @@ def load_delivery(
     settings: Settings,
 ) -> LoadResult:
     """Load one delivery; the same file again is a no-op. Raises DeliveryRejected (after auditing it) when the
-    delivery as a whole fails its checks."""
+    delivery as a whole fails its checks, LoadFailed (after auditing the attempt `failed`) when reading or writing
+    failed for a reason outside the delivery; such an attempt is tried again on the next run."""
     dataset = DATASETS[delivery.dataset]
     sha256 = delivery.sha256()
     done = _already_done(connection, delivery, config, sha256)
@@ -751,21 +768,69 @@ def load_delivery(
         except BaseException:
             connection.execute("ROLLBACK")
             raise
-    except DeliveryRejected as rejection:
-        finish("rejected", error=str(rejection))
-        raise
     except Exception as error:
-        finish("failed", error=f"{type(error).__name__}: {error}")
-        raise
+        failure = _audited_failure(error, finish, source_file)
+        if failure is error:
+            raise
+        raise failure from error
     finally:
-        connection.execute(f"DROP TABLE IF EXISTS {work_table}")
-        connection.execute(f"DROP TABLE IF EXISTS {work_table}_text")
-        quarantine.drop(connection, work_table)
+        _drop_work_tables(connection, work_table)
     message = f"{len(restated)} later load(s) replayed on top of it" if restated else ""
     return LoadResult(
         delivery, "loaded", received, applied.brought, quarantined, duplicates, message,
         unchanged=applied.unchanged, ended=applied.ended, checks_s=checks_s,
     )  # fmt: skip
+
+
+# DuckDB reports a compressed stream it cannot decode as an "IO Error" too: that is the delivery's own content.
+_CONTENT_IO_ERROR = re.compile(r"gzip|zstd|compress|decod", re.IGNORECASE)
+
+
+def _fault(error: BaseException) -> BaseException | None:
+    """The operating system's or storage's error behind `error` (itself, or one it was raised while handling), if
+    any: a read or write that failed, a full disk, a file too large, a folder that cannot be written, DuckDB out of
+    memory or temporary space. A rejection raised from one is not about the delivery, and must not stay final."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, OSError) and not isinstance(cause, gzip.BadGzipFile):
+            return cause
+        if isinstance(cause, duckdb.OutOfMemoryException) or (
+            isinstance(cause, duckdb.IOException) and not _CONTENT_IO_ERROR.search(str(cause))
+        ):
+            return cause
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def _audited_failure(error: Exception, finish: Callable[..., None], source_file: str) -> Exception:
+    """Audit a load that did not finish and return what to raise: a rejection (the delivery's content) or a defect
+    as they are; a fault (`_fault`: the environment, not the delivery) as LoadFailed, audited `failed`, which the next
+    run retries."""
+    fault = _fault(error)
+    if isinstance(error, DeliveryRejected) and fault is None:
+        finish("rejected", error=str(error))
+        return error
+    reason = f"{type(fault or error).__name__}: {fault or error}"
+    try:
+        finish("failed", error=reason)
+    except duckdb.Error as audit_error:  # the same full disk may refuse the audit row too
+        reason += f" (and the audit row could not be written: {audit_error})"
+    if fault is None:
+        return error  # not the environment: a defect, raised with its traceback
+    return LoadFailed(f"{source_file}: the load failed ({reason}); nothing of it was kept, the next run tries it again")
+
+
+def _drop_work_tables(connection: duckdb.DuckDBPyConnection, work_table: str) -> None:
+    """The load's scratch tables go; after a storage fault DuckDB may refuse even that, which must not hide the
+    fault (the scratch database is in memory and goes with the connection)."""
+    try:
+        connection.execute(f"DROP TABLE IF EXISTS {work_table}")
+        connection.execute(f"DROP TABLE IF EXISTS {work_table}_text")
+        quarantine.drop(connection, work_table)
+    except duckdb.Error:
+        pass
 
 
 def _apply(

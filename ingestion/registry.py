@@ -39,6 +39,10 @@ class ApiTransport(BaseModel):
     page_size: int = Field(500, ge=1, le=10_000)
     timeout_s: float = Field(30, gt=0)
     max_attempts: int = Field(6, ge=1, description="per page, for 429, 5xx, timeouts and dropped connections")
+    # A cursor that never repeats but never ends would page forever: a fetch stops, failing with what it saw, after
+    # this many pages or seconds (below the fetch task's 30-minute limit, so the error is this one, not a timeout).
+    max_pages: int = Field(10_000, ge=1, description="pages one fetch may take before it is stopped as endless")
+    max_fetch_s: float = Field(1_500, gt=0, description="seconds one fetch may take before it is stopped")
 
 
 class DatasetSource(BaseModel):

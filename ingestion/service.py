@@ -43,7 +43,9 @@ def load_pending(
     delivery_date: date | None = None,
 ) -> list[LoadResult]:
     """Load every delivery of `region` in the landing area (of `dataset`, of `delivery_date`), oldest first. A
-    rejected delivery is audited and reported, and the others still load. `progress` hears of each as it is done."""
+    rejected delivery is audited and reported, and the others still load. `progress` hears of each as it is done.
+    A load that fails for a reason outside its delivery (LoadFailed: a read or write error, a full disk) stops the
+    region's loading there and is raised: what loaded before it stays, and the next run tries the rest again."""
     source = region_source(region, settings.sources_dir)
     if dataset:
         source.dataset(dataset)

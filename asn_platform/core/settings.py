@@ -37,6 +37,9 @@ PSEUDONYM_KEY_FILE = ".pseudonym_key"
 PRIVATE_FOLDER_MODE = 0o700
 # DuckDB takes 80 % of the machine by default; a national build stays within this and spills the rest to disk.
 DEFAULT_MEMORY_LIMIT = "4GB"
+# A writer holds the build database for a region's load (1-4 s in the sample; a national load of every region in one
+# process, ~19 min, holds it throughout): 10 minutes covers a region's load or a build step, not a national load.
+DEFAULT_LOCK_WAIT_S = 600.0
 # Published versions kept beside the serving files, to roll back to (`python -m asn_platform rollback`).
 DEFAULT_VERSIONS_KEPT = 5
 # The Airflow connection of the PostgreSQL serving target (AIRFLOW_CONN_ASN_SERVING_POSTGRES); unset: not served.
@@ -162,6 +165,9 @@ class Settings(BaseSettings):
     )
     # DuckDB's memory cap for every connection (the build, dbt, gates, publishing); past it, DuckDB spills to disk.
     duckdb_memory_limit: str = DEFAULT_MEMORY_LIMIT
+    # How long a process waits for a DuckDB file another process holds (a second writer, a reader during a load)
+    # before it gives up with a clear error; 0: no waiting.
+    warehouse_lock_wait_s: float = Field(DEFAULT_LOCK_WAIT_S, ge=0)
     # dbt's worker threads: models run side by side, each with DuckDB's own threads.
     dbt_threads: int = Field(1, ge=1)
     dq_chunk_rows: int = Field(500_000, ge=1_000)

@@ -30,12 +30,15 @@ MAX_PAGE = 10_000
 @dataclass
 class ApiBehaviour:
     """How demanding the API is: requests per second before it answers 429, every how many requests it fails with
-    a 503 (0: never), and an outage: after this many answered pages, every request fails until it is set to None."""
+    a 503 (0: never), an outage: after this many answered pages, every request fails until it is set to None, and
+    whether its cursor never ends."""
 
     rate_per_second: float = 50.0
     fail_every: int = 23
     retry_after_s: int = 1
     outage_after: int | None = None
+    # A server bug seen in the wild: past the last record it answers empty pages, each with a cursor never seen before.
+    endless: bool = False
 
 
 class _Store:
@@ -158,13 +161,14 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             limit = int(query.get("limit", ["100"])[0])
             start = _position(query["cursor"][0]) if "cursor" in query else 0
-            if not 1 <= limit <= MAX_PAGE or not 0 <= start <= len(records):
+            endless = api.behaviour.endless
+            if not 1 <= limit <= MAX_PAGE or start < 0 or (start > len(records) and not endless):
                 raise ValueError(f"limit must be 1..{MAX_PAGE} and the cursor inside the collection")
         except ValueError as error:
             self._error(HTTPStatus.BAD_REQUEST, str(error))
             return
         end = min(start + limit, len(records))
-        next_cursor = json.dumps(_cursor(end) if end < len(records) else None)
+        next_cursor = json.dumps(_cursor(max(end, start + limit)) if endless or end < len(records) else None)
         body = b'{"data":[' + b",".join(records[start:end]) + b'],"next_cursor":' + next_cursor.encode()
         body += f',"total":{len(records)}}}'.encode()
         self._send(HTTPStatus.OK, body)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,7 +41,8 @@ MAIL_TEMPLATE = Path(__file__).with_name("templates") / "alert_mail.html"
 DEADLINE_TASK_ID = "dagrun_deadline"
 ERROR_CHARS = 8_000
 WEBHOOK_TIMEOUT_S = 10.0
-# The build database may be held by its one writer (a load, dbt): try again for this long before giving up.
+# The build database may be held by its one writer (a load, dbt): wait this long for it at most (an alert is not
+# held back for ASN_WAREHOUSE_LOCK_WAIT_S).
 LOCK_WAIT_S = 60.0
 
 
@@ -132,18 +132,10 @@ def raise_alert(alert: Alert, context: dict[str, Any]) -> None:
 
 
 def record_alert(alert: Alert, settings: Settings) -> None:
-    deadline = time.monotonic() + LOCK_WAIT_S
-    delay = 0.5
-    while True:
-        try:
-            with connect(settings=settings) as connection:
-                _insert(connection, alert)
-            return
-        except duckdb.IOException:  # "Could not set lock on file": another process is writing
-            if time.monotonic() + delay > deadline:
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 8.0)
+    """Into the build database, waiting for it (`connect`) for at most LOCK_WAIT_S while its writer holds it."""
+    waiting = settings.model_copy(update={"warehouse_lock_wait_s": min(LOCK_WAIT_S, settings.warehouse_lock_wait_s)})
+    with connect(settings=waiting, report=lambda message: log.info("%s", message)) as connection:
+        _insert(connection, alert)
 
 
 def _insert(connection: duckdb.DuckDBPyConnection, alert: Alert) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 
 from asn_platform.core.settings import Settings
-from asn_platform.core.warehouse import connect, has_table
+from asn_platform.core.warehouse import WarehouseUnavailable, connect, has_table
 from asn_platform.quality.runner import RESULTS_SCHEMA, RESULTS_TABLE, RESULTS_TABLE_NAME
 
 # Runs shown per (stage, suite), newest first; older ones stay in dq.expectation_results.
@@ -88,8 +88,8 @@ def recorded_results(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
     with ExitStack() as stack:
         try:
             connection = stack.enter_context(connect(path, read_only=True, settings=settings))
-        except duckdb.IOException as error:
-            raise DataDocsError(f"cannot open {path} read-only (is a pipeline step writing it?): {error}") from None
+        except WarehouseUnavailable as error:
+            raise DataDocsError(str(error)) from None
         if not has_table(connection, RESULTS_SCHEMA, RESULTS_TABLE_NAME):
             raise DataDocsError(
                 f"{path} has no {RESULTS_TABLE} yet: no data-quality gate has run; run the pipeline (`make run`)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from datetime import date
@@ -11,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from asn_platform.core.settings import Settings
+from asn_platform.core.settings import SOURCES_DIR, Settings
 from asn_platform.generator import generate_sample
 from asn_platform.generator.profiles import BANJARBARU
 from asn_platform.generator.regional_api import ApiBehaviour, RegionalApi, running_api
@@ -109,6 +110,45 @@ def test_an_interrupted_fetch_resumes_from_its_checkpoint(settings: Settings, st
     assert api.requests - requests_before == result.pages - 4  # it did not start over
     landed = [json.loads(line)["id"] for line in _lines(result.path)]
     assert len(landed) == len(set(landed)) == len(_lines(store / "survey_responses.jsonl"))
+
+
+def _registry_with_limits(settings: Settings, root: Path, limits: str) -> Settings:
+    """The settings with a copy of the registry whose complaints API has `limits` (YAML flow keys) added."""
+    sources = root / "limited_sources"
+    sources.mkdir()
+    original = (SOURCES_DIR / "banjarbaru.yml").read_text(encoding="utf-8")
+    endpoint = "endpoint: /v1/complaints, page_size: 500"
+    assert endpoint in original
+    (sources / "banjarbaru.yml").write_text(original.replace(endpoint, f"{endpoint}, {limits}"), encoding="utf-8")
+    return settings.model_copy(update={"sources_dir": sources})
+
+
+@pytest.mark.parametrize(
+    ("limits", "stopped_at"),
+    [
+        ("max_pages: 5", r"stopped at the registry's api.max_pages \(5\); an endless cursor, or raise the limit"),
+        ("max_fetch_s: 0.5", r"stopped at the registry's api.max_fetch_s \(0.5 s\); a slow or endless API"),
+    ],
+)
+def test_a_cursor_that_never_ends_stops_at_the_registrys_page_or_time_limit(
+    store: Path, connect_to: object, tmp_path: Path, limits: str, stopped_at: str
+) -> None:
+    with running_api(store, TOKEN, ApiBehaviour(rate_per_second=1e9, fail_every=0, endless=True)) as api:
+        limited = _registry_with_limits(connect_to(api), tmp_path, limits)  # type: ignore[operator]
+        with pytest.raises(ApiError) as stopped:
+            fetch_dataset("banjarbaru", "complaints", FETCH_DATE, limited, sleep=lambda _: None)
+        requests = api.requests
+    message = str(stopped.value)
+    # The error names the region, the dataset, how many pages and seconds it took, and which limit stopped it.
+    pages = int(re.match(r"banjarbaru/complaints: ([0-9,]+) pages fetched in [0-9]+ s and the API still gives a next "
+                         "cursor: ", message)[1].replace(",", ""))  # type: ignore[index]  # fmt: skip
+    assert re.search(stopped_at, message)
+    assert pages == requests  # every page it fetched, and none after the limit
+    assert pages > len(_lines(store / "complaints.jsonl")) // 500  # it went past the last record before stopping
+    if limits == "max_pages: 5":
+        assert pages == 5
+    target_dir = limited.landing_dir / "banjarbaru" / "complaints" / FETCH_DATE.isoformat()
+    assert not list(target_dir.glob("*.jsonl"))  # nothing offered for loading
 
 
 def test_a_wrong_token_is_a_clear_error_and_nothing_lands(settings: Settings, store: Path, connect_to: object) -> None:

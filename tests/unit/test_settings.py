@@ -36,6 +36,7 @@ def test_data_dir_moves_every_folder_and_each_can_be_set_alone(tmp_path: Path) -
         ({"ASN_AS_OF": "1 Nov 2026"}, "ASN_AS_OF='1 Nov 2026': Input should be a valid date"),
         ({"ASN_PUBLISHED_VERSIONS_KEPT": "0"}, "ASN_PUBLISHED_VERSIONS_KEPT='0': Input should be greater than or"),
         ({"ASN_REPORT_LANGUAGE": "jawa"}, "ASN_REPORT_LANGUAGE='jawa': Input should be 'id' or 'en'"),
+        ({"ASN_WAREHOUSE_LOCK_WAIT_S": "-1"}, "ASN_WAREHOUSE_LOCK_WAIT_S='-1': Input should be greater than or"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], message: str) -> None:
