@@ -37,6 +37,7 @@ import duckdb
 from asn_platform.core import contract
 from asn_platform.core.contract import DATASETS, REGIONAL_DATASETS, Dataset, Field
 from asn_platform.core.settings import EXPECTATIONS_DIR, Settings
+from asn_platform.core.spreadsheet import column_index, column_letters
 from asn_platform.core.warehouse import quote_identifier, sql_literal
 from asn_platform.quality import Suite, ValidationReport, load_suite, validate_table
 from asn_platform.quality.runner import ExpectationOutcome, record_report
@@ -426,24 +427,6 @@ def _read_workbook(
     return first_record_row
 
 
-def _column_letters(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA: a sheet column as Excel names it."""
-    name = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        name = chr(ord("A") + remainder) + name
-    return name
-
-
-def _column_index(cell: str) -> int:
-    """'AB12' -> 27: the 0-based column of a cell reference."""
-    index = 0
-    for letter in cell.rstrip("0123456789"):
-        index = index * 26 + ord(letter.upper()) - ord("A") + 1
-    return index - 1
-
-
 def _note_number_nips(
     connection: duckdb.DuckDBPyConnection,
     config: DatasetSource,
@@ -469,7 +452,7 @@ def _note_number_nips(
         )
     finally:
         connection.unregister("delivered_nip_cells")
-    letters = _column_letters(next(index for index, name in columns.items() if name == header))
+    letters = column_letters(next(index for index, name in columns.items() if name == header))
     detail = (
         "is a number cell, not text: Excel keeps 15 significant digits, so an 18-digit NIP stored as a number has "
         "lost its last ones however whole it looks; ask for the NIP column formatted as text"
@@ -506,7 +489,7 @@ def _note_cells_without_value(
         raise DeliveryRejected(f"{delivery.path}: cannot be read as xlsx: {type(error).__name__}: {error}") from None
     for row, column, kind, text in cells:
         header = columns.get(column)
-        cell = f"cell {_column_letters(column)}{row} ({header!r})"
+        cell = f"cell {column_letters(column)}{row} ({header!r})"
         for field in fields.get(header or "", []):
             if kind == "formula":
                 reasons.append((row, f"formula_without_value:{field}", field, f"={text or ''}",
@@ -579,7 +562,7 @@ def _cells_without_value(path: Path, sheet: str | int) -> Iterator[tuple[int, in
                     continue
                 if name == "c":
                     reference = element.get("r")
-                    column = _column_index(reference) if reference else column + 1
+                    column = column_index(reference) if reference else column + 1
                     parts = {_local_name(child.tag): child for child in element}
                     if element.get("t") == "e":
                         yield row, column, "error", parts["v"].text if "v" in parts else None

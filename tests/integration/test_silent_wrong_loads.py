@@ -9,12 +9,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from asn_platform.core.settings import Settings
 from asn_platform.core.warehouse import connect
 from asn_platform.generator import generate_sample
-from asn_platform.generator.profiles import BANJARBARU, LANGSA, SOFIFI, SORONG
+from asn_platform.generator.profiles import LANGSA, SOFIFI, SORONG
 from ingestion.service import audit_rows, load_pending
 
 
@@ -47,11 +45,6 @@ def _rewrite_cells(workbook: Path, cells: dict[str, Callable[[str], str]]) -> No
     with zipfile.ZipFile(workbook, "w", compression=zipfile.ZIP_DEFLATED) as package:
         for info, content in members.items():
             package.writestr(info, content)
-
-
-@pytest.fixture
-def sofifi_personnel(settings: Settings) -> Path:
-    return generate_sample(settings.landing_dir, settings.sample_seed, profiles=(SOFIFI,))[0]
 
 
 def test_a_nip_from_an_excel_number_cell_is_quarantined_naming_the_cell(
@@ -100,13 +93,6 @@ def test_formula_cells_without_a_value_and_error_cells_are_quarantined_naming_th
     assert (error["column"], error["value"]) == ("unit_name", "#N/A")
     assert error["detail"].startswith("cell J12 ('Unit Kerja'): an error value")
     assert set(_raw_rows(settings, "nip").values()).isdisjoint({9, 12})
-
-
-@pytest.fixture
-def banjarbaru_personnel(settings: Settings) -> Path:
-    return generate_sample(
-        settings.landing_dir, settings.sample_seed, profiles=(BANJARBARU,), api_dir=settings.source_api_dir
-    )[0]
 
 
 def test_json_values_of_the_wrong_type_are_quarantined_with_key_path_and_type(
