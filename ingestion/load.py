@@ -532,8 +532,9 @@ def _sheet_part(package: zipfile.ZipFile, sheet: str | int) -> str:
     return targets(workbook)[chosen["id"]][1]
 
 
-# A formula (<f>, with or without a namespace prefix) or an error cell (t="e") anywhere in a sheet's XML.
-_FORMULA_OR_ERROR = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]|\st=\"e\"")
+# What a formula element (<f>, <f t="shared" .../>, with or without a namespace prefix) or an error cell (t="e")
+# looks like in a sheet's XML: a cheap search for a sheet that may hold one (a false alarm costs a parse only).
+_FORMULA_OR_ERROR = (b"<f>", b"<f ", b"<f/>", b":f>", b":f ", b":f/>", b' t="e"')
 
 
 def _cells_without_value(path: Path, sheet: str | int) -> Iterator[tuple[int, int, str, str | None]]:
@@ -545,9 +546,10 @@ def _cells_without_value(path: Path, sheet: str | int) -> Iterator[tuple[int, in
         with package.open(part) as stream:
             tail = b""
             for block in iter(lambda: stream.read(1 << 20), b""):
-                if _FORMULA_OR_ERROR.search(tail + block):
+                window = tail + block  # a needle across two steps shows too
+                if any(needle in window for needle in _FORMULA_OR_ERROR):
                     break
-                tail = block[-32:]
+                tail = block[-8:]
             else:
                 return
         with package.open(part) as stream:
