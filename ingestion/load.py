@@ -15,24 +15,29 @@ import dataclasses
 import gzip
 import hashlib
 import io
+import itertools
 import json
+import posixpath
 import re
 import time
 import uuid
+import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
+from xml.etree import ElementTree
 
 import duckdb
 
 from asn_platform.core import contract
 from asn_platform.core.contract import DATASETS, REGIONAL_DATASETS, Dataset, Field
 from asn_platform.core.settings import EXPECTATIONS_DIR, Settings
+from asn_platform.core.spreadsheet import column_index, column_letters
 from asn_platform.core.warehouse import quote_identifier, sql_literal
 from asn_platform.quality import Suite, ValidationReport, load_suite, validate_table
 from asn_platform.quality.runner import ExpectationOutcome, record_report
@@ -43,6 +48,9 @@ from ingestion.archive import archive
 from ingestion.changes import AUDIT_TABLE
 from ingestion.deliveries import Delivery
 from ingestion.registry import DatasetSource
+
+if TYPE_CHECKING:
+    import fastexcel
 
 # Lineage every raw row carries (all NOT NULL); types as DuckDB names them, so drift checks compare like with like.
 METADATA_COLUMNS = (
@@ -270,8 +278,25 @@ def _delivered_bytes(delivery: Delivery, config: DatasetSource) -> Iterator[Bina
         raise DeliveryRejected(f"{delivery.path}: not a readable {config.compression} file: {error}") from None
 
 
+# A region dates a delivery by its own clock, up to 9 hours ahead of UTC (WIT): one day of slack, no more.
+_DATE_SLACK = timedelta(days=1)
+
+
+def _reject_future_delivery(delivery: Delivery) -> None:
+    """A delivery dated after today is misdated (a typo in its folder's name, a wrong clock). Loaded, it would
+    stand as the region's latest data and let its records' dates up to that day pass as not in the future."""
+    today = datetime.now(UTC).date()
+    if delivery.delivery_date > today + _DATE_SLACK:
+        raise DeliveryRejected(
+            f"{delivery.path}: dated {delivery.delivery_date.isoformat()} (its folder's name), after today "
+            f"({today.isoformat()}): a delivery cannot come from the future; move it to the folder of the day it "
+            "was sent (YYYY-MM-DD)"
+        )
+
+
 def _header(delivery: Delivery, config: DatasetSource) -> list[str]:
     """The header line, read as the registry says; DuckDB's dialect sniffer is never trusted with a delivery."""
+    _reject_future_delivery(delivery)
     try:
         with (
             _delivered_bytes(delivery, config) as source,
@@ -285,25 +310,62 @@ def _header(delivery: Delivery, config: DatasetSource) -> list[str]:
     return _check_headers(delivery, config, header, "line 1")
 
 
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
 def _utf8_copy(delivery: Delivery, config: DatasetSource, work_dir: Path) -> Path:
-    """The delivery itself if it is UTF-8, else a UTF-8 copy written in 1 MiB steps (bounded memory)."""
+    """The delivery itself if it is UTF-8, else a UTF-8 copy written in 1 MiB steps (bounded memory).
+
+    Windows-1252 decodes almost any byte, so a UTF-8 file from a region the registry says sends cp1252 would load
+    as mojibake ('Ã©' for 'é'). Text whose non-ASCII bytes are all valid UTF-8 sequences is, in practice, never
+    cp1252 (ftfy and charset-normalizer rely on the same fact): such a file is rejected, naming the first line
+    with one. No copy is left behind."""
     if config.encoding == "utf-8":
         return delivery.path
     work_dir.mkdir(parents=True, exist_ok=True)
     copy = work_dir / f"{delivery.region}_{delivery.dataset}.utf8.csv"
     decoder = codecs.getincrementaldecoder(config.encoding)()
-    offset = 0
-    with _delivered_bytes(delivery, config) as source, copy.open("w", encoding="utf-8", newline="") as target:
-        for block in iter(lambda: source.read(1 << 20), b""):
-            try:
-                target.write(decoder.decode(block))
-            except UnicodeDecodeError as error:
-                raise DeliveryRejected(
-                    f"{delivery.path}: byte {offset + error.start}: not {config.encoding} text ({error.reason})"
-                ) from None
-            offset += len(block)
-        target.write(decoder.decode(b"", final=True))
+    utf8: codecs.IncrementalDecoder | None = codecs.getincrementaldecoder("utf-8")()  # None once it fails
+    offset, lines, first_non_ascii = 0, 0, None
+    try:
+        with _delivered_bytes(delivery, config) as source, copy.open("w", encoding="utf-8", newline="") as target:
+            for block in iter(lambda: source.read(1 << 20), b""):
+                try:
+                    target.write(decoder.decode(block))
+                except UnicodeDecodeError as error:
+                    raise DeliveryRejected(
+                        f"{delivery.path}: byte {offset + error.start}: not {config.encoding} text ({error.reason})"
+                    ) from None
+                if utf8 is not None:
+                    utf8 = _still_utf8(utf8, block)
+                if first_non_ascii is None:
+                    found = _NON_ASCII.search(block)
+                    first_non_ascii = lines + block.count(b"\n", 0, found.start()) + 1 if found else None
+                    lines += block.count(b"\n")
+                offset += len(block)
+            target.write(decoder.decode(b"", final=True))
+        if utf8 is not None and _still_utf8(utf8, b"", final=True) and first_non_ascii is not None:
+            raise DeliveryRejected(
+                f"{delivery.path}: line {first_non_ascii}: UTF-8 text, but ingestion/sources/{delivery.region}.yml "
+                f"says {delivery.dataset} comes as {config.encoding}: read so, its letters beyond ASCII would load "
+                f"as mojibake ('Ã©' for 'é'); set its encoding to utf-8 if the region's system now writes UTF-8, "
+                f"or ask for the {config.encoding} export"
+            )
+    except BaseException:
+        copy.unlink(missing_ok=True)
+        raise
     return copy
+
+
+def _still_utf8(
+    decoder: codecs.IncrementalDecoder, block: bytes, final: bool = False
+) -> codecs.IncrementalDecoder | None:
+    """The decoder if the bytes so far are valid UTF-8, None from the first that is not."""
+    try:
+        decoder.decode(block, final)
+    except UnicodeDecodeError:
+        return None
+    return decoder
 
 
 def _check_headers(delivery: Delivery, config: DatasetSource, names: list[str], where: str) -> list[str]:
@@ -336,6 +398,7 @@ def _read_workbook(
     """The sheet as text through calamine (Rust) and Arrow; returns the sheet row of the first record (1-based)."""
     import fastexcel
 
+    _reject_future_delivery(delivery)
     try:
         workbook = fastexcel.read_excel(str(delivery.path))
         sheet = workbook.load_sheet(config.sheet or 0, header_row=config.header_row, dtypes="string")
@@ -364,7 +427,157 @@ def _read_workbook(
                 f"{config.footer_pattern!r}; found {unexpected or 'none'} (nothing is dropped unless it is one)"
             )
         connection.execute(f"DELETE FROM {work_table}_text WHERE rowid >= ?", [rows - config.footer_rows])
+    columns = {column.absolute_index: column.name for column in sheet.available_columns()}
+    _note_number_nips(connection, config, work_table, workbook, columns=columns, first_row=first_record_row)
+    _note_cells_without_value(connection, delivery, config, work_table, columns)
     return first_record_row
+
+
+def _note_number_nips(
+    connection: duckdb.DuckDBPyConnection,
+    config: DatasetSource,
+    work_table: str,
+    workbook: fastexcel.ExcelReader,
+    *,
+    columns: dict[int, str],
+    first_row: int,
+) -> None:
+    """A NIP from a number cell is never trusted: Excel keeps 15 significant digits, so an 18-digit NIP stored as a
+    number has lost its last ones however whole it looks (198503122010011001 reads as ...008). Read as text, the
+    cell shows nothing of it; read as boolean, calamine gives a value for number (and boolean) cells only and
+    none for text ones, which tells them apart."""
+    header = config.columns.get(contract.NIP.name)
+    if header is None:
+        return
+    cells = workbook.load_sheet(config.sheet or 0, header_row=config.header_row, use_columns=[header], dtypes="boolean")
+    connection.register("delivered_nip_cells", cells)
+    try:
+        connection.execute(
+            f"""CREATE OR REPLACE TABLE {work_table}_nip_cells AS
+                SELECT {quote_identifier(header)} IS NOT NULL AS __number_cell FROM delivered_nip_cells"""
+        )
+    finally:
+        connection.unregister("delivered_nip_cells")
+    letters = column_letters(next(index for index, name in columns.items() if name == header))
+    detail = (
+        "is a number cell, not text: Excel keeps 15 significant digits, so an 18-digit NIP stored as a number has "
+        "lost its last ones however whole it looks; ask for the NIP column formatted as text"
+    )
+    number_cell = quarantine.Check(
+        "invalid_nip:number_cell", contract.NIP.name, "__number_cell", quote_identifier(header), detail,
+        detail_sql=f"'cell {letters}' || _source_row || {sql_literal(f' ({header!r}) ' + detail)}",
+    )  # fmt: skip
+    source = f"""(SELECT t.*, t.rowid + {first_row} AS _source_row, n.__number_cell
+                  FROM {work_table}_text AS t JOIN {work_table}_nip_cells AS n ON n.rowid = t.rowid)"""
+    try:
+        quarantine.note(connection, work_table, [number_cell], source)
+    finally:
+        connection.execute(f"DROP TABLE {work_table}_nip_cells")
+
+
+def _note_cells_without_value(
+    connection: duckdb.DuckDBPyConnection,
+    delivery: Delivery,
+    config: DatasetSource,
+    work_table: str,
+    columns: dict[int, str],
+) -> None:
+    """A formula cell the workbook holds no value for (a program that does not calculate wrote it), or one holding
+    an error (#REF!, #DIV/0!), reads as blank: each such cell of a mapped column is a reason of its record, naming
+    the cell."""
+    fields: dict[str, list[str]] = {}
+    for field, header in config.columns.items():
+        fields.setdefault(header, []).append(field)
+    reasons: list[tuple[int, str, str, str | None, str]] = []
+    try:
+        cells = list(_cells_without_value(delivery.path, config.sheet or 0))
+    except (KeyError, ValueError, StopIteration, zipfile.BadZipFile, ElementTree.ParseError) as error:
+        raise DeliveryRejected(f"{delivery.path}: cannot be read as xlsx: {type(error).__name__}: {error}") from None
+    for row, column, kind, text in cells:
+        header = columns.get(column)
+        cell = f"cell {column_letters(column)}{row} ({header!r})"
+        for field in fields.get(header or "", []):
+            if kind == "formula":
+                reasons.append((row, f"formula_without_value:{field}", field, f"={text or ''}",
+                                f"{cell}: a formula the workbook holds no value for (saved without calculating), "
+                                "which would load as blank; open and save it in Excel, or paste the column as "
+                                "values"))  # fmt: skip
+            else:
+                reasons.append((row, f"cell_error:{field}", field, text,
+                                f"{cell}: an error value, which would load as blank; correct the cell"))  # fmt: skip
+    quarantine.note_rows(connection, work_table, reasons)
+
+
+def _local_name(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]  # SpreadsheetML comes in two namespaces (transitional, strict)
+
+
+def _sheet_part(package: zipfile.ZipFile, sheet: str | int) -> str:
+    """The zip member holding a sheet's cells, found as the format defines: the workbook part from the package's
+    relationships, the sheet's relationship id in the workbook, that id's target."""
+
+    def targets(part: str) -> dict[str, tuple[str, str]]:  # relationship id -> (type, member)
+        folder, name = posixpath.split(part)
+        relations = ElementTree.fromstring(package.read(posixpath.join(folder, "_rels", f"{name}.rels")))
+        return {
+            relation.get("Id", ""): (
+                relation.get("Type", ""),
+                target[1:] if (target := relation.get("Target", "")).startswith("/")
+                else posixpath.normpath(posixpath.join(folder, target)),
+            )
+            for relation in relations
+        }  # fmt: skip
+
+    (workbook,) = [member for kind, member in targets("").values() if kind.endswith("/officeDocument")]
+    sheets = [
+        {_local_name(key): value for key, value in element.attrib.items()}
+        for element in ElementTree.fromstring(package.read(workbook)).iter()
+        if _local_name(element.tag) == "sheet"
+    ]
+    chosen = sheets[sheet] if isinstance(sheet, int) else next(s for s in sheets if s.get("name") == sheet)
+    return targets(workbook)[chosen["id"]][1]
+
+
+# What a formula element (<f>, <f t="shared" .../>, with or without a namespace prefix) or an error cell (t="e")
+# looks like in a sheet's XML: a cheap search for a sheet that may hold one (a false alarm costs a parse only).
+_FORMULA_OR_ERROR = (b"<f>", b"<f ", b"<f/>", b":f>", b":f ", b":f/>", b' t="e"')
+
+
+def _cells_without_value(path: Path, sheet: str | int) -> Iterator[tuple[int, int, str, str | None]]:
+    """(sheet row, 0-based column, 'formula' or 'error', formula or error text) of each cell calamine reads as
+    blank although it is not: a formula without its cached value, an error. Most workbooks hold neither: a byte
+    search of the sheet finds that out first, and only a sheet with one is parsed."""
+    with zipfile.ZipFile(path) as package:
+        part = _sheet_part(package, sheet)
+        with package.open(part) as stream:
+            tail = b""
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                window = tail + block  # a needle across two steps shows too
+                if any(needle in window for needle in _FORMULA_OR_ERROR):
+                    break
+                tail = block[-8:]
+            else:
+                return
+        with package.open(part) as stream:
+            row, column, rows = 0, -1, None
+            for event, element in ElementTree.iterparse(stream, events=("start", "end")):
+                name = _local_name(element.tag)
+                if event == "start":
+                    if name == "sheetData":
+                        rows = element
+                    elif name == "row":
+                        row, column = int(element.get("r") or row + 1), -1
+                    continue
+                if name == "c":
+                    reference = element.get("r")
+                    column = column_index(reference) if reference else column + 1
+                    parts = {_local_name(child.tag): child for child in element}
+                    if element.get("t") == "e":
+                        yield row, column, "error", parts["v"].text if "v" in parts else None
+                    elif "f" in parts and "v" not in parts and "is" not in parts:
+                        yield row, column, "formula", parts["f"].text
+                elif name == "row" and rows is not None:
+                    rows.remove(element)  # the sheet is read row by row, in bounded memory
 
 
 def _json_path(header: str) -> str:
@@ -372,32 +585,137 @@ def _json_path(header: str) -> str:
     return "$." + ".".join('"' + part.replace('"', '\\"') + '"' for part in header.split("."))
 
 
-_BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
-_BLANK_FIRST_LINE = re.compile(rb"[ \t\r]*\n")
+# A line DuckDB's readers skip: empty (or a lone CR) in CSV, which errs on spaces; any whitespace in JSON Lines.
+_BLANK = {"csv": re.compile(rb"\r?"), "jsonl": re.compile(rb"[ \t\r]*")}
+# The newline before each blank line (a lookahead, so blank lines in a row are each found); searched in a step's
+# text with a newline put before it, since each step starts a line.
+_BEFORE_BLANK_LINE = {kind: re.compile(rb"\n(?=" + blank.pattern + rb"\n)") for kind, blank in _BLANK.items()}
+
+
+def _lines_starting_no_record(delivery: Delivery, config: DatasetSource) -> Iterator[int]:
+    """The physical lines (1-based) on which no record starts, so DuckDB's readers give them no row: blank lines,
+    and in CSV the lines that continue a quoted value. Scanned in 1 MiB steps (bounded memory); a step without a
+    quote costs a search for blank lines, the others a look at each line's quotes (an odd count opens or closes a
+    quoted value; an escaped quote is two)."""
+    quoted, blank, before_blank = config.format == "csv", _BLANK[config.format], _BEFORE_BLANK_LINE[config.format]
+    line, inside, carry = 1, False, b""
+    with _delivered_bytes(delivery, config) as source:
+        for block in itertools.chain(iter(lambda: source.read(1 << 20), b""), [None]):
+            if block is None:  # the end: a last line without its newline
+                text, carry = (carry + b"\n" if carry else b""), b""
+            else:
+                text = carry + block
+                cut = text.rfind(b"\n") + 1  # complete lines only; the rest waits for the next step
+                text, carry = text[:cut], text[cut:]
+            if not inside and not (quoted and b'"' in text):
+                counted, at = line, 0
+                for match in before_blank.finditer(b"\n" + text):
+                    counted += text.count(b"\n", at, match.start())  # the blank line starts there in `text`
+                    at = match.start()
+                    yield counted
+                line += text.count(b"\n")
+                continue
+            for content in text.split(b"\n")[:-1]:
+                if inside or blank.fullmatch(content):
+                    yield line
+                if content.count(b'"') % 2:
+                    inside = not inside
+                line += 1
 
 
 def _reject_blank_lines(delivery: Delivery, config: DatasetSource) -> None:
-    """DuckDB skips blank lines, which would shift every later record's line number; a file with one inside is
-    refused, naming the line. Scanned in 1 MiB steps (bounded memory)."""
-    lines_before, carry, first = 0, b"", True
+    """DuckDB skips blank lines, which would shift every later record's line number; a JSON Lines file with one
+    is refused, naming the line."""
+    for line in _lines_starting_no_record(delivery, config):
+        raise DeliveryRejected(f"{delivery.path}: line {line}: blank line between JSON records")
+
+
+def _physical_lines(delivery: Delivery, config: DatasetSource) -> int:
+    """How many lines the delivered file has, counted in 1 MiB steps."""
+    lines, last = 0, b"\n"
     with _delivered_bytes(delivery, config) as source:
         for block in iter(lambda: source.read(1 << 20), b""):
-            text = carry + block
-            cut = text.rfind(b"\n") + 1  # complete lines only; the rest waits for the next block
-            if first and cut and _BLANK_FIRST_LINE.match(text):
-                raise DeliveryRejected(f"{delivery.path}: line 1: blank line between JSON records")
-            # Keep the last newline of the previous step in view, so a blank line right at a step edge shows.
-            match = _BLANK_LINE.search(text, 0, cut)
-            if match:
-                line = lines_before + text.count(b"\n", 0, match.start() + 1) + 1
-                raise DeliveryRejected(f"{delivery.path}: line {line}: blank line between JSON records")
-            lines_before += text.count(b"\n", 0, cut - 1) if cut else 0
-            carry, first = text[cut - 1 :] if cut else text, False
+            lines, last = lines + block.count(b"\n"), block[-1:]
+    return lines + (last != b"\n")  # a last line without its newline
+
+
+def _number_by_physical_line(
+    connection: duckdb.DuckDBPyConnection, delivery: Delivery, config: DatasetSource, work_table: str, first_row: int
+) -> None:
+    """Make `rowid + first_row` each record's physical line in the file, as the quarantine and raw name it:
+    DuckDB's CSV reader gives a blank line no row and a record whose quoted value spans lines one row, so after
+    either the rows' positions are not their lines. For a file with any, the text table is rebuilt with a row
+    standing in for each such line, then those rows are deleted (DuckDB keeps a row's rowid when others are
+    deleted, as `_read_workbook`'s footer rows are)."""
+    (records,) = connection.execute(f"SELECT count(*) FROM {work_table}_text").fetchone()
+    if _physical_lines(delivery, config) == first_row - 1 + records:
+        return  # the usual file: one line per record (a count of newlines tells), the positions are the lines
+    gaps = sorted(line - first_row for line in _lines_starting_no_record(delivery, config) if line >= first_row)
+    # The records from rowid `threshold` on stand `shift` lines further down (the gaps before them). Equal
+    # thresholds (gaps in a row): the last, largest shift counts. Gaps after the last record shift nothing.
+    shifts = {gap - number: number + 1 for number, gap in enumerate(gaps) if gap - number < records}
+    if not shifts:
+        return
+    gaps = gaps[: max(shifts.values())]
+    connection.execute(
+        f"""CREATE OR REPLACE TABLE {work_table}_lines AS
+            SELECT * EXCLUDE (__position) FROM (
+                SELECT t.*, t.rowid + coalesce(s.shift, 0) AS __position
+                FROM {work_table}_text AS t
+                ASOF LEFT JOIN (SELECT unnest(?::BIGINT[]) AS threshold, unnest(?::BIGINT[]) AS shift) AS s
+                    ON t.rowid >= s.threshold
+                UNION ALL BY NAME
+                SELECT unnest(?::BIGINT[]) AS __position)
+            ORDER BY __position""",
+        [list(shifts), list(shifts.values()), gaps],
+    )
+    connection.execute(f"DELETE FROM {work_table}_lines WHERE rowid IN (SELECT unnest(?::BIGINT[]))", [gaps])
+    connection.execute(f"DROP TABLE {work_table}_text")
+    connection.execute(f"ALTER TABLE {work_table}_lines RENAME TO {work_table.rsplit('.', 1)[-1]}_text")
 
 
 # Helper columns of a JSON Lines text table, dropped before normalising: each record's JSON type, and each mapped
 # key path's raw JSON value (SQL NULL where the record lacks the key, JSON null where it has it empty).
 _JSON_HELPERS = ("__json_type", "__json_values")
+
+
+def _json_type_name(value: str) -> str:
+    """SQL naming the JSON type of `value` (SQL of a JSON value) as a reason's detail says it."""
+    return f"""CASE json_type({value}) WHEN 'VARCHAR' THEN 'a string' WHEN 'OBJECT' THEN 'an object'
+               WHEN 'ARRAY' THEN 'an array' WHEN 'BOOLEAN' THEN 'a boolean' ELSE 'a number' END"""
+
+
+def _json_type_checks(config: DatasetSource, headers: list[str]) -> list[quarantine.Check]:
+    """A value of the wrong JSON type reads as NULL or as JSON text, never as the value: an object or array where
+    a single value belongs; a string (a JSON object sent as text), number or array where a key path expects an
+    object holding the key; a NIP sent as a number (most JSON writers keep 15-17 significant digits, so an 18-digit
+    NIP may have lost its last ones). Each is a reason naming the key path and the type found. Over the text
+    table's `__json_values` (one per header, in order)."""
+    checks = []
+    for number, header in enumerate(headers, start=1):
+        value = f"__json_values[{number}]"
+        for field in [field for field, mapped in config.columns.items() if mapped == header]:
+            code = f"wrong_json_type:{field}"
+            checks.append(quarantine.Check(
+                code, field, f"json_type({value}) IN ('OBJECT', 'ARRAY')", value, "",
+                detail_sql=f"{sql_literal(f'key {header} holds ')} || {_json_type_name(value)} || ', not one value'",
+            ))  # fmt: skip
+            parts = header.split(".")
+            for depth in range(1, len(parts)):
+                prefix = ".".join(parts[:depth])
+                found = f"json_extract(_record, {sql_literal(_json_path(prefix))})"
+                checks.append(quarantine.Check(
+                    code, field, f"{value} IS NULL AND json_type({found}) NOT IN ('OBJECT', 'NULL')", found, "",
+                    detail_sql=f"{sql_literal(f'key {prefix} holds ')} || {_json_type_name(found)} || "
+                               f"{sql_literal(f', not an object: {header} cannot be read')}",
+                ))  # fmt: skip
+            if field == contract.NIP.name:
+                checks.append(quarantine.Check(
+                    code, field, f"json_type({value}) IN ('BIGINT', 'UBIGINT', 'HUGEINT', 'DOUBLE')", value,
+                    f"key {header} holds a number, not a string: a NIP sent as a number may have lost its last "
+                    "digits (most JSON writers keep 15-17 significant digits); ask for it as a string",
+                ))  # fmt: skip
+    return checks
 
 
 def _read_json_lines(
@@ -406,6 +724,7 @@ def _read_json_lines(
     """Each line one JSON object, kept whole (for the row hash) with each mapped key path pulled out as text.
     A key path that no record has is a missing column; a key present with null is a blank value. Each record is
     parsed once for all key paths."""
+    _reject_future_delivery(delivery)
     _reject_blank_lines(delivery, config)
     headers = list(dict.fromkeys(config.columns.values()))
     paths = "[" + ", ".join(sql_literal(_json_path(header)) for header in headers) + "]"
@@ -442,6 +761,8 @@ def _read_json_lines(
     top_level = [key for (key,) in connection.execute(
         f"SELECT DISTINCT unnest(json_keys(_record)) FROM {work_table}_text ORDER BY 1").fetchall()]  # fmt: skip
     _reject_unknown(delivery, config, top_level, "key")
+    source = f"(SELECT *, rowid + 1 AS _source_row FROM {work_table}_text)"
+    quarantine.note(connection, work_table, _json_type_checks(config, headers), source)
     for helper in _JSON_HELPERS:
         connection.execute(f"ALTER TABLE {work_table}_text DROP COLUMN {helper}")
     return 1
@@ -475,6 +796,7 @@ def _read(
     finally:
         if source != delivery.path:
             source.unlink(missing_ok=True)
+    _number_by_physical_line(connection, delivery, config, work_table, first_row=2)
     return 2
 
 

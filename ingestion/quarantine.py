@@ -1,10 +1,11 @@
 """Quarantine: the delivered records that cannot be loaded, kept whole with every reason, so nothing is lost.
 
 A record goes to `raw.quarantine` when a value does not parse as its type, or when it fails an error-severity
-row-level expectation of the delivery suite (or shares a key with another record). The rest of its delivery still
-loads. Each quarantined record keeps its source file and line (or sheet row), the delivered text of every column,
-and its reasons: a code (e.g. `missing:nip`, `out_of_range:score_waktu`, `unparseable:birth_date`), the column,
-the offending value and a readable detail.
+row-level expectation of the delivery suite (or shares a key with another record), or when its reader saw what its
+text no longer shows (a NIP from an Excel number cell, a formula without its value, a JSON value of the wrong type:
+`note`). The rest of its delivery still loads. Each quarantined record keeps its source file and physical line (or
+sheet row), the delivered text of every column, and its reasons: a code (e.g. `missing:nip`, `out_of_range:score_waktu`,
+`unparseable:birth_date`), the column, the offending value and a readable detail.
 """
 
 from __future__ import annotations
@@ -50,12 +51,20 @@ def reason_code(spec: ExpectationSpec) -> str:
     return f"{_CODES.get(spec.type, spec.type.removeprefix('expect_'))}:{'<'.join(columns) or 'row'}"
 
 
+_REASON_COLUMNS = 'source_row BIGINT, code VARCHAR, "column" VARCHAR, value VARCHAR, detail VARCHAR'
+
+
 def start(connection: duckdb.DuckDBPyConnection, work_table: str) -> None:
-    """A fresh scratch table for this delivery's reasons."""
+    """A fresh scratch table for this delivery's reasons, holding those its reader noted (`note`, `note_rows`) for
+    the records still in the work table (an exact duplicate set aside takes its own with it)."""
+    connection.execute(f"CREATE OR REPLACE TABLE {work_table}_reasons ({_REASON_COLUMNS})")
+    connection.execute(f"CREATE TABLE IF NOT EXISTS {work_table}_read_reasons ({_REASON_COLUMNS})")
     connection.execute(
-        f"""CREATE OR REPLACE TABLE {work_table}_reasons (
-            source_row BIGINT, code VARCHAR, "column" VARCHAR, value VARCHAR, detail VARCHAR)"""
+        f"""INSERT INTO {work_table}_reasons
+            SELECT r.* FROM {work_table}_read_reasons AS r
+            SEMI JOIN {work_table} AS w ON r.source_row = w._source_row"""
     )
+    connection.execute(f"DROP TABLE {work_table}_read_reasons")
 
 
 @dataclass(frozen=True)
@@ -68,6 +77,8 @@ class Check:
     condition: str
     value: str
     detail: str
+    # SQL for a detail that depends on the record (e.g. the JSON type it holds), instead of `detail`.
+    detail_sql: str | None = None
 
 
 def reasons_sql(checks: list[Check]) -> str:
@@ -77,7 +88,8 @@ def reasons_sql(checks: list[Check]) -> str:
         return 'NULL::STRUCT(code VARCHAR, "column" VARCHAR, value VARCHAR, detail VARCHAR)[]'
     cases = ", ".join(
         f"""CASE WHEN {check.condition} THEN {{'code': {sql_literal(check.code)}, 'column': {sql_literal(check.column)},
-                 'value': CAST({check.value} AS VARCHAR), 'detail': {sql_literal(check.detail)}}} END"""
+                 'value': CAST({check.value} AS VARCHAR),
+                 'detail': {check.detail_sql or sql_literal(check.detail)}}} END"""
         for check in checks
     )
     failing = " OR ".join(f"coalesce({check.condition}, false)" for check in checks)
@@ -87,13 +99,41 @@ def reasons_sql(checks: list[Check]) -> str:
 def add_reasons(connection: duckdb.DuckDBPyConnection, work_table: str, reasons: str, where: str = "true") -> None:
     """The reasons `reasons` lists per record (SQL over the work table, as `reasons_sql` writes it, or a column
     holding what it wrote), one row each; of the records `where` (SQL) holds for."""
+    _insert_reasons(connection, f"{work_table}_reasons", work_table, reasons, where)
+
+
+def _insert_reasons(connection: duckdb.DuckDBPyConnection, target: str, source: str, reasons: str, where: str) -> None:
     connection.execute(
-        f"""INSERT INTO {work_table}_reasons
+        f"""INSERT INTO {target}
             SELECT _source_row, reason.code, reason."column", reason.value, reason.detail
             FROM (SELECT _source_row, unnest(reasons) AS reason
-                  FROM (SELECT _source_row, {reasons} AS reasons FROM {work_table} WHERE {where})
+                  FROM (SELECT _source_row, {reasons} AS reasons FROM {source} WHERE {where})
                   WHERE reasons IS NOT NULL)"""
     )
+
+
+def note(connection: duckdb.DuckDBPyConnection, work_table: str, checks: list[Check], source: str) -> None:
+    """Reasons the reader finds in what the text no longer shows (a NIP from a number cell, a JSON value of the
+    wrong type), before the work table exists: `checks` over `source`, SQL of the delivered rows with their
+    `_source_row`. Kept aside until `start` takes them over."""
+    if checks:
+        connection.execute(f"CREATE TABLE IF NOT EXISTS {work_table}_read_reasons ({_REASON_COLUMNS})")
+        _insert_reasons(connection, f"{work_table}_read_reasons", source, reasons_sql(checks), "true")
+
+
+def note_rows(
+    connection: duckdb.DuckDBPyConnection, work_table: str, reasons: list[tuple[int, str, str, str | None, str]]
+) -> None:
+    """Reasons the reader found outside SQL (source row, code, column, value, detail), kept aside like `note`'s."""
+    if reasons:
+        connection.execute(f"CREATE TABLE IF NOT EXISTS {work_table}_read_reasons ({_REASON_COLUMNS})")
+        columns = [list(column) for column in zip(*reasons, strict=True)]
+        connection.execute(
+            f"""INSERT INTO {work_table}_read_reasons
+                SELECT unnest(?::BIGINT[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),
+                       unnest(?::VARCHAR[])""",
+            columns,
+        )
 
 
 def add_checks(
@@ -237,3 +277,4 @@ def store(
 
 def drop(connection: duckdb.DuckDBPyConnection, work_table: str) -> None:
     connection.execute(f"DROP TABLE IF EXISTS {work_table}_reasons")
+    connection.execute(f"DROP TABLE IF EXISTS {work_table}_read_reasons")

@@ -21,7 +21,7 @@ os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parent.p
 
 from asn_platform.core.settings import Settings
 from asn_platform.generator import generate_sample
-from asn_platform.generator.profiles import LANGSA
+from asn_platform.generator.profiles import BANJARBARU, LANGSA, SOFIFI
 from asn_platform.generator.sample import SAMPLE_AS_OF
 
 TEST_KEY = "test-pseudonym-key"
@@ -92,3 +92,17 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 def sample_delivery(settings: Settings) -> Path:
     """Kota Langsa's generated personnel delivery (its other datasets beside it) in the test's landing area."""
     return generate_sample(settings.landing_dir, settings.sample_seed, profiles=(LANGSA,))[0]
+
+
+@pytest.fixture
+def sofifi_personnel(settings: Settings) -> Path:
+    """Sofifi's generated personnel workbook (its other datasets beside it) in the test's landing area."""
+    return generate_sample(settings.landing_dir, settings.sample_seed, profiles=(SOFIFI,))[0]
+
+
+@pytest.fixture
+def banjarbaru_personnel(settings: Settings) -> Path:
+    """Banjarbaru's generated personnel JSON Lines file (its API collections in the stand-in's folder)."""
+    return generate_sample(
+        settings.landing_dir, settings.sample_seed, profiles=(BANJARBARU,), api_dir=settings.source_api_dir
+    )[0]

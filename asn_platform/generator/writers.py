@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from asn_platform.core.contract import DATASETS
+from asn_platform.core.spreadsheet import column_letters
 from asn_platform.core.warehouse import quote_identifier, sql_literal
 from asn_platform.generator.profiles import CsvStyle, JsonLinesStyle, RegionProfile, WorkbookStyle
 
@@ -264,7 +265,7 @@ class WorkbookWriter(ExtractWriter):
             codes, tails = self._cells(self.columns[header], values)
             present = codes >= 0
             empty &= ~present
-            cell = ('<c r="' + _column_name(column)) + numbers + tails[codes]
+            cell = ('<c r="' + column_letters(column)) + numbers + tails[codes]
             cell[~present] = ""
             cells.append(cell)
         opening = '<row r="' + numbers + '">'
@@ -312,7 +313,7 @@ class WorkbookWriter(ExtractWriter):
         totals = self.style.header_row + 1 + self.rows_written
         totals_row = _sheet_row(totals, [_string_cell(self.style.totals_label), _number_cell(self.rows_written)])
         self._rows.write(totals_row.encode("utf-8"))
-        last_column = _column_name(max(len(self.columns), 2) - 1)
+        last_column = column_letters(max(len(self.columns), 2) - 1)
         head = (
             f'{_XML_DECLARATION}<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_RELATIONSHIPS_NS}">'
             f'<dimension ref="A1:{last_column}{totals + 1}"/><sheetViews><sheetView tabSelected="1" '
@@ -347,20 +348,10 @@ _ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 
 
-def _column_name(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    name = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        name = chr(ord("A") + remainder) + name
-    return name
-
-
 def _sheet_row(row: int, cells: list[str]) -> str:
     """A row of cells (each the XML after its reference), 0-based `row`."""
     number = row + 1
-    cells_xml = "".join(f'<c r="{_column_name(column)}{number}{cell}' for column, cell in enumerate(cells))
+    cells_xml = "".join(f'<c r="{column_letters(column)}{number}{cell}' for column, cell in enumerate(cells))
     return f'<row r="{number}">{cells_xml}</row>'
 
 

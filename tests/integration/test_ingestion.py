@@ -12,7 +12,7 @@ import yaml
 from asn_platform.core.settings import SOURCES_DIR, Settings
 from asn_platform.core.warehouse import connect
 from asn_platform.generator import generate_sample
-from asn_platform.generator.profiles import BANJARBARU, LANGSA, MEDAN, SOFIFI, SORONG
+from asn_platform.generator.profiles import BANJARBARU, LANGSA, MEDAN, SORONG
 from ingestion.deliveries import inside_landing
 from ingestion.registry import RegistryError, load_region, region_source
 from ingestion.service import audit_rows, load_pending
@@ -404,11 +404,6 @@ def test_sorong_windows_export_loads_with_nips_dates_numbers_and_oap_normalised(
     assert costs[1] > 1_000_000  # '1.250.000,00' is 1,250,000 rupiah, not 1.25
 
 
-@pytest.fixture
-def sofifi_personnel(settings: Settings) -> Path:
-    return generate_sample(settings.landing_dir, settings.sample_seed, profiles=(SOFIFI,))[0]
-
-
 def test_sofifi_workbooks_load_with_excel_rows_as_lineage(settings: Settings, sofifi_personnel: Path) -> None:
     results = load_pending(settings, "sofifi")
     assert [(r.delivery.dataset, r.status) for r in results] == [
@@ -518,13 +513,6 @@ def test_an_empty_delta_loads_as_no_change_but_an_empty_full_extract_is_rejected
     (rejected,) = [r for r in load_pending(settings, "medan", dataset="complaints") if r.status != "unchanged"]
     assert rejected.status == "rejected"
     assert "expect_table_row_count_to_be_between" in rejected.message  # a full extract with no rows is an error
-
-
-@pytest.fixture
-def banjarbaru_personnel(settings: Settings) -> Path:
-    return generate_sample(
-        settings.landing_dir, settings.sample_seed, profiles=(BANJARBARU,), api_dir=settings.source_api_dir
-    )[0]
 
 
 def test_banjarbaru_json_lines_load_with_nested_keys_and_line_numbers(
