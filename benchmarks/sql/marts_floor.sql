@@ -184,16 +184,26 @@ WITH headcounts AS (
     SELECT region, max(snapshot_date) AS snapshot_date, count(*) FILTER (WHERE status = 'active') AS active_headcount
     FROM employees
     GROUP BY region
+),
+
+region_loads AS (
+    SELECT region, max(finished_at) AS source_loaded_at
+    FROM raw.load_audit
+    WHERE dataset IN ('training', 'personnel') AND status = 'loaded'
+    GROUP BY region
 )
+
 SELECT
     r.region,
     r.name AS region_name,
     r.province,
     r.timezone,
     CAST(coalesce(h.active_headcount, 0) AS BIGINT) AS active_headcount,
-    h.snapshot_date
+    h.snapshot_date,
+    l.source_loaded_at
 FROM raw.regions AS r
-LEFT JOIN headcounts AS h ON r.region = h.region;
+LEFT JOIN headcounts AS h ON r.region = h.region
+LEFT JOIN region_loads AS l ON r.region = l.region;
 
 CREATE TABLE floor_core.dim_unit AS
 WITH staff AS (
@@ -228,14 +238,7 @@ CREATE SCHEMA floor_competency;
 -- Every current training record, its participant's key and unit now from the employees above (the hash computed
 -- here only for a participant missing from the current snapshot).
 CREATE TABLE floor_competency.training_records AS
-WITH region_loads AS (
-    SELECT region, max(finished_at) AS source_loaded_at
-    FROM raw.load_audit
-    WHERE dataset IN ('training', 'personnel') AND status = 'loaded'
-    GROUP BY region
-),
-
-training AS (
+WITH training AS (
     SELECT t.*, coalesce(string_split(t.topic_tags, ';'), []) AS topic_list
     FROM raw.training AS t
     INNER JOIN applied_loads AS a ON a.dataset = 'training' AND t._load_id = a.load_id AND t._ended_load_id IS NULL
@@ -261,10 +264,8 @@ SELECT
     t.cost_idr,
     t.result,
     t.result = 'passed' AS counts_toward_jp,
-    t.joint_opd AS is_inter_agency,
-    l.source_loaded_at
+    t.joint_opd AS is_inter_agency
 FROM training AS t
-INNER JOIN region_loads AS l ON t._region = l.region
 LEFT JOIN employees AS e ON t._region = e.region AND t.nip = e.nip;
 
 -- One row per person and training year: the JP sums, and the IP ASN kompetensi score from the same pass (first

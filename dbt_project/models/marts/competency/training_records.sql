@@ -3,8 +3,9 @@
     personnel or training rows a load brought or ended since the model's watermark (a personnel change can move a
     participant to another unit), deleting their rows and inserting them again, so a record or a person gone
     from raw goes here too and `--full-refresh` gives the same table (macros/change_scope.sql,
-    tests/integration/test_incremental.py). `source_loaded_at` is the region's, so the post-hook brings every
-    row of a region with a newer load up to it.
+    tests/integration/test_incremental.py). A day's delivery changes only the rows of the people it touched: how
+    fresh a region's data is lives in `core.dim_region.source_loaded_at`, not on every row (a per-row load time
+    rewrote every row of a region, and so every partition the gate checks and every file publishing writes, daily).
 -#}
 {{ config(
     materialized='incremental',
@@ -12,27 +13,9 @@
     unique_key=['region', 'employee_key'],
     on_schema_change='fail',
     pre_hook="{{ prepare_people_scope(['simpeg.personnel', 'diklat.training']) }}",
-    post_hook="{% if is_incremental() %}
-        update {{ this }} as records set source_loaded_at = region_loads.source_loaded_at
-        from (
-            select region, max(finished_at) as source_loaded_at from {{ source('simpeg', 'load_audit') }}
-            where dataset in ('training', 'personnel') and status = 'loaded' group by region
-        ) as region_loads
-        where records.region = region_loads.region and records.source_loaded_at is distinct from region_loads.source_loaded_at
-    {% endif %}",
 ) }}
 
 with
-
--- The same as the post-hook's.
-region_loads as (
-    select
-        region,
-        max(finished_at) as source_loaded_at
-    from {{ source('simpeg', 'load_audit') }}
-    where dataset in ('training', 'personnel') and status = 'loaded'
-    group by region
-),
 
 training as (
     select stg_diklat__training.*
@@ -85,8 +68,6 @@ select
     cast(topics.result as varchar) as result,
     -- Only a course passed counts toward the yearly JP entitlement.
     cast(topics.result = 'passed' as boolean) as counts_toward_jp,
-    cast(topics.joint_opd as boolean) as is_inter_agency,
-    cast(region_loads.source_loaded_at as timestamp with time zone) as source_loaded_at
+    cast(topics.joint_opd as boolean) as is_inter_agency
 from topics
-inner join region_loads on topics.region = region_loads.region
 left join employees on topics.region = employees.region and topics.nip = employees.nip
