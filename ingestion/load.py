@@ -34,7 +34,7 @@ from xml.etree import ElementTree
 
 import duckdb
 
-from asn_platform.core import contract
+from asn_platform.core import contract, faults
 from asn_platform.core.contract import DATASETS, REGIONAL_DATASETS, Dataset, Field
 from asn_platform.core.settings import EXPECTATIONS_DIR, Settings
 from asn_platform.core.spreadsheet import column_index, column_letters
@@ -1077,6 +1077,7 @@ def load_delivery(
         _reject_implausible_size(connection, delivery, config, kind, received, source_file=source_file)
         load = changes.Load(load_id, delivery.delivery_id, delivery.delivery_date, kind, started, datetime.now(UTC))
         archive_path = archive(delivery, sha256, settings.archive_dir)
+        faults.point("load:archived")
         connection.execute("BEGIN TRANSACTION")
         try:
             applied, restated, quarantined = _apply(
@@ -1086,7 +1087,9 @@ def load_delivery(
             finish("loaded", received_rows=received, loaded_rows=applied.brought, unchanged_rows=applied.unchanged,
                    ended_rows=applied.ended, quarantined_rows=quarantined, duplicate_rows=duplicates,
                    archive_path=archive_path, checks_digest=digest)  # fmt: skip
+            faults.point("load:applied")  # everything written, not committed
             connection.execute("COMMIT")
+            faults.point("load:committed")
         except BaseException:
             connection.execute("ROLLBACK")
             raise
