@@ -53,6 +53,7 @@ SET VARIABLE merit_min_years_in_golongan = (
 SET VARIABLE merit_sanction_free_years = (
     SELECT value FROM ref_platform_parameters WHERE parameter = 'merit_sanction_free_years'
 );
+SET VARIABLE k_anonymity_min = (SELECT value FROM ref_platform_parameters WHERE parameter = 'k_anonymity_min');
 SET VARIABLE kompetensi_weight = (SELECT max(weight) FROM ref_ip_asn_dimensions WHERE dimension = 'kompetensi');
 
 -- Lookups that replace range joins on the hot paths: a row per whole age / per IP ASN score.
@@ -164,7 +165,9 @@ FROM (
     FROM range(DATE '2000-01-01', DATE '2036-01-01', INTERVAL 1 DAY) AS days(day)
 );
 
-CREATE TABLE floor_core.dim_employee AS
+-- k-anonymous: golongan without its ruang; the quasi-identifiers but status of a class of fewer than k people of
+-- a region and status suppressed, and the next smallest classes with them until the suppressed are k.
+CREATE OR REPLACE TEMP TABLE dim_employee_generalised AS
 SELECT
     e.employee_key,
     e.region,
@@ -172,12 +175,56 @@ SELECT
     e.gender,
     b.age_band,
     e.employment_type,
-    e.golongan,
+    split_part(e.golongan, '/', 1) AS golongan,
     e.education_level,
     e.status,
     e.snapshot_date
 FROM employees AS e
 LEFT JOIN age_band_of AS b ON e.age = b.age;
+
+CREATE TABLE floor_core.dim_employee AS
+WITH classes AS (
+    SELECT
+        region, status, unit_code, gender, age_band, employment_type, golongan, education_level,
+        count(*) AS class_size,
+        sum(count(*)) OVER (
+            PARTITION BY region, status
+            ORDER BY count(*), unit_code, gender, age_band, employment_type, golongan, education_level
+            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ) - count(*) AS smaller_people,
+        sum(CASE WHEN count(*) < getvariable('k_anonymity_min') THEN count(*) ELSE 0 END)
+            OVER (PARTITION BY region, status) AS people_in_small_classes
+    FROM dim_employee_generalised
+    GROUP BY ALL
+),
+
+suppressed AS (
+    SELECT region, status, unit_code, gender, age_band, employment_type, golongan, education_level
+    FROM classes
+    WHERE
+        class_size < getvariable('k_anonymity_min')
+        OR (people_in_small_classes > 0 AND smaller_people < getvariable('k_anonymity_min'))
+)
+
+SELECT
+    g.employee_key,
+    g.region,
+    CASE WHEN s.region IS NULL THEN g.unit_code END AS unit_code,
+    CASE WHEN s.region IS NULL THEN g.gender END AS gender,
+    CASE WHEN s.region IS NULL THEN g.age_band END AS age_band,
+    CASE WHEN s.region IS NULL THEN g.employment_type END AS employment_type,
+    CASE WHEN s.region IS NULL THEN g.golongan END AS golongan,
+    CASE WHEN s.region IS NULL THEN g.education_level END AS education_level,
+    g.status,
+    g.snapshot_date,
+    s.region IS NOT NULL AS qi_suppressed
+FROM dim_employee_generalised AS g
+LEFT JOIN suppressed AS s
+    ON
+        g.region = s.region AND g.status IS NOT DISTINCT FROM s.status
+        AND g.unit_code IS NOT DISTINCT FROM s.unit_code AND g.gender IS NOT DISTINCT FROM s.gender
+        AND g.age_band IS NOT DISTINCT FROM s.age_band AND g.employment_type IS NOT DISTINCT FROM s.employment_type
+        AND g.golongan IS NOT DISTINCT FROM s.golongan AND g.education_level IS NOT DISTINCT FROM s.education_level;
 
 CREATE TABLE floor_core.dim_region AS
 WITH headcounts AS (
