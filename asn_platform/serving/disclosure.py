@@ -80,8 +80,8 @@ def measure(
         suppressed = f"count_if({SUPPRESSED})" if SUPPRESSED in columns else "0"
         group = ", ".join(quote_identifier(column) for column in ("region", *declared[table]))
         k, suppressed_rows = connection.execute(
-            f"SELECT min(people), coalesce(sum(suppressed), 0) FROM ("
-            f"SELECT {people} AS people, {suppressed} AS suppressed FROM {database}.{qualified(table)} GROUP BY {group})"
+            f"SELECT min(people), coalesce(sum(suppressed), 0) FROM (SELECT {people} AS people, "
+            f"{suppressed} AS suppressed FROM {database}.{qualified(table)} GROUP BY {group})"
         ).fetchone()
         measured[table] = KAnonymity(declared[table], k, int(suppressed_rows))
     return measured

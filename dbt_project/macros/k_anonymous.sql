@@ -10,6 +10,16 @@
 {% macro k_anonymous(relation, quasi_identifiers, kept=[], person='employee_key') -%}
     {%- set suppressible = quasi_identifiers | reject('in', kept) | list -%}
     {%- set partition = ['region'] + kept -%}
+    {%- set suppressed_columns = [] -%}
+    {%- for column in suppressible -%}
+        {%- do suppressed_columns.append(
+            'case when suppressed.region is null then ' ~ relation ~ '.' ~ column ~ ' end as ' ~ column
+        ) -%}
+    {%- endfor -%}
+    {%- set same_class = [] -%}
+    {%- for column in partition + suppressible -%}
+        {%- do same_class.append(relation ~ '.' ~ column ~ ' is not distinct from suppressed.' ~ column) -%}
+    {%- endfor -%}
     with
 
     classes as (
@@ -42,18 +52,15 @@
     )
 
     select
-        {{ relation }}.* replace (
-            {%- for column in suppressible %}
-                case when suppressed.region is null then {{ relation }}.{{ column }} end as {{ column }}
-                {{- "," if not loop.last }}
-            {%- endfor %}
-        ),
+        {{ relation }}.* replace ({{ suppressed_columns | join(', ') }}),
         suppressed.region is not null as qi_suppressed
     from {{ relation }}
-    left join suppressed
-        on
-            {% for column in partition + suppressible -%}
-                {{ relation }}.{{ column }} is not distinct from suppressed.{{ column }}
-                {{- " and" if not loop.last }}
-            {% endfor %}
+    left join suppressed on {{ same_class | join(' and ') }}
+{%- endmacro %}
+
+{#- The quasi-identifiers the calling model's yml declares (config.meta.quasi_identifiers): one place says them. -#}
+{% macro quasi_identifiers() -%}
+    {#- While dbt parses, config.get gives no mapping yet: nothing to render then. -#}
+    {%- set meta = config.get('meta') -%}
+    {{ return(meta.get('quasi_identifiers', []) if meta is mapping else []) }}
 {%- endmacro %}

@@ -27,5 +27,5 @@ generalised as (
 )
 
 select * from (
-    {{ k_anonymous('generalised', config.get('meta')['quasi_identifiers'], kept=['status']) }}
+    {{ k_anonymous('generalised', quasi_identifiers(), kept=['status']) }}
 ) as anonymous
