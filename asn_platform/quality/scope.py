@@ -76,6 +76,7 @@ PARTITIONS: dict[str, tuple[str, ...]] = {
     "competency.training_records": ("region", "year(start_date)"),
     "competency.employee_year": ("region", "calendar_year"),
     "competency.unit_year": ("region", "calendar_year"),
+    "restricted.employee_performance": ("region", "calendar_year"),
     "placement.employee_fit": ("region",),
     "placement.merit_pipeline": ("region",),
     "restricted.employee_merit": ("region",),

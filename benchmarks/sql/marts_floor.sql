@@ -386,7 +386,9 @@ GROUP BY i.region, i.employee_key, i.training_year;
 
 -- Each person's region years: from the region's first training year (not before dim_date's 2000) to its snapshot.
 -- "Never trained" by a year: no training of theirs in those years up to it, i.e. their first one is later.
-CREATE TABLE floor_competency.employee_year AS
+-- Every figure per person and year, the SKP predikat and IP ASN total too: employee_year is its pseudonymous part,
+-- restricted.employee_performance (restricted_floor.sql) its performance part; unit_year counts both.
+CREATE OR REPLACE TEMP TABLE employee_year_scored AS
 WITH snapshots AS (
     SELECT region, max(snapshot_year) AS snapshot_year FROM employees GROUP BY region
 ),
@@ -489,6 +491,7 @@ SELECT
     CAST(t.jp_attended AS INTEGER) AS jp_attended,
     CAST(t.cost_idr AS BIGINT) AS cost_idr,
     t.skp_rating,
+    t.discipline_state,
     CAST(t.kualifikasi_score AS INTEGER) AS ip_asn_kualifikasi,
     CAST(t.kompetensi_score AS INTEGER) AS ip_asn_kompetensi,
     CAST(t.kinerja_score AS INTEGER) AS ip_asn_kinerja,
@@ -498,6 +501,10 @@ SELECT
 FROM totalled AS t
 LEFT JOIN ip_asn_band_of AS b
     ON t.kualifikasi_score + t.kompetensi_score + t.kinerja_score + t.disiplin_score = b.score;
+
+CREATE TABLE floor_competency.employee_year AS
+SELECT * EXCLUDE (skp_rating, discipline_state, ip_asn_kinerja, ip_asn_disiplin, ip_asn_score, ip_asn_band)
+FROM employee_year_scored;
 
 CREATE TABLE floor_competency.unit_year AS
 WITH units AS (
@@ -522,7 +529,7 @@ WITH units AS (
         count(*) FILTER (WHERE ip_asn_band = 'Sedang') AS ip_asn_sedang,
         count(*) FILTER (WHERE ip_asn_band = 'Rendah') AS ip_asn_rendah,
         count(*) FILTER (WHERE ip_asn_band = 'Sangat Rendah') AS ip_asn_sangat_rendah
-    FROM floor_competency.employee_year
+    FROM employee_year_scored
     WHERE status = 'active'
     GROUP BY region, unit_code, calendar_year
 )

@@ -65,7 +65,6 @@ COLUMN_LABELS = {
     "meeting_20_jp_pct": "Mencapai 20 JP (%)",
     "placement_fit_pct": "Kesesuaian penempatan (%)",
     "weakest_element": "Unsur terlemah",
-    "ip_asn_band": "Kategori IP ASN",
 }
 
 
@@ -223,12 +222,14 @@ DASHBOARDS = [
             ),
             Chart(
                 "Sebaran IP ASN per tahun",
-                "competency.employee_year",
+                # From unit_year's counts: a person's IP ASN score is the HR agency's (restricted tier).
+                "competency.unit_year",
                 "echarts_timeseries_bar",
                 x_axis="calendar_year",
-                groupby=["ip_asn_band"],
-                metrics=[metric("ASN", "count(*)")],
-                filters=[ACTIVE],
+                metrics=[
+                    metric(band, f"sum(ip_asn_{band.lower().replace(' ', '_')})")
+                    for band in ("Sangat Tinggi", "Tinggi", "Sedang", "Rendah", "Sangat Rendah")
+                ],
                 options={"stack": "Stack"},
                 description="ASN aktif per kategori Indeks Profesionalitas ASN.",
             ),
