@@ -13,7 +13,7 @@ LANGSA_PUBLISHED_ROWS = {
     "placement.placement_history": 3000,
     "placement.employee_fit": 2854,
     "placement.unit_fit": 16,
-    "placement.merit_candidates": 354,
+    "placement.merit_pipeline": 171,  # the 354 merit candidates (restricted.merit_candidates), in counts
     "placement.movements": 0,
     "service_quality.ikm_unit_period": 315,
     "service_quality.complaints_unit_period": 123,

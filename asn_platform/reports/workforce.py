@@ -447,13 +447,13 @@ def merit_chart(connection: duckdb.DuckDBPyConnection, scope: Scope, reference: 
     _, _, where = scope.grouping()
     rows = _rows(
         connection,
-        f"""SELECT x.golongan, x.next_golongan, coalesce(x.fit, 'not_assessed') AS fit, count(*) AS candidates
-            FROM placement.merit_candidates x WHERE {where} GROUP BY ALL""",
+        f"""SELECT x.golongan, x.next_golongan, coalesce(x.fit, 'not_assessed') AS fit, sum(x.candidates) AS candidates
+            FROM placement.merit_pipeline x WHERE {where} GROUP BY ALL""",
         scope,
     )
+    # From unit_fit, not dim_employee: k-anonymity suppresses the employment type of a few people there.
     (pns,) = connection.execute(
-        f"SELECT count(*) FROM core.dim_employee x WHERE x.status = 'active' AND x.employment_type = 'PNS' AND {where}",
-        scope.parameters,
+        f"SELECT coalesce(sum(x.active_pns), 0) FROM placement.unit_fit x WHERE {where}", scope.parameters
     ).fetchone()
     order = reference.golongan_order
     for row in rows:

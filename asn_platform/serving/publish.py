@@ -51,6 +51,7 @@ from asn_platform.core.warehouse import connect, qualified, quote_identifier, sq
 from asn_platform.quality.holds import held_regions
 from asn_platform.quality.runner import RESULTS_SCHEMA, RESULTS_TABLE, RESULTS_TABLE_NAME
 from asn_platform.quality.suites import suite_tables
+from asn_platform.serving import disclosure
 
 # Schemas only the HR agency's tier carries (dbt_project/models/marts/restricted).
 RESTRICTED_SCHEMAS = ("restricted",)
@@ -458,11 +459,19 @@ def _write_analytics(
     return quality_rows
 
 
-def _audit(connection: duckdb.DuckDBPyConnection, plan: _Plan, base_restricted: Path | None) -> dict[str, str]:
-    """The pseudonymity audit of analytics.duckdb; returns how each mart was audited. A written mart is audited in
-    full. A reused one holds the content the base audited (the same fingerprint, verified in this file): under the
-    same rules it is checked only against the NIPs and names that are new since the base (none when the
-    re-identification table did not change)."""
+@dataclass(frozen=True)
+class _Audit:
+    how: dict[str, str]  # mart -> how it was audited: full, new identities, reused
+    k_min: int | None  # None when no mart declares quasi-identifiers
+    k_anonymity: dict[str, disclosure.KAnonymity]
+
+
+def _audit(connection: duckdb.DuckDBPyConnection, plan: _Plan, base_restricted: Path | None) -> _Audit:
+    """The pseudonymity audit of analytics.duckdb. A written mart is audited in full. A reused one holds the content
+    the base audited (the same fingerprint, verified in this file): under the same rules it is checked only against
+    the NIPs and names that are new since the base (none when the re-identification table did not change). Then k
+    is measured on every mart that declares quasi-identifiers (written or reused: a mart's scan is cheap and the
+    seed's k may have changed), and a mart below k_anonymity_min is refused."""
     base = plan.base
     same_rules = base is not None and base.manifest.get("audit_rules") == _audit_rules()
     in_full = plan.written if same_rules else plan.marts
@@ -482,7 +491,16 @@ def _audit(connection: duckdb.DuckDBPyConnection, plan: _Plan, base_restricted: 
             leaks += _audit_pseudonymous(connection, "analytics", list(plan.reused), patterns=False, known=new_known)
     if leaks:
         raise PublishRefused("the pseudonymous tier would carry direct identifiers: " + "; ".join(leaks))
-    return {table: "full" if table in in_full else "new identities" if new_known else "reused" for table in plan.marts}
+    how = {table: "full" if table in in_full else "new identities" if new_known else "reused" for table in plan.marts}
+    declared = {table: qis for table, qis in disclosure.declared_quasi_identifiers().items() if table in plan.marts}
+    if not declared:
+        return _Audit(how, None, {})
+    k_min = disclosure.k_minimum(connection, "build")
+    measured = disclosure.measure(connection, "analytics", declared, plan.marts)
+    below = disclosure.violations(measured, k_min)
+    if below:
+        raise PublishRefused("the pseudonymous tier would single people out (k-anonymity): " + "; ".join(below))
+    return _Audit(how, k_min, measured)
 
 
 def _write_products(settings: Settings, folder: Path, version: str, published_at: datetime) -> dict[str, Any]:
@@ -531,10 +549,13 @@ def _write_products(settings: Settings, folder: Path, version: str, published_at
                 "rows": fingerprints[table].rows,
                 "fingerprint": fingerprints[table].digest,
                 "status": "reused" if table in plan.reused else "written",
-                "audit": audits[table],
+                "audit": audits.how[table],
+                **({"k_anonymity": audits.k_anonymity[table].as_manifest()} if table in audits.k_anonymity else {}),
             }
             for table in plan.marts
         },
+        # The smallest k a mart with quasi-identifiers may have (platform_parameters k_anonymity_min).
+        "k_anonymity_min": audits.k_min,
         "restricted": {
             table: {"rows": fingerprints[table].rows, "fingerprint": fingerprints[table].digest}
             for table in plan.restricted_tables

@@ -38,6 +38,9 @@ SELECT * FROM read_csv('${seeds}/skp_ratings.csv', header = true,
 CREATE OR REPLACE TEMP TABLE ref_training_categories AS
 SELECT * FROM read_csv('${seeds}/training_categories.csv', header = true,
     columns = {'category': 'VARCHAR', 'category_group': 'VARCHAR', 'ip_asn_item': 'VARCHAR'});
+CREATE OR REPLACE TEMP TABLE ref_years_bands AS
+SELECT * FROM read_csv('${seeds}/years_bands.csv', header = true,
+    columns = {'years_band': 'VARCHAR', 'min_years': 'INTEGER', 'max_years': 'INTEGER'});
 CREATE OR REPLACE TEMP TABLE ref_critical_roles AS
 SELECT * FROM read_csv('${seeds}/critical_roles.csv', header = true,
     columns = {'unit_sector': 'VARCHAR', 'position_type': 'VARCHAR', 'required_education_sector': 'VARCHAR',
@@ -53,6 +56,7 @@ SET VARIABLE merit_min_years_in_golongan = (
 SET VARIABLE merit_sanction_free_years = (
     SELECT value FROM ref_platform_parameters WHERE parameter = 'merit_sanction_free_years'
 );
+SET VARIABLE k_anonymity_min = (SELECT value FROM ref_platform_parameters WHERE parameter = 'k_anonymity_min');
 SET VARIABLE kompetensi_weight = (SELECT max(weight) FROM ref_ip_asn_dimensions WHERE dimension = 'kompetensi');
 
 -- Lookups that replace range joins on the hot paths: a row per whole age / per IP ASN score.
@@ -164,7 +168,9 @@ FROM (
     FROM range(DATE '2000-01-01', DATE '2036-01-01', INTERVAL 1 DAY) AS days(day)
 );
 
-CREATE TABLE floor_core.dim_employee AS
+-- k-anonymous: golongan without its ruang; the quasi-identifiers but status of a class of fewer than k people of
+-- a region and status suppressed, and the next smallest classes with them until the suppressed are k.
+CREATE OR REPLACE TEMP TABLE dim_employee_generalised AS
 SELECT
     e.employee_key,
     e.region,
@@ -172,12 +178,62 @@ SELECT
     e.gender,
     b.age_band,
     e.employment_type,
-    e.golongan,
+    split_part(e.golongan, '/', 1) AS golongan,
     e.education_level,
     e.status,
     e.snapshot_date
 FROM employees AS e
 LEFT JOIN age_band_of AS b ON e.age = b.age;
+
+CREATE TABLE floor_core.dim_employee AS
+WITH counted AS (
+    SELECT
+        region, status, unit_code, gender, age_band, employment_type, golongan, education_level,
+        count(*) AS class_size
+    FROM dim_employee_generalised
+    GROUP BY region, status, unit_code, gender, age_band, employment_type, golongan, education_level
+),
+
+classes AS (
+    SELECT
+        *,
+        sum(class_size) OVER (
+            PARTITION BY region, status
+            ORDER BY class_size, unit_code, gender, age_band, employment_type, golongan, education_level
+            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ) - class_size AS smaller_people,
+        sum(CASE WHEN class_size < getvariable('k_anonymity_min') THEN class_size ELSE 0 END)
+            OVER (PARTITION BY region, status) AS people_in_small_classes
+    FROM counted
+),
+
+suppressed AS (
+    SELECT region, status, unit_code, gender, age_band, employment_type, golongan, education_level
+    FROM classes
+    WHERE
+        class_size < getvariable('k_anonymity_min')
+        OR (people_in_small_classes > 0 AND smaller_people < getvariable('k_anonymity_min'))
+)
+
+SELECT
+    g.employee_key,
+    g.region,
+    CASE WHEN s.region IS NULL THEN g.unit_code END AS unit_code,
+    CASE WHEN s.region IS NULL THEN g.gender END AS gender,
+    CASE WHEN s.region IS NULL THEN g.age_band END AS age_band,
+    CASE WHEN s.region IS NULL THEN g.employment_type END AS employment_type,
+    CASE WHEN s.region IS NULL THEN g.golongan END AS golongan,
+    CASE WHEN s.region IS NULL THEN g.education_level END AS education_level,
+    g.status,
+    g.snapshot_date,
+    s.region IS NOT NULL AS qi_suppressed
+FROM dim_employee_generalised AS g
+LEFT JOIN suppressed AS s
+    ON
+        g.region = s.region AND g.status IS NOT DISTINCT FROM s.status
+        AND g.unit_code IS NOT DISTINCT FROM s.unit_code AND g.gender IS NOT DISTINCT FROM s.gender
+        AND g.age_band IS NOT DISTINCT FROM s.age_band AND g.employment_type IS NOT DISTINCT FROM s.employment_type
+        AND g.golongan IS NOT DISTINCT FROM s.golongan AND g.education_level IS NOT DISTINCT FROM s.education_level;
 
 CREATE TABLE floor_core.dim_region AS
 WITH headcounts AS (
@@ -331,7 +387,9 @@ GROUP BY i.region, i.employee_key, i.training_year;
 
 -- Each person's region years: from the region's first training year (not before dim_date's 2000) to its snapshot.
 -- "Never trained" by a year: no training of theirs in those years up to it, i.e. their first one is later.
-CREATE TABLE floor_competency.employee_year AS
+-- Every figure per person and year, the SKP predikat and IP ASN total too: employee_year is its pseudonymous part,
+-- restricted.employee_performance (restricted_floor.sql) its performance part; unit_year counts both.
+CREATE OR REPLACE TEMP TABLE employee_year_scored AS
 WITH snapshots AS (
     SELECT region, max(snapshot_year) AS snapshot_year FROM employees GROUP BY region
 ),
@@ -434,6 +492,7 @@ SELECT
     CAST(t.jp_attended AS INTEGER) AS jp_attended,
     CAST(t.cost_idr AS BIGINT) AS cost_idr,
     t.skp_rating,
+    t.discipline_state,
     CAST(t.kualifikasi_score AS INTEGER) AS ip_asn_kualifikasi,
     CAST(t.kompetensi_score AS INTEGER) AS ip_asn_kompetensi,
     CAST(t.kinerja_score AS INTEGER) AS ip_asn_kinerja,
@@ -443,6 +502,10 @@ SELECT
 FROM totalled AS t
 LEFT JOIN ip_asn_band_of AS b
     ON t.kualifikasi_score + t.kompetensi_score + t.kinerja_score + t.disiplin_score = b.score;
+
+CREATE TABLE floor_competency.employee_year AS
+SELECT * EXCLUDE (skp_rating, discipline_state, ip_asn_kinerja, ip_asn_disiplin, ip_asn_score, ip_asn_band)
+FROM employee_year_scored;
 
 CREATE TABLE floor_competency.unit_year AS
 WITH units AS (
@@ -467,7 +530,7 @@ WITH units AS (
         count(*) FILTER (WHERE ip_asn_band = 'Sedang') AS ip_asn_sedang,
         count(*) FILTER (WHERE ip_asn_band = 'Rendah') AS ip_asn_rendah,
         count(*) FILTER (WHERE ip_asn_band = 'Sangat Rendah') AS ip_asn_sangat_rendah
-    FROM floor_competency.employee_year
+    FROM employee_year_scored
     WHERE status = 'active'
     GROUP BY region, unit_code, calendar_year
 )
@@ -503,7 +566,9 @@ FROM units;
 DROP SCHEMA IF EXISTS floor_placement CASCADE;
 CREATE SCHEMA floor_placement;
 
-CREATE TABLE floor_placement.employee_fit AS
+-- The full placement detail of restricted.employee_merit (written by restricted_floor.sql): exact years, SKP and
+-- discipline, the merit rules. The placement marts count from it; employee_fit is its generalised, k-anonymous part.
+CREATE OR REPLACE TEMP TABLE employee_merit AS
 WITH sector_relations AS (
     SELECT sector, related_sector FROM ref_sector_relations
     UNION
@@ -521,7 +586,7 @@ assessed AS (
     SELECT
         e.*,
         CASE
-            WHEN e.education_sector IS NULL THEN 'not_assessed'
+            WHEN e.education_sector IS NULL OR e.unit_sector IS NULL THEN 'not_assessed'
             WHEN e.education_sector = e.unit_sector THEN 'match'
             WHEN sr.related_sector IS NOT NULL THEN 'related'
             ELSE 'mismatch'
@@ -579,7 +644,7 @@ SELECT
     snapshot_date
 FROM assessed;
 
-CREATE TABLE floor_placement.merit_candidates AS
+CREATE OR REPLACE TEMP TABLE merit_candidates AS
 SELECT
     f.employee_key,
     f.region,
@@ -598,9 +663,86 @@ SELECT
         ) AS INTEGER
     ) AS rank_in_unit,
     f.snapshot_date
-FROM floor_placement.employee_fit AS f
+FROM employee_merit AS f
 LEFT JOIN ref_skp_ratings AS r ON f.skp_rating_last_year = r.predikat
 WHERE f.is_merit_eligible;
+
+CREATE TABLE floor_placement.merit_pipeline AS
+SELECT region, unit_code, golongan, next_golongan, fit, count(*) AS candidates
+FROM merit_candidates
+GROUP BY region, unit_code, golongan, next_golongan, fit;
+
+-- k-anonymous: years in position in bands; the quasi-identifiers of a class of fewer than k people of a region
+-- suppressed, and the next smallest classes with them until the suppressed are k.
+CREATE OR REPLACE TEMP TABLE employee_fit_generalised AS
+SELECT
+    m.employee_key,
+    m.region,
+    m.unit_code,
+    m.unit_sector,
+    m.position_type,
+    m.education_sector,
+    m.fit,
+    m.is_critical_mismatch,
+    b.years_band AS years_in_position_band,
+    m.met_20_jp_last_year,
+    m.meets_golongan_time,
+    m.snapshot_date
+FROM employee_merit AS m
+LEFT JOIN ref_years_bands AS b ON floor(m.years_in_position) BETWEEN b.min_years AND b.max_years;
+
+CREATE TABLE floor_placement.employee_fit AS
+WITH counted AS (
+    SELECT
+        region, unit_code, unit_sector, position_type, education_sector, years_in_position_band,
+        count(*) AS class_size
+    FROM employee_fit_generalised
+    GROUP BY region, unit_code, unit_sector, position_type, education_sector, years_in_position_band
+),
+
+classes AS (
+    SELECT
+        *,
+        sum(class_size) OVER (
+            PARTITION BY region
+            ORDER BY class_size, unit_code, unit_sector, position_type, education_sector, years_in_position_band
+            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ) - class_size AS smaller_people,
+        sum(CASE WHEN class_size < getvariable('k_anonymity_min') THEN class_size ELSE 0 END)
+            OVER (PARTITION BY region) AS people_in_small_classes
+    FROM counted
+),
+
+suppressed AS (
+    SELECT region, unit_code, unit_sector, position_type, education_sector, years_in_position_band
+    FROM classes
+    WHERE
+        class_size < getvariable('k_anonymity_min')
+        OR (people_in_small_classes > 0 AND smaller_people < getvariable('k_anonymity_min'))
+)
+
+SELECT
+    g.employee_key,
+    g.region,
+    CASE WHEN s.region IS NULL THEN g.unit_code END AS unit_code,
+    CASE WHEN s.region IS NULL THEN g.unit_sector END AS unit_sector,
+    CASE WHEN s.region IS NULL THEN g.position_type END AS position_type,
+    CASE WHEN s.region IS NULL THEN g.education_sector END AS education_sector,
+    g.fit,
+    g.is_critical_mismatch,
+    CASE WHEN s.region IS NULL THEN g.years_in_position_band END AS years_in_position_band,
+    g.met_20_jp_last_year,
+    g.meets_golongan_time,
+    g.snapshot_date,
+    s.region IS NOT NULL AS qi_suppressed
+FROM employee_fit_generalised AS g
+LEFT JOIN suppressed AS s
+    ON
+        g.region = s.region
+        AND g.unit_code IS NOT DISTINCT FROM s.unit_code AND g.unit_sector IS NOT DISTINCT FROM s.unit_sector
+        AND g.position_type IS NOT DISTINCT FROM s.position_type
+        AND g.education_sector IS NOT DISTINCT FROM s.education_sector
+        AND g.years_in_position_band IS NOT DISTINCT FROM s.years_in_position_band;
 
 CREATE TABLE floor_placement.unit_fit AS
 WITH counted AS (
@@ -608,6 +750,7 @@ WITH counted AS (
         region,
         unit_code,
         count(*) AS active_headcount,
+        count(*) FILTER (WHERE employment_type = 'PNS') AS active_pns,
         count(*) FILTER (WHERE fit <> 'not_assessed') AS assessed,
         count(*) FILTER (WHERE fit = 'match') AS matches,
         count(*) FILTER (WHERE fit = 'related') AS related,
@@ -616,7 +759,7 @@ WITH counted AS (
         count(*) FILTER (WHERE is_critical_mismatch) AS critical_mismatches,
         count(*) FILTER (WHERE is_merit_eligible) AS merit_eligible,
         avg(years_in_position) AS mean_years_in_position
-    FROM floor_placement.employee_fit
+    FROM employee_merit
     GROUP BY region, unit_code
 )
 
@@ -625,6 +768,7 @@ SELECT
     c.unit_code,
     u.sector,
     c.active_headcount,
+    c.active_pns,
     c.assessed,
     c.matches,
     c.related,

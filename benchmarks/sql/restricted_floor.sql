@@ -1,7 +1,8 @@
--- The floor's restricted mart, after marts_floor.sql (files run in name order): it reuses that script's temporary
--- tables (applied_loads, employees) and writes floor_restricted.employee_identity, the re-identification table dbt
--- builds as restricted.employee_identity: the current personnel rows' NIP, name, unit and position beside the
--- pseudonymous key.
+-- The floor's restricted marts, after marts_floor.sql (files run in name order): it reuses that script's temporary
+-- tables (applied_loads, employees, employee_year_scored, employee_merit, merit_candidates) and writes
+-- floor_restricted.employee_identity, the re-identification table dbt builds as restricted.employee_identity: the
+-- current personnel rows' NIP, name, unit and position beside the pseudonymous key; and the HR agency's per-person
+-- performance and merit detail.
 
 DROP SCHEMA IF EXISTS floor_restricted CASCADE;
 CREATE SCHEMA floor_restricted;
@@ -24,3 +25,20 @@ SELECT
     e.snapshot_date
 FROM employees AS e
 INNER JOIN personnel AS p ON e.region = p.region AND e.nip = p.nip;
+
+CREATE TABLE floor_restricted.employee_merit AS SELECT * FROM employee_merit;
+
+CREATE TABLE floor_restricted.merit_candidates AS SELECT * FROM merit_candidates;
+
+CREATE TABLE floor_restricted.employee_performance AS
+SELECT
+    employee_key,
+    region,
+    calendar_year,
+    skp_rating,
+    discipline_state,
+    ip_asn_kinerja,
+    ip_asn_disiplin,
+    ip_asn_score,
+    ip_asn_band
+FROM employee_year_scored;

@@ -49,9 +49,7 @@ COLUMN_LABELS = {
     "category": "Kategori",
     "golongan": "Golongan",
     "next_golongan": "Golongan berikutnya",
-    "rank_in_unit": "Peringkat di unit",
-    "years_in_golongan": "Masa golongan (tahun)",
-    "skp_rating_last_year": "Predikat SKP tahun lalu",
+    "candidates": "Kandidat",
     "fit": "Kesesuaian pendidikan",
     "ikm": "IKM",
     "mutu": "Mutu",
@@ -67,7 +65,6 @@ COLUMN_LABELS = {
     "meeting_20_jp_pct": "Mencapai 20 JP (%)",
     "placement_fit_pct": "Kesesuaian penempatan (%)",
     "weakest_element": "Unsur terlemah",
-    "ip_asn_band": "Kategori IP ASN",
 }
 
 
@@ -225,12 +222,14 @@ DASHBOARDS = [
             ),
             Chart(
                 "Sebaran IP ASN per tahun",
-                "competency.employee_year",
+                # From unit_year's counts: a person's IP ASN score is the HR agency's (restricted tier).
+                "competency.unit_year",
                 "echarts_timeseries_bar",
                 x_axis="calendar_year",
-                groupby=["ip_asn_band"],
-                metrics=[metric("ASN", "count(*)")],
-                filters=[ACTIVE],
+                metrics=[
+                    metric(band, f"sum(ip_asn_{band.lower().replace(' ', '_')})")
+                    for band in ("Sangat Tinggi", "Tinggi", "Sedang", "Rendah", "Sangat Rendah")
+                ],
                 options={"stack": "Stack"},
                 description="ASN aktif per kategori Indeks Profesionalitas ASN.",
             ),
@@ -289,30 +288,19 @@ DASHBOARDS = [
                 "placement.employee_fit",
                 "echarts_timeseries_bar",
                 x_axis="region",
+                # SKP predikat and discipline are per-person performance data of the HR agency's restricted tier:
+                # the pseudonymous tier counts only the rules that rest on neither (merit_pipeline: the eligible).
                 metrics=[
-                    metric("SKP baik", "count(CASE WHEN meets_skp_rule THEN 1 END)"),
                     metric("20 JP tahun lalu", "count(CASE WHEN met_20_jp_last_year THEN 1 END)"),
                     metric("Masa golongan cukup", "count(CASE WHEN meets_golongan_time THEN 1 END)"),
-                    metric("Bebas hukuman disiplin", "count(CASE WHEN sanction_free THEN 1 END)"),
-                    metric("Memenuhi semua (merit)", "count(CASE WHEN is_merit_eligible THEN 1 END)"),
                 ],
             ),
             Chart(
-                "Kandidat kenaikan pangkat (peringkat 1 sampai 3 per unit)",
-                "placement.merit_candidates",
+                "Kandidat kenaikan pangkat per unit dan golongan",
+                "placement.merit_pipeline",
                 "table",
-                columns=[
-                    "region",
-                    "unit_code",
-                    "rank_in_unit",
-                    "golongan",
-                    "next_golongan",
-                    "years_in_golongan",
-                    "skp_rating_last_year",
-                    "fit",
-                ],
-                order_by=[("unit_code", True), ("rank_in_unit", True)],
-                filters=[("rank_in_unit", "<=", 3)],
+                columns=["region", "unit_code", "golongan", "next_golongan", "fit", "candidates"],
+                order_by=[("unit_code", True), ("golongan", True)],
                 row_limit=500,
             ),
         ],

@@ -190,7 +190,7 @@ def _key(nip: str) -> str:
     return hashlib.sha256(f"{TEST_KEY}:{nip}".encode()).hexdigest()
 
 
-MARKED = {"competency.training_records": "course_title", "competency.employee_year": "skp_rating",
+MARKED = {"competency.training_records": "course_title", "competency.employee_year": "employment_type",
           "placement.placement_history": "position_type"}  # fmt: skip
 
 

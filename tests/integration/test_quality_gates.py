@@ -219,11 +219,13 @@ def test_a_broken_rule_stops_its_stage_naming_expectation_table_and_values(
 
 
 def test_the_dimension_reconciliation_shows_both_counts(warehouse: Built) -> None:
+    # The unit's people by the re-identification table: k-anonymity suppressed the unit of a few in dim_employee.
+    in_unit = "SELECT employee_key FROM restricted.employee_identity WHERE unit_code = 'LGS-BAPPEDA'"
     with connect(settings=warehouse.settings) as connection:
         (before,) = connection.execute(
-            "SELECT count(*) FROM core.dim_employee WHERE unit_code = 'LGS-BAPPEDA' AND status = 'active'"
+            f"SELECT count(*) FROM core.dim_employee WHERE employee_key IN ({in_unit}) AND status = 'active'"
         ).fetchone()
-    _break(warehouse.settings, "DELETE FROM core.dim_employee WHERE unit_code = 'LGS-BAPPEDA' AND status = 'active'")
+    _break(warehouse.settings, f"DELETE FROM core.dim_employee WHERE employee_key IN ({in_unit}) AND status = 'active'")
     message = _gate_then_publish("marts", warehouse.settings)
     assert f'"delivered": {before}, "in_dim_employee": 0' in message
 

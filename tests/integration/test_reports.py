@@ -162,7 +162,7 @@ def test_placement_merit_elements_and_link_charts_add_up_to_the_marts(built: Bui
 
     ((candidates, eligible),) = _query(
         settings,
-        "SELECT (SELECT count(*) FROM placement.merit_candidates), "
+        "SELECT (SELECT sum(candidates) FROM placement.merit_pipeline), "
         "(SELECT sum(merit_eligible) FROM placement.unit_fit)",
     )
     assert sum(row["candidates"] for row in _values(specs["merit"])) == candidates == eligible

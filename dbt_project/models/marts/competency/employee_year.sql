@@ -1,7 +1,9 @@
 {%- set category_groups = ['leadership', 'functional', 'technical', 'socio_cultural', 'seminar_workshop'] -%}
 -- One row per civil servant of the current snapshot and calendar year, from the region's first training year to
--- its snapshot year: JP (passed courses) in total and by kind, the 20 JP rule, and the IP ASN professionalism index
--- with its four dimension scores. People with no training that year are here with 0 JP.
+-- its snapshot year: JP (passed courses) in total and by kind, the 20 JP rule, and the IP ASN dimensions that rest on
+-- qualification and training (kualifikasi, kompetensi). People with no training that year are here with 0 JP. The
+-- SKP predikat, discipline and the whole IP ASN score are per-person performance data: restricted.employee_performance
+-- (HR agency only) adds them; unit_year counts them.
 -- Incremental by person (macros/change_scope.sql): a build recomputes the people whose personnel or training rows a
 -- load brought or ended since the model's watermark, and every person of a region whose span of years moved.
 {{ config(
@@ -32,10 +34,6 @@ ip_asn_scores as (
 
 ip_asn_dimensions as (
     select * from {{ ref('ip_asn_dimensions') }}
-),
-
-ip_asn_bands as (
-    select * from {{ ref('ip_asn_bands') }}
 ),
 
 snapshots as (
@@ -188,20 +186,7 @@ competency_items as (
 employee_years as (
     select
         employees.*,
-        region_years.calendar_year,
-        -- The extract carries the predikat of the last two years; the current year is not rated yet, so it
-        -- counts with last year's, as the yearly IP ASN measurement does.
-        case
-            when region_years.calendar_year = employees.snapshot_year - 2 then employees.skp_rating_year_before
-            when region_years.calendar_year >= employees.snapshot_year - 1 then employees.skp_rating_last_year
-        end as skp_rating,
-        case
-            when
-                employees.discipline_sanction = 'none'
-                or extract(year from employees.discipline_date) > region_years.calendar_year
-                then 'never_sanctioned'
-            else 'sanctioned'
-        end as discipline_state
+        region_years.calendar_year
     from employees
     inner join region_years on employees.region = region_years.region
 ),
@@ -220,10 +205,7 @@ scored as (
         coalesce(training_years.jp_attended, 0) as jp_attended,
         coalesce(training_years.cost_idr, 0) as cost_idr,
         coalesce(kualifikasi.score, 0) as kualifikasi_score,
-        coalesce(competency_items.kompetensi_score, 0) as kompetensi_score,
-        -- No predikat on record earns no kinerja points.
-        coalesce(kinerja.score, 0) as kinerja_score,
-        coalesce(disiplin.score, 0) as disiplin_score
+        coalesce(competency_items.kompetensi_score, 0) as kompetensi_score
     from employee_years
     left join training_years
         on
@@ -237,19 +219,11 @@ scored as (
             and employee_years.calendar_year = competency_items.training_year
     left join ip_asn_scores as kualifikasi
         on kualifikasi.dimension = 'kualifikasi' and employee_years.education_level = kualifikasi.item
-    left join ip_asn_scores as kinerja
-        on kinerja.dimension = 'kinerja' and employee_years.skp_rating = kinerja.item
-    left join ip_asn_scores as disiplin
-        on disiplin.dimension = 'disiplin' and employee_years.discipline_state = disiplin.item
 ),
 
 totalled as (
     select
         scored.*,
-        scored.kualifikasi_score
-        + scored.kompetensi_score
-        + scored.kinerja_score
-        + scored.disiplin_score as ip_asn_score,
         sum(scored.trainings_attended) over (
             partition by scored.region, scored.employee_key
             order by scored.calendar_year rows between unbounded preceding and current row
@@ -279,12 +253,6 @@ select
     cast(totalled.inter_agency_trainings as integer) as inter_agency_trainings,
     cast(totalled.jp_attended as integer) as jp_attended,
     cast(totalled.cost_idr as bigint) as cost_idr,
-    cast(totalled.skp_rating as varchar) as skp_rating,
     cast(totalled.kualifikasi_score as integer) as ip_asn_kualifikasi,
-    cast(totalled.kompetensi_score as integer) as ip_asn_kompetensi,
-    cast(totalled.kinerja_score as integer) as ip_asn_kinerja,
-    cast(totalled.disiplin_score as integer) as ip_asn_disiplin,
-    cast(totalled.ip_asn_score as integer) as ip_asn_score,
-    cast(ip_asn_bands.band as varchar) as ip_asn_band
+    cast(totalled.kompetensi_score as integer) as ip_asn_kompetensi
 from totalled
-left join ip_asn_bands on totalled.ip_asn_score between ip_asn_bands.min_score and ip_asn_bands.max_score

@@ -3,9 +3,19 @@
 -- employee_year, so every figure counts the same people (the current snapshot's active staff in their unit now).
 with
 
+-- The IP ASN score per person is the HR agency's (restricted.employee_performance): counted here, never shown.
 employee_year as (
-    select * from {{ ref('employee_year') }}
-    where status = 'active'
+    select
+        employee_year.*,
+        performance.ip_asn_score,
+        performance.ip_asn_band
+    from {{ ref('employee_year') }} as employee_year
+    inner join {{ ref('employee_performance') }} as performance
+        on
+            employee_year.region = performance.region
+            and employee_year.employee_key = performance.employee_key
+            and employee_year.calendar_year = performance.calendar_year
+    where employee_year.status = 'active'
 ),
 
 units as (

@@ -2,8 +2,8 @@
 -- (related) or not (mismatch), the critical mismatches, and the merit pipeline.
 with
 
-employee_fit as (
-    select * from {{ ref('employee_fit') }}
+employee_merit as (
+    select * from {{ ref('employee_merit') }}
 ),
 
 units as (
@@ -15,6 +15,7 @@ counted as (
         region,
         unit_code,
         count(*) as active_headcount,
+        sum(case when employment_type = 'PNS' then 1 else 0 end) as active_pns,
         sum(case when fit <> 'not_assessed' then 1 else 0 end) as assessed,
         sum(case when fit = 'match' then 1 else 0 end) as matches,
         sum(case when fit = 'related' then 1 else 0 end) as related,
@@ -23,7 +24,7 @@ counted as (
         sum(case when is_critical_mismatch then 1 else 0 end) as critical_mismatches,
         sum(case when is_merit_eligible then 1 else 0 end) as merit_eligible,
         avg(years_in_position) as mean_years_in_position
-    from employee_fit
+    from employee_merit
     group by region, unit_code
 )
 
@@ -32,6 +33,7 @@ select
     cast(counted.unit_code as varchar) as unit_code,
     cast(units.sector as varchar) as sector,
     cast(counted.active_headcount as bigint) as active_headcount,
+    cast(counted.active_pns as bigint) as active_pns,
     cast(counted.assessed as bigint) as assessed,
     cast(counted.matches as bigint) as matches,
     cast(counted.related as bigint) as related,

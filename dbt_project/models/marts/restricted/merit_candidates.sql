@@ -3,7 +3,7 @@
 with
 
 eligible as (
-    select * from {{ ref('employee_fit') }}
+    select * from {{ ref('employee_merit') }}
     where is_merit_eligible
 ),
 
