@@ -20,6 +20,7 @@ from asn_platform.core.warehouse import qualified, quote_identifier
 
 MARTS_DIR = DBT_PROJECT_DIR / "models" / "marts"
 K_PARAMETER = "k_anonymity_min"
+SEED_SCHEMA = "reference"  # the seeds' schema (dbt_project.yml), where platform_parameters is
 PERSON = "employee_key"
 SUPPRESSED = "qi_suppressed"
 
@@ -49,7 +50,7 @@ def declared_quasi_identifiers(marts_dir: Path = MARTS_DIR) -> dict[str, tuple[s
 def k_minimum(connection: duckdb.DuckDBPyConnection, database: str) -> int:
     """k_anonymity_min from the build's platform_parameters seed: the value the build suppressed with."""
     row = connection.execute(
-        f"SELECT value FROM {database}.reference.platform_parameters WHERE parameter = ?", [K_PARAMETER]
+        f"SELECT value FROM {database}.{SEED_SCHEMA}.platform_parameters WHERE parameter = ?", [K_PARAMETER]
     ).fetchone()
     if row is None:
         raise LookupError(f"the platform_parameters seed has no {K_PARAMETER}: the build cannot be audited for it")

@@ -589,7 +589,9 @@ def _compose_held(connection: duckdb.DuckDBPyConnection, settings: Settings, pat
         "WHERE database_name = 'fresh' ORDER BY schema_name, table_name, column_index"
     ).fetchall():
         fresh_columns.setdefault(table, []).append((column, data_type))
-    schemas = (*MART_SCHEMAS, *RESTRICTED_SCHEMAS, RESULTS_SCHEMA)
+    # What publishing reads of the build: the marts, the data-quality results and the seeds (`reference`: the
+    # k-anonymity threshold among them).
+    schemas = (*MART_SCHEMAS, *RESTRICTED_SCHEMAS, RESULTS_SCHEMA, disclosure.SEED_SCHEMA)
     regions = "[" + ", ".join(sql_literal(region) for region in held) + "]"
     for table, columns in fresh_columns.items():
         schema = table.split(".", 1)[0]
@@ -597,7 +599,7 @@ def _compose_held(connection: duckdb.DuckDBPyConnection, settings: Settings, pat
             continue
         connection.execute(f"CREATE SCHEMA IF NOT EXISTS build.{quote_identifier(schema)}")
         names = [name for name, _ in columns]
-        if schema == RESULTS_SCHEMA or "region" not in names:
+        if schema in {RESULTS_SCHEMA, disclosure.SEED_SCHEMA} or "region" not in names:
             connection.execute(f"CREATE TABLE build.{qualified(table)} AS SELECT * FROM fresh.{qualified(table)}")
             continue
         kept = previous_tables.get(table, {})

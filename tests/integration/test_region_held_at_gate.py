@@ -12,9 +12,10 @@ import pytest
 from asn_platform.core.settings import SOURCES_DIR, Settings
 from asn_platform.core.warehouse import connect
 from asn_platform.generator import generate_sample
-from asn_platform.generator.profiles import LANGSA, SORONG
+from asn_platform.generator.defects import DefectRates
+from asn_platform.generator.profiles import LANGSA, SAMPLE_PROFILES, SORONG
 from asn_platform.generator.sample import SAMPLE_AS_OF
-from asn_platform.local.run import run_dags
+from asn_platform.local.run import PipelineFailed, run_dags
 from asn_platform.reports.summary import render
 from asn_platform.transform.manifest import ensure_manifest
 
@@ -75,3 +76,31 @@ def test_a_region_failing_the_marts_gate_is_held_back_and_keeps_serving_its_last
     run_dags(settings, lambda line: None)
     assert "ditahan oleh gerbang mutu mart" not in render(settings)
     assert _published(settings, SORONG_STAFF) == good_sorong
+
+
+@pytest.mark.slow  # the five regional DAGs and the warehouse DAG, in-process
+def test_a_realistic_defects_sample_with_one_region_broken_publishes_the_other_four(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sample with realistic defects: one region's unit list arrives empty (rejected), so none of its staff has
+    a unit on a list. That region is held back at the marts gate; the other four are published."""
+    from conftest import isolated_settings
+
+    settings = isolated_settings(tmp_path, monkeypatch, as_of=SAMPLE_AS_OF)
+    generate_sample(
+        settings.landing_dir, settings.sample_seed, api_dir=settings.source_api_dir, defects=DefectRates.realistic()
+    )
+    ensure_manifest(settings)
+    with pytest.raises(PipelineFailed) as failure:  # the regions with rejected deliveries say so
+        run_dags(settings, lambda line: None)
+    assert "asn_warehouse" not in str(failure.value)
+    with connect(settings=settings, read_only=True) as build:
+        broken = build.execute(
+            "SELECT DISTINCT region FROM raw.load_audit WHERE dataset = 'units' AND status = 'rejected'"
+        ).fetchall()
+    assert len(broken) == 1, f"the sample's defects should break one region's unit list: {broken}"
+    ((held,),) = broken
+    published = {region for (region,) in _published(settings, "SELECT DISTINCT region FROM core.dim_employee")}
+    assert published == {profile.region for profile in SAMPLE_PROFILES} - {held}
+    summary = render(settings)
+    assert summary.split("Daerah yang ditahan oleh gerbang mutu mart", 1)[1].splitlines()[1].startswith(f"  {held}: ")
