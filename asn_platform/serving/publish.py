@@ -185,9 +185,9 @@ def _copy_tables(connection: duckdb.DuckDBPyConnection, target: str, tables: lis
 
 
 def _copy_quality_results(connection: duckdb.DuckDBPyConnection, target: str) -> int:
-    """`dq.expectation_results`, for DQ trends. Samples of failing rows are kept for the marts only: a delivery's
-    or the raw layer's sample can hold NIPs and names. Every run adds results, so it is written anew each version;
-    returns its rows."""
+    """`dq.expectation_results`, for DQ trends. Samples of failing rows are kept for the pseudonymous marts only: a
+    delivery's, the raw layer's or a restricted mart's sample can hold NIPs, names or per-person performance. Every
+    run adds results, so it is written anew each version; returns its rows."""
     exists = connection.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'build' AND schema_name = ? AND table_name = ?",
         [RESULTS_SCHEMA, RESULTS_TABLE_NAME],
@@ -197,8 +197,11 @@ def _copy_quality_results(connection: duckdb.DuckDBPyConnection, target: str) ->
     connection.execute(f"CREATE SCHEMA IF NOT EXISTS {target}.{RESULTS_SCHEMA}")
     connection.execute(
         f"""CREATE TABLE {target}.{RESULTS_TABLE} AS
-            SELECT * REPLACE (CASE WHEN stage = 'marts' THEN unexpected_sample END AS unexpected_sample)
-            FROM build.{RESULTS_TABLE} ORDER BY validated_at, run_id"""
+            SELECT * REPLACE (
+                CASE WHEN stage = 'marts' AND NOT list_contains(?, split_part(table_name, '.', 1))
+                     THEN unexpected_sample END AS unexpected_sample)
+            FROM build.{RESULTS_TABLE} ORDER BY validated_at, run_id""",
+        [list(RESTRICTED_SCHEMAS)],
     )
     return connection.execute(f"SELECT count(*) FROM {target}.{RESULTS_TABLE}").fetchone()[0]
 

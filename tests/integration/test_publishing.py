@@ -331,3 +331,30 @@ def test_two_publications_at_once_take_turns_and_both_complete(
     versions = sorted(path.name for path in served.versions_dir.iterdir() if not path.name.startswith("."))
     assert versions == sorted(results[name].version for name in ("first", "second"))  # type: ignore[union-attr]
     assert not list(served.versions_dir.glob(".incoming-*"))
+
+
+def test_failing_value_samples_of_restricted_marts_stay_out_of_analytics(served: Settings) -> None:
+    """The data-quality results travel with a version for DQ trends; a failing-value sample of a restricted mart
+    (NIPs, names, per-person performance) must not reach the analysts' file, a pseudonymous mart's may."""
+    with connect(settings=served) as build:
+        for table, sample in (("restricted.employee_identity", '[{"nip": "198503122010011001"}]'),
+                              ("core.dim_employee", '[{"golongan": "IX"}]')):  # fmt: skip
+            build.execute(
+                """INSERT INTO dq.expectation_results SELECT * REPLACE (
+                       'leak-check' AS run_id, ? AS table_name, ?::JSON AS unexpected_sample)
+                   FROM dq.expectation_results WHERE stage = 'marts' LIMIT 1""",
+                [table, sample],
+            )
+    try:
+        publish(served)
+        with connect(served.analytics_path, read_only=True, settings=served) as analytics:
+            samples = dict(
+                analytics.execute(
+                    "SELECT table_name, unexpected_sample::VARCHAR FROM dq.expectation_results "
+                    "WHERE run_id = 'leak-check'"
+                ).fetchall()
+            )
+    finally:
+        with connect(settings=served) as build:
+            build.execute("DELETE FROM dq.expectation_results WHERE run_id = 'leak-check'")
+    assert samples == {"restricted.employee_identity": None, "core.dim_employee": '[{"golongan": "IX"}]'}
