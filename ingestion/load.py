@@ -294,13 +294,18 @@ def _reject_future_delivery(delivery: Delivery) -> None:
         )
 
 
+_UTF8_SIG = {"utf-8": "utf-8-sig"}  # how Python reads UTF-8 with or without a byte order mark
+
+
 def _header(delivery: Delivery, config: DatasetSource) -> list[str]:
     """The header line, read as the registry says; DuckDB's dialect sniffer is never trusted with a delivery."""
     _reject_future_delivery(delivery)
     try:
         with (
             _delivered_bytes(delivery, config) as source,
-            io.TextIOWrapper(source, encoding=config.encoding, newline="") as handle,
+            # A UTF-8 byte order mark (Excel's "CSV UTF-8" writes one) is not part of the first header; DuckDB
+            # skips it too.
+            io.TextIOWrapper(source, encoding=_UTF8_SIG.get(config.encoding, config.encoding), newline="") as handle,
         ):
             header = next(csv.reader(handle, delimiter=config.delimiter), None)
     except UnicodeDecodeError as error:
@@ -744,7 +749,7 @@ def _read_json_lines(
             f"SELECT count(*), count_if(__json_type <> 'OBJECT'), {present} FROM {work_table}_text"
         ).fetchone()
     except duckdb.Error as error:
-        reason = str(error).split("\n", 1)[0]
+        reason = _malformed_json_line(delivery, config) or str(error).split("\n", 1)[0]
         raise DeliveryRejected(f"{delivery.path}: cannot be read as JSON Lines: {reason}") from None
     if rows == 0:
         raise DeliveryRejected(f"{delivery.path}: empty file (no records)")
@@ -766,6 +771,20 @@ def _read_json_lines(
     for helper in _JSON_HELPERS:
         connection.execute(f"ALTER TABLE {work_table}_text DROP COLUMN {helper}")
     return 1
+
+
+def _malformed_json_line(delivery: Delivery, config: DatasetSource) -> str | None:
+    """Where and why the first line that is not JSON fails, read line by line: DuckDB's error names the line after
+    it (its count runs one ahead). None if every line parses here (DuckDB refused something else)."""
+    with _delivered_bytes(delivery, config) as source:
+        for number, line in enumerate(source, start=1):
+            try:
+                json.loads(line.rstrip(b"\r\n"))
+            except UnicodeDecodeError as error:
+                return f"line {number}: not UTF-8 text ({error.reason})"
+            except json.JSONDecodeError as error:
+                return f"line {number}: not valid JSON: {error.msg}, column {error.colno}"
+    return None
 
 
 def _read(
@@ -790,14 +809,28 @@ def _read(
             [str(source), config.delimiter, compression],
         )
     except duckdb.Error as error:
-        # DuckDB names the line; the line's content (personal data) stays out of audit rows and logs.
-        reason = str(error).split("\n\nOriginal Line", 1)[0].split("\nOriginal Line", 1)[0]
-        raise DeliveryRejected(f"{delivery.path}: cannot be read as {config.format}: {reason}") from None
+        raise DeliveryRejected(f"{delivery.path}: cannot be read as {config.format}: {_csv_error(error)}") from None
     finally:
         if source != delivery.path:
             source.unlink(missing_ok=True)
     _number_by_physical_line(connection, delivery, config, work_table, first_row=2)
     return 2
+
+
+# What DuckDB's CSV reader says was wrong with a line, after the line's content in its error.
+_CSV_PROBLEM = re.compile(
+    r"Expected Number of Columns: [0-9]+ Found: [0-9]+|Value with unterminated quote found\.|"
+    r"Invalid unicode \(byte sequence mismatch\) detected\. This file is not utf-8 encoded\."
+)
+
+
+def _csv_error(error: duckdb.Error) -> str:
+    """DuckDB's CSV error as a rejection says it: where (the line) and what was wrong there, without the line's
+    content (personal data stays out of audit rows and logs), which DuckDB prints between the two."""
+    text = str(error)
+    where, content_and_after = [*text.split("\nOriginal Line", 1), ""][:2]
+    problems = _CSV_PROBLEM.findall(content_and_after)
+    return where.rstrip() + (f": {problems[-1]}" if problems else "")
 
 
 def _normalise(
@@ -901,7 +934,10 @@ def _typed(field: Field, text: str, config: DatasetSource) -> str:
         return f"try_strptime({text}, {sql_literal(config.datetime_format)})"
     if field.sql_type in {"INTEGER", "BIGINT"}:
         if config.decimal_mark == ",":
-            text = f"replace(replace({text}, '.', ''), ',', '.')"
+            # Dots group thousands (1.250.000,00), in threes: a dot that is a decimal point ('1250000.00', another
+            # writer's habit) must not be dropped, which would multiply the value by 100.
+            grouped = f"regexp_full_match({text}, '[+-]?([0-9]+|[0-9]{{1,3}}(\\.[0-9]{{3}})+)(,[0-9]+)?')"
+            text = f"CASE WHEN {grouped} THEN replace(replace({text}, '.', ''), ',', '.') END"
         # Through DECIMAL so '1250000.00' is accepted, but a fraction is not silently rounded away. DECIMAL(18, 4)
         # is a plain 64-bit integer inside, several times faster than (38, 4); only longer text needs the latter.
         small, large = (f"try_cast({text} AS DECIMAL({width}, 4))" for width in (18, 38))
