@@ -336,5 +336,6 @@ def test_sqlalchemy_reflects_every_marts_columns(published: Settings) -> None:
         ("timezone", "VARCHAR"),
         ("active_headcount", "BIGINT"),
         ("snapshot_date", "DATE"),
+        ("source_loaded_at", "TIMESTAMP"),  # SQLAlchemy names TIMESTAMPTZ so
     ]
     assert reflected == contracts

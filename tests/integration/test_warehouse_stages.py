@@ -93,7 +93,7 @@ def test_publish_swaps_atomically_while_a_reader_holds_the_old_version(built: Se
         assert fresh.execute("SELECT published_at FROM main.publication").fetchone()[0] > before
     assert second.tables == LANGSA_PUBLISHED_ROWS
     served = sorted(p.name for p in built.published_dir.iterdir() if not p.name.startswith("."))
-    assert served == ["analytics.duckdb", "hr_restricted.duckdb", "parquet", "versions"]
+    assert served == ["analytics.duckdb", "current", "hr_restricted.duckdb", "parquet", "versions"]
 
 
 def test_nothing_to_publish_is_an_error_and_keeps_no_partial_file(settings: Settings) -> None:
