@@ -20,6 +20,7 @@ import pytest
 
 from asn_platform.core.contract import DATASETS
 from asn_platform.core.settings import PROJECT_ROOT, Settings
+from asn_platform.core.warehouse import connect
 from asn_platform.generator.profiles import (
     MEDAN,
     SAMPLE_PROFILES,
@@ -189,7 +190,7 @@ def test_published_mart_is_complete_pseudonymous_and_read_only(
     assert path.stat().st_mode & 0o777 == 0o444
     assert not Path(f"{path}.wal").exists()
     served = sorted(p.name for p in settings.published_dir.iterdir() if not p.name.startswith("."))
-    assert served == ["analytics.duckdb", "hr_restricted.duckdb", "parquet", "versions"]
+    assert served == ["analytics.duckdb", "current", "hr_restricted.duckdb", "parquet", "versions"]
     with duckdb.connect(str(path), read_only=True) as analytics:
         (tag,) = analytics.execute(
             "SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = 'analytics'"
@@ -259,26 +260,32 @@ def test_every_gate_ran_and_passed(first_run: tuple[Settings, subprocess.Complet
     assert rows == [("delivery", delivery_checks, 0), ("marts", mart_checks, 0), ("raw", raw_checks, 0)]
 
 
-def test_a_failing_build_fails_the_run_and_leaves_the_published_warehouse_serving(
+def test_a_region_breaking_a_mart_rule_is_held_back_and_keeps_serving_its_last_good_data(
     first_run: tuple[Settings, subprocess.CompletedProcess[str]], environment: dict[str, str]
 ) -> None:
-    """Runs last: a later delivery whose data breaks a mart rule (born in 1800, the NIP saying so too: no age band;
-    a NIP that disagreed with the birth date would be quarantined on delivery instead). The marts gate owns the rule
-    (docs/data-quality.md), so dbt builds and the gate stops publishing."""
+    """Runs last: a later Langsa unit list without a unit its staff still work in. Every delivery loads, dbt builds,
+    and the marts gate's unit references fail for Langsa's rows only (docs/data-quality.md): the gate holds Langsa
+    back, the other regions publish, and Langsa's published rows stay those of the last good version."""
     settings, _ = first_run
-    published_before = settings.analytics_path.read_bytes()
-    (first_delivery,) = settings.landing_dir.glob("langsa/personnel/*/*.csv")
-    lines = first_delivery.read_text(encoding="utf-8").splitlines(keepends=True)
-    fields = lines[1].split(",")
-    fields[0], fields[2] = "18000101" + fields[0][8:], "1800-01-01"
-    later = settings.landing_dir / "langsa" / "personnel" / "2026-11-08" / "langsa_pegawai_20261108.csv"
+    langsa_units = "SELECT count(*), sum(hash(unit_code, unit_name)) FROM core.dim_unit WHERE region = 'langsa'"
+    with connect(settings.analytics_path, read_only=True, settings=settings) as analytics:
+        before = analytics.execute(langsa_units).fetchone()
+        (version_before,) = analytics.execute("SELECT version FROM main.publication").fetchone()
+    (first_list,) = settings.landing_dir.glob("langsa/units/*/*.csv")
+    lines = first_list.read_text(encoding="utf-8").splitlines(keepends=True)
+    later = settings.landing_dir / "langsa" / "units" / "2026-11-08" / "units_20261108.csv"
     later.parent.mkdir(parents=True)
-    later.write_text("".join([lines[0], ",".join(fields), *lines[2:]]), encoding="utf-8")
+    later.write_text("".join(line for line in lines if ",LGS-BAPPEDA," not in line), encoding="utf-8")
 
     run = _run(environment)
 
-    assert run.returncode == 1
-    assert "==> DAG asn_ingest_langsa: success" in run.stdout
-    assert "error: DAG asn_warehouse ended failed (gate_marts=failed" in run.stderr
-    assert "expect_column_values_to_not_be_null(age_band) on core.dim_employee" in run.stdout + run.stderr
-    assert settings.analytics_path.read_bytes() == published_before
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "==> DAG asn_warehouse: success" in run.stdout
+    held = run.stdout.split("Daerah yang ditahan oleh gerbang mutu mart", 1)[1].splitlines()[1]
+    assert held.startswith(
+        "  langsa: unexpected_rows_expectation('every (region, unit_code) is in core.dim_unit') on core.dim_employee: "
+        "1 of its rows"
+    )
+    with connect(settings.analytics_path, read_only=True, settings=settings) as analytics:
+        assert analytics.execute(langsa_units).fetchone() == before  # LGS-BAPPEDA still there: the last good data
+        assert analytics.execute("SELECT version FROM main.publication").fetchone()[0] != version_before
