@@ -83,6 +83,7 @@ PARTITIONS: dict[str, tuple[str, ...]] = {
     "restricted.merit_candidates": ("region",),
     "placement.movements": ("region", "year_quarter"),
     "placement.placement_history": ("region",),
+    "restricted.placement_history_detail": ("region",),
     "placement.unit_fit": ("region",),
     "service_quality.ikm_unit_period": ("region", "quarter_start"),
     "service_quality.complaints_unit_period": ("region", "quarter_start"),

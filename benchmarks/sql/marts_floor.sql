@@ -805,7 +805,8 @@ QUALIFY row_number() OVER (
     ORDER BY CASE WHEN l.delivery_kind = 'delta' THEN 0 ELSE 1 END, l.finished_at DESC, p._source_row DESC
 ) = 1;
 
-CREATE TABLE floor_placement.placement_history AS
+-- The full detail is the HR agency's (restricted_floor.sql writes it); movements count from it.
+CREATE OR REPLACE TEMP TABLE placement_history_detail AS
 WITH compared AS (
     SELECT
         *,
@@ -872,19 +873,109 @@ LEFT JOIN employees AS e ON v.region = e.region AND v.nip = e.nip
 LEFT JOIN ref_golongan AS current_rank ON v.golongan = current_rank.golongan
 LEFT JOIN ref_golongan AS previous_rank ON v.previous_golongan = previous_rank.golongan;
 
+-- k-anonymous for analysts: delivery dates to the month, no TMT dates, golongan without its ruang; the
+-- quasi-identifiers of a class of fewer than k people of a region suppressed, and the next smallest classes with
+-- them until the suppressed are k. A person has several versions: classes count distinct people.
+CREATE OR REPLACE TEMP TABLE placement_history_generalised AS
+SELECT
+    employee_key,
+    region,
+    version_number,
+    unit_code,
+    position_type,
+    split_part(golongan, '/', 1) AS golongan,
+    status,
+    CAST(date_trunc('month', valid_from) AS DATE) AS valid_from_month,
+    CAST(date_trunc('month', valid_to) AS DATE) AS valid_to_month,
+    is_current,
+    previous_unit_code,
+    split_part(previous_golongan, '/', 1) AS previous_golongan,
+    previous_status,
+    is_transfer,
+    is_position_change,
+    is_promotion,
+    is_status_change
+FROM placement_history_detail;
+
+CREATE TABLE floor_placement.placement_history AS
+WITH counted AS (
+    SELECT
+        region, unit_code, position_type, golongan, status, valid_from_month, valid_to_month, previous_unit_code,
+        previous_golongan, previous_status,
+        count(DISTINCT employee_key) AS class_size
+    FROM placement_history_generalised
+    GROUP BY ALL
+),
+
+classes AS (
+    SELECT
+        *,
+        sum(class_size) OVER (
+            PARTITION BY region
+            ORDER BY
+                class_size, unit_code, position_type, golongan, status, valid_from_month, valid_to_month,
+                previous_unit_code, previous_golongan, previous_status
+            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ) - class_size AS smaller_people,
+        sum(CASE WHEN class_size < getvariable('k_anonymity_min') THEN class_size ELSE 0 END)
+            OVER (PARTITION BY region) AS people_in_small_classes
+    FROM counted
+),
+
+suppressed AS (
+    SELECT
+        region, unit_code, position_type, golongan, status, valid_from_month, valid_to_month, previous_unit_code,
+        previous_golongan, previous_status
+    FROM classes
+    WHERE
+        class_size < getvariable('k_anonymity_min')
+        OR (people_in_small_classes > 0 AND smaller_people < getvariable('k_anonymity_min'))
+)
+
+SELECT
+    g.employee_key,
+    g.region,
+    g.version_number,
+    CASE WHEN s.region IS NULL THEN g.unit_code END AS unit_code,
+    CASE WHEN s.region IS NULL THEN g.position_type END AS position_type,
+    CASE WHEN s.region IS NULL THEN g.golongan END AS golongan,
+    CASE WHEN s.region IS NULL THEN g.status END AS status,
+    CASE WHEN s.region IS NULL THEN g.valid_from_month END AS valid_from_month,
+    CASE WHEN s.region IS NULL THEN g.valid_to_month END AS valid_to_month,
+    g.is_current,
+    CASE WHEN s.region IS NULL THEN g.previous_unit_code END AS previous_unit_code,
+    CASE WHEN s.region IS NULL THEN g.previous_golongan END AS previous_golongan,
+    CASE WHEN s.region IS NULL THEN g.previous_status END AS previous_status,
+    g.is_transfer,
+    g.is_position_change,
+    g.is_promotion,
+    g.is_status_change,
+    s.region IS NOT NULL AS qi_suppressed
+FROM placement_history_generalised AS g
+LEFT JOIN suppressed AS s
+    ON
+        g.region = s.region
+        AND g.unit_code IS NOT DISTINCT FROM s.unit_code AND g.position_type IS NOT DISTINCT FROM s.position_type
+        AND g.golongan IS NOT DISTINCT FROM s.golongan AND g.status IS NOT DISTINCT FROM s.status
+        AND g.valid_from_month IS NOT DISTINCT FROM s.valid_from_month
+        AND g.valid_to_month IS NOT DISTINCT FROM s.valid_to_month
+        AND g.previous_unit_code IS NOT DISTINCT FROM s.previous_unit_code
+        AND g.previous_golongan IS NOT DISTINCT FROM s.previous_golongan
+        AND g.previous_status IS NOT DISTINCT FROM s.previous_status;
+
 CREATE TABLE floor_placement.movements AS
 WITH typed AS (
     SELECT region, unit_code, previous_unit_code, valid_from, 'transfer' AS movement_type
-    FROM floor_placement.placement_history WHERE version_number > 1 AND is_transfer
+    FROM placement_history_detail WHERE version_number > 1 AND is_transfer
     UNION ALL
     SELECT region, unit_code, previous_unit_code, valid_from, 'promotion' AS movement_type
-    FROM floor_placement.placement_history WHERE version_number > 1 AND is_promotion
+    FROM placement_history_detail WHERE version_number > 1 AND is_promotion
     UNION ALL
     SELECT region, unit_code, previous_unit_code, valid_from, 'position_change' AS movement_type
-    FROM floor_placement.placement_history WHERE version_number > 1 AND is_position_change AND NOT is_transfer
+    FROM placement_history_detail WHERE version_number > 1 AND is_position_change AND NOT is_transfer
     UNION ALL
     SELECT region, unit_code, previous_unit_code, valid_from, 'exit' AS movement_type
-    FROM floor_placement.placement_history
+    FROM placement_history_detail
     WHERE version_number > 1 AND is_status_change AND previous_status = 'active'
 )
 

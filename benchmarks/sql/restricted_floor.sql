@@ -1,8 +1,8 @@
 -- The floor's restricted marts, after marts_floor.sql (files run in name order): it reuses that script's temporary
--- tables (applied_loads, employees, employee_year_scored, employee_merit, merit_candidates) and writes
--- floor_restricted.employee_identity, the re-identification table dbt builds as restricted.employee_identity: the
--- current personnel rows' NIP, name, unit and position beside the pseudonymous key; and the HR agency's per-person
--- performance and merit detail.
+-- tables (applied_loads, employees, employee_year_scored, employee_merit, merit_candidates, placement_history_detail)
+-- and writes floor_restricted.employee_identity, the re-identification table dbt builds as
+-- restricted.employee_identity: the current personnel rows' NIP, name, unit and position beside the pseudonymous
+-- key; and the HR agency's per-person performance and merit detail and placement history with its exact dates.
 
 DROP SCHEMA IF EXISTS floor_restricted CASCADE;
 CREATE SCHEMA floor_restricted;
@@ -42,3 +42,5 @@ SELECT
     ip_asn_score,
     ip_asn_band
 FROM employee_year_scored;
+
+CREATE TABLE floor_restricted.placement_history_detail AS SELECT * FROM placement_history_detail;

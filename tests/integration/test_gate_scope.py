@@ -299,6 +299,7 @@ def test_a_delivery_from_one_region_rechecks_only_that_regions_partitions(settin
     assert {region for regions in checked.values() for region in regions} == {"langsa"}
     assert checked["marts.dim_employee"] == ["langsa"]
     assert checked["marts.placement_history"] == ["langsa"]
+    assert checked["marts.placement_history_detail"] == ["langsa"]
     # Sorong's rows were not read by a row-level rule: the element counts are Langsa's rows.
     langsa_people = _scalar(settings, "SELECT count(*) FROM core.dim_employee WHERE region = 'langsa'")
     counts = _element_counts(settings, marts, "marts.dim_employee")

@@ -191,7 +191,7 @@ def _key(nip: str) -> str:
 
 
 MARKED = {"competency.training_records": "course_title", "competency.employee_year": "employment_type",
-          "placement.placement_history": "position_type"}  # fmt: skip
+          "restricted.placement_history_detail": "position_type"}  # fmt: skip
 
 
 def _mark(settings: Settings, region: str, untouched: list[str]) -> dict[str, tuple[str, list[object]]]:

@@ -152,14 +152,17 @@ QUASI_IDENTIFIERS = {
                           "status"],
     "placement.employee_fit": ["unit_code", "unit_sector", "position_type", "education_sector",
                                "years_in_position_band"],
+    "placement.placement_history": ["unit_code", "position_type", "golongan", "status", "valid_from_month",
+                                    "valid_to_month", "previous_unit_code", "previous_golongan", "previous_status"],
 }  # fmt: skip
 
 
 def test_the_pseudonymous_tier_is_k_anonymous_and_its_manifest_says_so(served: Settings) -> None:
     """Issue 19: 19 % of employees were unique on dim_employee's own fields, 99.9 % adding years in position and
-    golongan, and SKP ratings and discipline flags were published per person. Every combination of a per-person
-    mart's quasi-identifiers is now shared by at least 5 people of a region, measured on the served file, and no
-    SKP or discipline column is left in the pseudonymous tier."""
+    golongan, 98 % on placement_history's exact dates, and SKP ratings and discipline flags were published per
+    person. Every combination of a per-person mart's quasi-identifiers is now shared by at least 5 people of a
+    region, measured on the served file; no SKP or discipline column and no exact date of placement_history is left
+    in the pseudonymous tier, and the HR agency's tier keeps them."""
     publication = publish(served)
     with connect(served.analytics_path, read_only=True, settings=served) as analytics:
         for table, columns in QUASI_IDENTIFIERS.items():
@@ -182,8 +185,26 @@ def test_the_pseudonymous_tier_is_k_anonymous_and_its_manifest_says_so(served: S
         ).fetchall()
         assert performance == []
         # The golongan is generalised to its roman numeral (III, not III/a).
-        golongan = {row[0] for row in analytics.execute("SELECT DISTINCT golongan FROM core.dim_employee").fetchall()}
-        assert golongan <= {"I", "II", "III", "IV", None}
+        for table in ("core.dim_employee", "placement.placement_history"):
+            golongan = {row[0] for row in analytics.execute(f"SELECT DISTINCT golongan FROM {table}").fetchall()}
+            assert golongan <= {"I", "II", "III", "IV", None}, table
+        # Delivery dates to the month, no TMT dates: the exact ones are the HR agency's.
+        history_columns = {
+            row[0]
+            for row in analytics.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'placement_history'"
+            ).fetchall()
+        }
+        assert not history_columns & {"valid_from", "valid_to", "position_start", "golongan_start"}
+        (later_than_first,) = analytics.execute(
+            "SELECT count(*) FROM placement.placement_history WHERE day(valid_from_month) > 1"
+        ).fetchone()
+        assert later_than_first == 0
+    with connect(served.restricted_path, read_only=True, settings=served) as restricted:
+        rows, dated = restricted.execute(
+            "SELECT count(*), count(valid_from) FROM restricted.placement_history_detail"
+        ).fetchone()
+        assert rows == dated == 3000  # one version per person of the sample, each with its exact dates
 
 
 def test_a_mart_that_singles_a_person_out_is_refused_naming_it_its_quasi_identifiers_and_k(

@@ -442,7 +442,7 @@ def test_the_project_suites_all_load() -> None:
     models = {f"{path.parent.name}.{path.stem}" for path in (DBT_PROJECT_DIR / "models" / "marts").rglob("*.sql")}
     tables = [suite.table for suite in suites_for_stage("marts")]
     assert sorted(tables) == sorted(models)
-    assert len(models) == 21
+    assert len(models) == 22
     assert {suite.name for suite in suites_for_stage("delivery")} == {
         f"delivery.{dataset}"
         for dataset in ("personnel", "training", "survey_responses", "complaints", "units", "services")

@@ -1,10 +1,11 @@
--- Movements between deliveries, from the placement snapshot: one row per region, quarter (of the delivery that
--- first showed the change), movement type and from/to unit. Transfers (mutasi) change unit; promotions raise the
--- golongan; position changes keep the unit; exits leave active status.
+-- Movements between deliveries, counted from the placement snapshot's full detail
+-- (restricted.placement_history_detail, exact dates; analysts' placement_history has months): one row per region,
+-- quarter (of the delivery that first showed the change), movement type and from/to unit. Transfers (mutasi) change
+-- unit; promotions raise the golongan; position changes keep the unit; exits leave active status.
 with
 
 history as (
-    select * from {{ ref('placement_history') }}
+    select * from {{ ref('placement_history_detail') }}
     where version_number > 1
 ),
 
